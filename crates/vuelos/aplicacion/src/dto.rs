@@ -1,0 +1,74 @@
+//! Data transfer objects of the vuelos module, in the JSON shape of the tutorial.
+//!
+//! Dates travel as text in `%Y-%m-%dT%H:%M:%SZ`; the mappers turn DTOs into domain values
+//! and fail with a rule error when the text is not a valid value.
+
+use serde::{Deserialize, Serialize};
+
+/// The date format of every date in the JSON of a reservation.
+pub const FORMATO_FECHA: &str = "%Y-%m-%dT%H:%M:%SZ";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AeropuertoDTO {
+    /// Three-letter IATA code.
+    #[cfg_attr(feature = "openapi", schema(example = "BOG"))]
+    pub codigo: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Aeropuerto Internacional El Dorado")
+    )]
+    pub nombre: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LegDTO {
+    #[cfg_attr(feature = "openapi", schema(example = "2027-03-10T22:05:00Z"))]
+    pub fecha_salida: String,
+    #[cfg_attr(feature = "openapi", schema(example = "2027-03-11T14:40:00Z"))]
+    pub fecha_llegada: String,
+    pub origen: AeropuertoDTO,
+    pub destino: AeropuertoDTO,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SegmentoDTO {
+    pub legs: Vec<LegDTO>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OdoDTO {
+    pub segmentos: Vec<SegmentoDTO>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItinerarioDTO {
+    pub odos: Vec<OdoDTO>,
+}
+
+/// The body that asks for a reservation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SolicitudReservaDTO {
+    pub itinerarios: Vec<ItinerarioDTO>,
+    /// The client the reservation is for, when no bearer token says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_cliente: Option<String>,
+}
+
+/// A reservation as the API answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReservaDTO {
+    pub id: String,
+    pub id_cliente: Option<String>,
+    /// Pendiente, Aprobada, Pagada or Cancelada.
+    pub estado: String,
+    pub fecha_creacion: String,
+    pub fecha_actualizacion: String,
+    pub itinerarios: Vec<ItinerarioDTO>,
+}

@@ -1,0 +1,174 @@
+//! Mappers between the DTOs and the domain of the vuelos module.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use seedwork_dominio::{Entidad, ReglaIncumplida};
+use vuelos_dominio::{Aeropuerto, Itinerario, Leg, Odo, Reserva, Segmento};
+
+use crate::dto::{
+    AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, ReservaDTO, SegmentoDTO, FORMATO_FECHA,
+};
+
+/// Parses a date in the API's format (`2027-03-10T22:05:00Z`).
+pub fn parse_fecha(texto: &str) -> Result<DateTime<Utc>, ReglaIncumplida> {
+    NaiveDateTime::parse_from_str(texto, FORMATO_FECHA)
+        .map(|fecha| fecha.and_utc())
+        .map_err(|_| {
+            ReglaIncumplida::new(
+                "FormatoFecha",
+                format!("'{texto}' no es una fecha en formato AAAA-MM-DDTHH:MM:SSZ"),
+            )
+        })
+}
+
+pub fn formatear_fecha(fecha: DateTime<Utc>) -> String {
+    fecha.format(FORMATO_FECHA).to_string()
+}
+
+impl AeropuertoDTO {
+    pub fn try_into_domain(&self) -> Result<Aeropuerto, ReglaIncumplida> {
+        Aeropuerto::parse(&self.codigo, &self.nombre)
+    }
+}
+
+impl LegDTO {
+    pub fn try_into_domain(&self) -> Result<Leg, ReglaIncumplida> {
+        Leg::new(
+            parse_fecha(&self.fecha_salida)?,
+            parse_fecha(&self.fecha_llegada)?,
+            self.origen.try_into_domain()?,
+            self.destino.try_into_domain()?,
+        )
+    }
+}
+
+impl ItinerarioDTO {
+    pub fn try_into_domain(&self) -> Result<Itinerario, ReglaIncumplida> {
+        let odos = self
+            .odos
+            .iter()
+            .map(|odo| {
+                let segmentos = odo
+                    .segmentos
+                    .iter()
+                    .map(|segmento| {
+                        Segmento::new(
+                            segmento
+                                .legs
+                                .iter()
+                                .map(LegDTO::try_into_domain)
+                                .collect::<Result<_, _>>()?,
+                        )
+                    })
+                    .collect::<Result<_, _>>()?;
+                Odo::new(segmentos)
+            })
+            .collect::<Result<_, _>>()?;
+        Itinerario::new(odos)
+    }
+}
+
+impl From<&Aeropuerto> for AeropuertoDTO {
+    fn from(aeropuerto: &Aeropuerto) -> Self {
+        Self {
+            codigo: aeropuerto.codigo().to_string(),
+            nombre: aeropuerto.nombre().to_owned(),
+        }
+    }
+}
+
+impl From<&Leg> for LegDTO {
+    fn from(leg: &Leg) -> Self {
+        Self {
+            fecha_salida: formatear_fecha(leg.fecha_salida()),
+            fecha_llegada: formatear_fecha(leg.fecha_llegada()),
+            origen: leg.origen().into(),
+            destino: leg.destino().into(),
+        }
+    }
+}
+
+impl From<&Itinerario> for ItinerarioDTO {
+    fn from(itinerario: &Itinerario) -> Self {
+        Self {
+            odos: itinerario
+                .odos()
+                .iter()
+                .map(|odo| OdoDTO {
+                    segmentos: odo
+                        .segmentos()
+                        .iter()
+                        .map(|segmento| SegmentoDTO {
+                            legs: segmento.legs().iter().map(LegDTO::from).collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&Reserva> for ReservaDTO {
+    fn from(reserva: &Reserva) -> Self {
+        Self {
+            id: reserva.id().to_string(),
+            id_cliente: reserva.id_cliente().map(|id| id.to_string()),
+            estado: reserva.estado().to_string(),
+            fecha_creacion: formatear_fecha(reserva.fecha_creacion()),
+            fecha_actualizacion: formatear_fecha(reserva.fecha_actualizacion()),
+            itinerarios: reserva
+                .itinerarios()
+                .iter()
+                .map(ItinerarioDTO::from)
+                .collect(),
+        }
+    }
+}
+
+/// Maps a list of itinerary DTOs into the domain, stopping at the first broken rule.
+pub fn itinerarios_de(dtos: &[ItinerarioDTO]) -> Result<Vec<Itinerario>, ReglaIncumplida> {
+    dtos.iter().map(ItinerarioDTO::try_into_domain).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::pruebas::itinerario_dto;
+
+    #[test]
+    fn an_itinerary_survives_a_round_trip_through_its_dto() {
+        let dto = itinerario_dto();
+        let dominio = dto.try_into_domain().unwrap();
+        assert_eq!(ItinerarioDTO::from(&dominio), dto);
+    }
+
+    #[test]
+    fn a_date_in_another_format_is_refused_naming_the_rule() {
+        assert_eq!(parse_fecha("10/03/2027").unwrap_err().regla, "FormatoFecha");
+        assert_eq!(
+            parse_fecha("2027-02-30T10:00:00Z").unwrap_err().regla,
+            "FormatoFecha"
+        );
+    }
+
+    #[test]
+    fn a_bad_airport_code_inside_an_itinerary_is_refused_naming_the_rule() {
+        let mut dto = itinerario_dto();
+        dto.odos[0].segmentos[0].legs[0].origen.codigo = "BOGO".into();
+        assert_eq!(dto.try_into_domain().unwrap_err().regla, "CodigoIataValido");
+    }
+
+    proptest! {
+        #[test]
+        fn any_valid_date_survives_a_round_trip_through_text(segundos in 0i64..4_102_444_800) {
+            let fecha = DateTime::from_timestamp(segundos, 0).unwrap();
+            prop_assert_eq!(parse_fecha(&formatear_fecha(fecha)), Ok(fecha));
+        }
+
+        #[test]
+        fn no_text_makes_the_date_parser_panic(texto in "\\PC*") {
+            let _ = parse_fecha(&texto);
+        }
+    }
+}
