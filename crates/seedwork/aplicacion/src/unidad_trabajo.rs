@@ -40,4 +40,15 @@ pub trait UnidadTrabajo: Send + Sync + 'static {
         F: FnOnce(&mut Self::Transaccion) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
         E: From<ErrorUnidadTrabajo> + Send + 'static;
+
+    /// Runs read-only work. Adapters may open a lighter transaction that takes no write
+    /// lock; events registered here are never dispatched. By default it is `ejecutar`.
+    async fn consultar<R, E, F>(&self, trabajo: F) -> Result<R, E>
+    where
+        F: FnOnce(&mut Self::Transaccion) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<ErrorUnidadTrabajo> + Send + 'static,
+    {
+        self.ejecutar(trabajo).await
+    }
 }

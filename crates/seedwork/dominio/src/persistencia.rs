@@ -9,6 +9,9 @@ pub enum ErrorPersistencia {
     /// A row with the same identity (or unique key) already exists.
     #[error("ya existe: {0}")]
     Duplicado(String),
+    /// Someone else changed the same aggregate since it was read; the change was not saved.
+    #[error("modificado concurrentemente: {0}")]
+    Conflicto(String),
     /// The store is busy or unreachable; trying again later may succeed.
     #[error("almacenamiento no disponible: {0}")]
     NoDisponible(String),

@@ -18,7 +18,7 @@ pub enum ErrorVuelos {
         estado: EstadoReserva,
         accion: AccionReserva,
     },
-    /// Storage failed: 409 for `Duplicado`, 503 for `NoDisponible`, 500 otherwise.
+    /// Storage failed: 409 for `Duplicado` and `Conflicto`, 503 for `NoDisponible`, 500 otherwise.
     #[error(transparent)]
     Persistencia(#[from] ErrorPersistencia),
     /// A wiring mistake in the composition root: 500.

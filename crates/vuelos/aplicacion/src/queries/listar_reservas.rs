@@ -104,7 +104,7 @@ where
         };
         let filtro = query.filtro();
         self.uow
-            .ejecutar(move |tx| {
+            .consultar(move |tx| {
                 let reservas = fabrica.reservas(tx).obtener(filtro, pagina)?;
                 Ok(reservas.iter().map(ReservaDTO::from).collect())
             })

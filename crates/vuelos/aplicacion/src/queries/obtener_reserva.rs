@@ -39,7 +39,7 @@ where
     async fn manejar(&self, query: ObtenerReserva) -> Result<ReservaDTO, ErrorVuelos> {
         let fabrica = self.fabrica.clone();
         self.uow
-            .ejecutar(move |tx| {
+            .consultar(move |tx| {
                 let reserva = fabrica.reservas(tx).obtener_por_id(query.id)?;
                 reserva
                     .as_ref()

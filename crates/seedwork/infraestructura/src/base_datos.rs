@@ -1,0 +1,217 @@
+//! The database: which engine `DATABASE_URL` names, its connection pool, and the
+//! settings each engine needs to serve many small transactions well.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+
+use crate::conexion::Conexion;
+use crate::migraciones;
+
+/// The engine behind a `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Motor {
+    Postgresql(String),
+    /// The path of the database file.
+    Sqlite(PathBuf),
+}
+
+impl Motor {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; `sqlite://PATH` or a plain path is
+    /// a SQLite file.
+    pub fn desde_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Motor::Postgresql(url.to_owned())
+        } else {
+            let ruta = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            Motor::Sqlite(PathBuf::from(ruta))
+        }
+    }
+
+    /// The URL without its password, fit for a log line.
+    pub fn descripcion(&self) -> String {
+        match self {
+            Motor::Postgresql(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(inicio), Some(arroba)) if arroba > inicio => {
+                    let credenciales = &url[inicio + 3..arroba];
+                    let usuario = credenciales.split(':').next().unwrap_or_default();
+                    format!("{}{usuario}:***{}", &url[..inicio + 3], &url[arroba..])
+                }
+                _ => url.clone(),
+            },
+            Motor::Sqlite(ruta) => format!("sqlite://{}", ruta.display()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorConfiguracionBaseDatos {
+    #[error("no se pudo crear el directorio {0}: {1}")]
+    Directorio(PathBuf, std::io::Error),
+    #[error("no se pudo conectar a {0}: {1}")]
+    Conexion(String, r2d2::PoolError),
+    #[error("no se pudieron aplicar las migraciones: {0}")]
+    Migraciones(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Opens connections of the configured engine, with its per-connection settings.
+#[derive(Debug, Clone)]
+pub struct Conector(Motor);
+
+impl ManageConnection for Conector {
+    type Connection = Conexion;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<Conexion, r2d2::Error> {
+        match &self.0 {
+            Motor::Postgresql(url) => PgConnection::establish(url).map(Conexion::Postgresql),
+            Motor::Sqlite(ruta) => {
+                let mut conexion = SqliteConnection::establish(&ruta.to_string_lossy())?;
+                // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which
+                // in WAL mode still never corrupts the database (a crash may lose only the
+                // last commits before the OS flushed them, not break it).
+                conexion
+                    .batch_execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    )
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(Conexion::Sqlite(conexion))
+            }
+        }
+        .map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conexion: &mut Conexion) -> Result<(), r2d2::Error> {
+        conexion.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conexion: &mut Conexion) -> bool {
+        conexion.is_broken()
+    }
+}
+
+/// The pool of connections to the application's database.
+#[derive(Clone)]
+pub struct BaseDatos {
+    pool: Pool<Conector>,
+    motor: Motor,
+    /// SQLite has one writer at a time. Writers queue here, in process, instead of
+    /// polling the file lock with SQLite's busy handler, whose sleeps would cap throughput.
+    cerrojo_escritura: Option<Arc<Mutex<()>>>,
+}
+
+impl BaseDatos {
+    /// Connects to the database `url` names, creating the SQLite file and its directory
+    /// when missing, and applies the pending migrations.
+    pub fn conectar(url: &str) -> Result<Self, ErrorConfiguracionBaseDatos> {
+        let motor = Motor::desde_url(url);
+        let (tamano, cerrojo) = match &motor {
+            Motor::Postgresql(_) => (16, None),
+            Motor::Sqlite(ruta) => {
+                crear_directorio(ruta)?;
+                (8, Some(Arc::new(Mutex::new(()))))
+            }
+        };
+        let pool = Pool::builder()
+            .max_size(tamano)
+            .connection_timeout(Duration::from_secs(10))
+            .build(Conector(motor.clone()))
+            .map_err(|e| ErrorConfiguracionBaseDatos::Conexion(motor.descripcion(), e))?;
+        let base = Self {
+            pool,
+            motor,
+            cerrojo_escritura: cerrojo,
+        };
+        let mut conexion = base
+            .pool
+            .get()
+            .map_err(|e| ErrorConfiguracionBaseDatos::Conexion(base.motor.descripcion(), e))?;
+        let aplicadas = migraciones::aplicar(&mut conexion)
+            .map_err(ErrorConfiguracionBaseDatos::Migraciones)?;
+        tracing::info!(base = %base.motor.descripcion(), migraciones_aplicadas = aplicadas, "base de datos lista");
+        Ok(base)
+    }
+
+    pub fn motor(&self) -> &Motor {
+        &self.motor
+    }
+
+    /// A connection from the pool; blocks up to the pool's timeout.
+    pub fn conexion(&self) -> Result<PooledConnection<Conector>, r2d2::PoolError> {
+        self.pool.get()
+    }
+
+    /// Takes the in-process write lock (SQLite only; `None` on PostgreSQL).
+    pub(crate) fn cerrojo_escritura(&self) -> Option<MutexGuard<'_, ()>> {
+        // A writer that panicked left no transaction open (the connection rolled back when
+        // dropped), so a poisoned lock is safe to take again.
+        self.cerrojo_escritura.as_ref().map(|m| {
+            m.lock()
+                .unwrap_or_else(|envenenado| envenenado.into_inner())
+        })
+    }
+
+    /// Checks that a query round-trips, for health checks.
+    pub fn verificar(&self) -> Result<(), String> {
+        let mut conexion = self.pool.get().map_err(|e| e.to_string())?;
+        conexion.ping().map_err(|e| e.to_string())
+    }
+}
+
+fn crear_directorio(ruta: &Path) -> Result<(), ErrorConfiguracionBaseDatos> {
+    match ruta.parent() {
+        Some(directorio) if !directorio.as_os_str().is_empty() => {
+            std::fs::create_dir_all(directorio)
+                .map_err(|e| ErrorConfiguracionBaseDatos::Directorio(directorio.to_owned(), e))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_name_postgresql_and_anything_else_a_sqlite_file() {
+        assert!(matches!(
+            Motor::desde_url("postgres://u@h/db"),
+            Motor::Postgresql(_)
+        ));
+        assert!(matches!(
+            Motor::desde_url("postgresql://u@h/db"),
+            Motor::Postgresql(_)
+        ));
+        assert_eq!(
+            Motor::desde_url("sqlite://data/a.db"),
+            Motor::Sqlite("data/a.db".into())
+        );
+        assert_eq!(
+            Motor::desde_url("data/a.db"),
+            Motor::Sqlite("data/a.db".into())
+        );
+    }
+
+    #[test]
+    fn a_description_never_shows_the_password() {
+        let descripcion = Motor::desde_url("postgres://yo:secreto@h:5432/db").descripcion();
+        assert_eq!(descripcion, "postgres://yo:***@h:5432/db");
+    }
+
+    #[test]
+    fn connecting_to_a_sqlite_file_in_a_missing_directory_creates_both_and_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let ruta = dir.path().join("nuevo/sub/aeroalpes.db");
+        let base = BaseDatos::conectar(&ruta.to_string_lossy()).unwrap();
+        assert!(ruta.exists());
+        assert_eq!(base.verificar(), Ok(()));
+    }
+}

@@ -1,0 +1,106 @@
+//! The outbox: integration messages are written in the same transaction as the change that
+//! raised them, and a relay publishes them afterwards, so none is lost or invented.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use seedwork_dominio::ErrorPersistencia;
+use uuid::Uuid;
+
+use crate::conexion::Conexion;
+use crate::errores::de_diesel;
+use crate::esquema::outbox;
+use crate::unidad_trabajo::TransaccionDiesel;
+
+/// A message to publish on a topic once the transaction commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MensajeSaliente {
+    pub id_mensaje: Uuid,
+    pub topico: String,
+    /// The record type, e.g. `EventoReservaCreada`.
+    pub tipo: String,
+    /// The partition / ordering key (the aggregate id).
+    pub clave: Option<String>,
+    /// The serialized record.
+    pub carga: Vec<u8>,
+    /// Message properties (correlation and causation ids, …).
+    pub propiedades: BTreeMap<String, String>,
+}
+
+/// A stored outbox row.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct FilaOutbox {
+    pub secuencia: i64,
+    pub id_mensaje: String,
+    pub topico: String,
+    pub tipo: String,
+    pub clave: Option<String>,
+    pub carga: Vec<u8>,
+    pub propiedades: String,
+    pub fecha_creacion: NaiveDateTime,
+    pub publicado: bool,
+    pub fecha_publicacion: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NuevaFilaOutbox<'a> {
+    id_mensaje: String,
+    topico: &'a str,
+    tipo: &'a str,
+    clave: Option<&'a str>,
+    carga: &'a [u8],
+    propiedades: String,
+    fecha_creacion: NaiveDateTime,
+    publicado: bool,
+}
+
+impl TransaccionDiesel {
+    /// Writes a message to the outbox inside this transaction.
+    pub fn agregar_al_outbox(
+        &mut self,
+        mensaje: &MensajeSaliente,
+    ) -> Result<(), ErrorPersistencia> {
+        let fila = NuevaFilaOutbox {
+            id_mensaje: mensaje.id_mensaje.to_string(),
+            topico: &mensaje.topico,
+            tipo: &mensaje.tipo,
+            clave: mensaje.clave.as_deref(),
+            carga: &mensaje.carga,
+            propiedades: serde_json::to_string(&mensaje.propiedades)
+                .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?,
+            fecha_creacion: Utc::now().naive_utc(),
+            publicado: false,
+        };
+        diesel::insert_into(outbox::table)
+            .values(&fila)
+            .execute(self.conexion())
+            .map_err(de_diesel)?;
+        Ok(())
+    }
+}
+
+/// The oldest unpublished rows, in creation order.
+pub fn pendientes(
+    conexion: &mut Conexion,
+    limite: i64,
+) -> Result<Vec<FilaOutbox>, ErrorPersistencia> {
+    outbox::table
+        .filter(outbox::publicado.eq(false))
+        .order(outbox::secuencia.asc())
+        .limit(limite)
+        .select(FilaOutbox::as_select())
+        .load(conexion)
+        .map_err(de_diesel)
+}
+
+/// Every row, published or not, in creation order (for tests and diagnostics).
+pub fn todas(conexion: &mut Conexion) -> Result<Vec<FilaOutbox>, ErrorPersistencia> {
+    outbox::table
+        .order(outbox::secuencia.asc())
+        .select(FilaOutbox::as_select())
+        .load(conexion)
+        .map_err(de_diesel)
+}

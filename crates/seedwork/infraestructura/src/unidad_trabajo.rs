@@ -1,0 +1,159 @@
+//! The diesel unit of work: one database transaction per command, with the domain events
+//! of the saved aggregates dispatched in-process before it commits.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use diesel::r2d2::PooledConnection;
+use seedwork_aplicacion::{
+    DespachadorEventosDominio, ErrorUnidadTrabajo, Transaccion, UnidadTrabajo,
+};
+use seedwork_dominio::{ErrorPersistencia, EventoDominio};
+
+use crate::base_datos::{BaseDatos, Conector};
+use crate::conexion::{Conexion, Modo};
+use crate::errores::de_diesel;
+
+/// An open transaction on one pooled connection.
+pub struct TransaccionDiesel {
+    conexion: PooledConnection<Conector>,
+    eventos: VecDeque<Box<dyn EventoDominio>>,
+}
+
+impl TransaccionDiesel {
+    /// The connection, inside the open transaction, for repositories to use.
+    pub fn conexion(&mut self) -> &mut Conexion {
+        &mut self.conexion
+    }
+}
+
+impl Transaccion for TransaccionDiesel {
+    fn registrar_eventos(&mut self, eventos: Vec<Box<dyn EventoDominio>>) {
+        self.eventos.extend(eventos);
+    }
+}
+
+/// Handlers of domain events that run inside the transaction that raised the events.
+pub type ManejadoresEventos = DespachadorEventosDominio<TransaccionDiesel>;
+
+#[derive(Clone)]
+pub struct UnidadTrabajoDiesel {
+    base: BaseDatos,
+    eventos: Arc<ManejadoresEventos>,
+}
+
+impl UnidadTrabajoDiesel {
+    pub fn new(base: BaseDatos, eventos: Arc<ManejadoresEventos>) -> Self {
+        Self { base, eventos }
+    }
+
+    pub fn base(&self) -> &BaseDatos {
+        &self.base
+    }
+
+    /// Runs `trabajo` in a transaction on this thread (it blocks on the database).
+    pub fn ejecutar_bloqueando<R, E>(
+        &self,
+        modo: Modo,
+        trabajo: impl FnOnce(&mut TransaccionDiesel) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        E: From<ErrorUnidadTrabajo>,
+    {
+        let persistencia = |e: ErrorPersistencia| E::from(ErrorUnidadTrabajo::Persistencia(e));
+        let _escritor = match modo {
+            Modo::Escritura => self.base.cerrojo_escritura(),
+            Modo::Lectura => None,
+        };
+        let conexion = self
+            .base
+            .conexion()
+            .map_err(|e| persistencia(ErrorPersistencia::NoDisponible(e.to_string())))?;
+        let mut tx = TransaccionDiesel {
+            conexion,
+            eventos: VecDeque::new(),
+        };
+        tx.conexion
+            .comenzar(modo)
+            .map_err(|e| persistencia(de_diesel(e)))?;
+
+        let resultado = trabajo(&mut tx).and_then(|r| match modo {
+            Modo::Escritura => self.despachar_eventos(&mut tx).map(|()| r).map_err(E::from),
+            Modo::Lectura => Ok(r),
+        });
+        match resultado {
+            Ok(r) => match tx.conexion.confirmar() {
+                Ok(()) => Ok(r),
+                Err(error) => {
+                    revertir(&mut tx);
+                    Err(persistencia(de_diesel(error)))
+                }
+            },
+            Err(error) => {
+                revertir(&mut tx);
+                Err(error)
+            }
+        }
+    }
+
+    /// Dispatches queued events oldest first, including those the handlers queue in turn.
+    fn despachar_eventos(&self, tx: &mut TransaccionDiesel) -> Result<(), ErrorUnidadTrabajo> {
+        while let Some(evento) = tx.eventos.pop_front() {
+            self.eventos.despachar(evento.as_ref(), tx)?;
+        }
+        Ok(())
+    }
+
+    async fn en_hilo_bloqueante<R, E, F>(&self, modo: Modo, trabajo: F) -> Result<R, E>
+    where
+        F: FnOnce(&mut TransaccionDiesel) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<ErrorUnidadTrabajo> + Send + 'static,
+    {
+        let uow = self.clone();
+        tokio::task::spawn_blocking(move || uow.ejecutar_bloqueando(modo, trabajo))
+            .await
+            .unwrap_or_else(|fallo| {
+                // The work panicked: the connection was dropped mid-transaction, which rolls
+                // it back, so nothing was written.
+                Err(
+                    ErrorUnidadTrabajo::Persistencia(ErrorPersistencia::Inesperado(
+                        fallo.to_string(),
+                    ))
+                    .into(),
+                )
+            })
+    }
+}
+
+/// Rolls back; if even that fails the connection is marked broken by diesel and the pool
+/// discards it, so no half-done transaction is ever reused.
+fn revertir(tx: &mut TransaccionDiesel) {
+    if let Err(error) = tx.conexion.revertir() {
+        tracing::error!(error = %error, "no se pudo revertir la transacción");
+    }
+}
+
+#[async_trait]
+impl UnidadTrabajo for UnidadTrabajoDiesel {
+    type Transaccion = TransaccionDiesel;
+
+    async fn ejecutar<R, E, F>(&self, trabajo: F) -> Result<R, E>
+    where
+        F: FnOnce(&mut TransaccionDiesel) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<ErrorUnidadTrabajo> + Send + 'static,
+    {
+        self.en_hilo_bloqueante(Modo::Escritura, trabajo).await
+    }
+
+    async fn consultar<R, E, F>(&self, trabajo: F) -> Result<R, E>
+    where
+        F: FnOnce(&mut TransaccionDiesel) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<ErrorUnidadTrabajo> + Send + 'static,
+    {
+        self.en_hilo_bloqueante(Modo::Lectura, trabajo).await
+    }
+}

@@ -1,0 +1,195 @@
+//! The diesel unit of work against real SQLite and PostgreSQL databases.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use seedwork_aplicacion::{ErrorUnidadTrabajo, Transaccion, UnidadTrabajo};
+use seedwork_dominio::{evento_dominio, ReglaIncumplida};
+use seedwork_infraestructura::outbox::{self, FilaOutbox};
+use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
+use seedwork_infraestructura::{
+    ManejadoresEventos, MensajeSaliente, TransaccionDiesel, UnidadTrabajoDiesel,
+};
+use uuid::Uuid;
+
+#[derive(Debug)]
+struct AlgoOcurrio {
+    id_evento: Uuid,
+    fecha_evento: DateTime<Utc>,
+    rechazar: bool,
+}
+evento_dominio!(AlgoOcurrio);
+
+fn algo_ocurrio(rechazar: bool) -> Box<AlgoOcurrio> {
+    Box::new(AlgoOcurrio {
+        id_evento: Uuid::new_v4(),
+        fecha_evento: Utc::now(),
+        rechazar,
+    })
+}
+
+fn mensaje(topico: &str) -> MensajeSaliente {
+    MensajeSaliente {
+        id_mensaje: Uuid::new_v4(),
+        topico: topico.into(),
+        tipo: "Prueba".into(),
+        clave: Some("k".into()),
+        carga: vec![1, 2, 3],
+        propiedades: BTreeMap::from([("correlation_id".into(), "c-1".into())]),
+    }
+}
+
+/// A unit of work whose only event handler writes the event to the outbox, or refuses it.
+fn uow(prueba: &BaseDePrueba) -> UnidadTrabajoDiesel {
+    let mut manejadores = ManejadoresEventos::new();
+    manejadores.suscribir(|evento: &AlgoOcurrio, tx: &mut TransaccionDiesel| {
+        if evento.rechazar {
+            return Err(
+                ReglaIncumplida::new("NoAceptado", "el manejador rechaza el evento").into(),
+            );
+        }
+        tx.agregar_al_outbox(&mensaje("desde-evento"))?;
+        Ok(())
+    });
+    UnidadTrabajoDiesel::new(prueba.base.clone(), Arc::new(manejadores))
+}
+
+async fn filas(uow: &UnidadTrabajoDiesel) -> Vec<FilaOutbox> {
+    uow.consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn committed_work_leaves_its_outbox_rows_and_those_of_its_event_handlers() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let enviado = mensaje("directo");
+        let copia = enviado.clone();
+        uow.ejecutar(move |tx| {
+            tx.agregar_al_outbox(&copia)?;
+            tx.registrar_eventos(vec![algo_ocurrio(false)]);
+            Ok::<_, ErrorUnidadTrabajo>(())
+        })
+        .await
+        .unwrap();
+
+        let filas = filas(&uow).await;
+        let topicos: Vec<_> = filas.iter().map(|f| f.topico.as_str()).collect();
+        assert_eq!(topicos, ["directo", "desde-evento"], "on {}", prueba.nombre);
+        assert_eq!(filas[0].id_mensaje, enviado.id_mensaje.to_string());
+        assert_eq!(filas[0].carga, vec![1, 2, 3]);
+        assert_eq!(filas[0].propiedades, r#"{"correlation_id":"c-1"}"#);
+        assert!(!filas[0].publicado);
+        assert!(filas[0].secuencia < filas[1].secuencia);
+    }
+}
+
+#[tokio::test]
+async fn work_that_fails_leaves_no_rows_behind_outbox_included() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let error = uow
+            .ejecutar(|tx| {
+                tx.agregar_al_outbox(&mensaje("directo"))?;
+                Err::<(), _>(ErrorUnidadTrabajo::Regla(ReglaIncumplida::new(
+                    "Falla",
+                    "a propósito",
+                )))
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ErrorUnidadTrabajo::Regla(_)));
+        assert!(filas(&uow).await.is_empty(), "on {}", prueba.nombre);
+    }
+}
+
+#[tokio::test]
+async fn an_event_handler_that_refuses_rolls_the_whole_unit_of_work_back() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let error = uow
+            .ejecutar(|tx| {
+                tx.agregar_al_outbox(&mensaje("directo"))?;
+                tx.registrar_eventos(vec![algo_ocurrio(false), algo_ocurrio(true)]);
+                Ok::<_, ErrorUnidadTrabajo>(())
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error,
+            ErrorUnidadTrabajo::Regla(ReglaIncumplida::new(
+                "NoAceptado",
+                "el manejador rechaza el evento"
+            ))
+        );
+        assert!(filas(&uow).await.is_empty(), "on {}", prueba.nombre);
+    }
+}
+
+#[tokio::test]
+async fn work_that_panics_is_reported_and_rolled_back() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let error = uow
+            .ejecutar(|tx| {
+                tx.agregar_al_outbox(&mensaje("directo"))?;
+                let fallo_de_programacion: Option<()> = None;
+                fallo_de_programacion.expect("a bug in a handler");
+                Ok::<_, ErrorUnidadTrabajo>(())
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ErrorUnidadTrabajo::Persistencia(_)));
+        assert!(filas(&uow).await.is_empty(), "on {}", prueba.nombre);
+    }
+}
+
+#[tokio::test]
+async fn a_message_is_accepted_by_the_inbox_once() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let registrar = |uow: UnidadTrabajoDiesel| async move {
+            uow.ejecutar(|tx| {
+                tx.registrar_en_inbox("m-1", "Prueba")
+                    .map_err(ErrorUnidadTrabajo::from)
+            })
+            .await
+            .unwrap()
+        };
+        assert!(
+            registrar(uow.clone()).await,
+            "first delivery on {}",
+            prueba.nombre
+        );
+        assert!(
+            !registrar(uow.clone()).await,
+            "redelivery on {}",
+            prueba.nombre
+        );
+    }
+}
+
+#[tokio::test]
+async fn many_concurrent_units_of_work_all_commit() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let tareas: Vec<_> = (0..64)
+            .map(|_| {
+                let uow = uow.clone();
+                tokio::spawn(async move {
+                    uow.ejecutar(|tx| {
+                        tx.agregar_al_outbox(&mensaje("concurrente"))
+                            .map_err(ErrorUnidadTrabajo::from)
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for tarea in tareas {
+            tarea.await.unwrap().unwrap();
+        }
+        assert_eq!(filas(&uow).await.len(), 64, "on {}", prueba.nombre);
+    }
+}
