@@ -1,0 +1,186 @@
+//! The diesel repository of reservations.
+//!
+//! A reservation is one row; its itinerary, a value object always read and written whole,
+//! is a JSON column in the API's shape. Updates are optimistic: each row carries a version,
+//! and an update that finds another version than the one it read fails with `Conflicto`
+//! instead of overwriting a concurrent change.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use seedwork_dominio::{Entidad, ErrorPersistencia};
+use seedwork_infraestructura::{de_diesel, Conexion};
+use vuelos_aplicacion::dto::ItinerarioDTO;
+use vuelos_aplicacion::mapeadores::itinerarios_de;
+use vuelos_dominio::{
+    DatosReserva, EstadoReserva, FiltroReservas, IdCliente, IdReserva, Pagina, RepositorioReservas,
+    Reserva,
+};
+
+use crate::esquema::reservas;
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reservas)]
+struct FilaReserva {
+    id: String,
+    id_cliente: Option<String>,
+    estado: String,
+    itinerarios: String,
+    fecha_creacion: NaiveDateTime,
+    fecha_actualizacion: NaiveDateTime,
+    version: i64,
+}
+
+pub struct RepositorioReservasDiesel<'a> {
+    conexion: &'a mut Conexion,
+    /// The version of each reservation as this repository read it.
+    versiones: HashMap<IdReserva, i64>,
+}
+
+impl<'a> RepositorioReservasDiesel<'a> {
+    pub fn new(conexion: &'a mut Conexion) -> Self {
+        Self {
+            conexion,
+            versiones: HashMap::new(),
+        }
+    }
+
+    /// The connection this repository works on (inside the unit of work's transaction).
+    pub fn conexion(&mut self) -> &mut Conexion {
+        self.conexion
+    }
+
+    fn a_dominio(&mut self, fila: FilaReserva) -> Result<Reserva, ErrorPersistencia> {
+        let invalido = |que: &str, causa: String| {
+            ErrorPersistencia::DatosInvalidos(format!("reserva {}: {que}: {causa}", fila.id))
+        };
+        let id = IdReserva::parse(&fila.id).map_err(|e| invalido("id", e.to_string()))?;
+        let id_cliente = fila
+            .id_cliente
+            .as_deref()
+            .map(IdCliente::parse)
+            .transpose()
+            .map_err(|e| invalido("id_cliente", e.to_string()))?;
+        let estado: EstadoReserva = fila
+            .estado
+            .parse()
+            .map_err(|e: seedwork_dominio::ReglaIncumplida| invalido("estado", e.to_string()))?;
+        let dtos: Vec<ItinerarioDTO> = serde_json::from_str(&fila.itinerarios)
+            .map_err(|e| invalido("itinerarios", e.to_string()))?;
+        let itinerarios =
+            itinerarios_de(&dtos).map_err(|e| invalido("itinerarios", e.to_string()))?;
+        self.versiones.insert(id, fila.version);
+        Ok(Reserva::reconstruir(DatosReserva {
+            id,
+            id_cliente,
+            estado,
+            itinerarios,
+            fecha_creacion: fila.fecha_creacion.and_utc(),
+            fecha_actualizacion: fila.fecha_actualizacion.and_utc(),
+        }))
+    }
+}
+
+fn a_fila(reserva: &Reserva, version: i64) -> Result<FilaReserva, ErrorPersistencia> {
+    let dtos: Vec<ItinerarioDTO> = reserva
+        .itinerarios()
+        .iter()
+        .map(ItinerarioDTO::from)
+        .collect();
+    Ok(FilaReserva {
+        id: reserva.id().to_string(),
+        id_cliente: reserva.id_cliente().map(|id| id.to_string()),
+        estado: reserva.estado().to_string(),
+        itinerarios: serde_json::to_string(&dtos)
+            .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?,
+        fecha_creacion: reserva.fecha_creacion().naive_utc(),
+        fecha_actualizacion: reserva.fecha_actualizacion().naive_utc(),
+        version,
+    })
+}
+
+fn estados(filtro: FiltroReservas) -> Vec<&'static str> {
+    use EstadoReserva::*;
+    match filtro {
+        FiltroReservas::Todas => EstadoReserva::TODOS.iter().map(|e| e.as_str()).collect(),
+        FiltroReservas::ConEstado(estado) => vec![estado.as_str()],
+        FiltroReservas::NoPagadas => vec![Pendiente.as_str(), Aprobada.as_str()],
+    }
+}
+
+impl RepositorioReservas for RepositorioReservasDiesel<'_> {
+    fn obtener_por_id(&mut self, id: IdReserva) -> Result<Option<Reserva>, ErrorPersistencia> {
+        let fila = reservas::table
+            .find(id.to_string())
+            .select(FilaReserva::as_select())
+            .first(self.conexion)
+            .optional()
+            .map_err(de_diesel)?;
+        fila.map(|fila| self.a_dominio(fila)).transpose()
+    }
+
+    fn obtener(
+        &mut self,
+        filtro: FiltroReservas,
+        pagina: Pagina,
+    ) -> Result<Vec<Reserva>, ErrorPersistencia> {
+        let filas = reservas::table
+            .filter(reservas::estado.eq_any(estados(filtro)))
+            .order((reservas::fecha_creacion.desc(), reservas::id.desc()))
+            .limit(i64::from(pagina.limite))
+            .offset(i64::from(pagina.desplazamiento))
+            .select(FilaReserva::as_select())
+            .load(self.conexion)
+            .map_err(de_diesel)?;
+        filas.into_iter().map(|fila| self.a_dominio(fila)).collect()
+    }
+
+    fn agregar(&mut self, reserva: &Reserva) -> Result<(), ErrorPersistencia> {
+        diesel::insert_into(reservas::table)
+            .values(a_fila(reserva, 1)?)
+            .execute(self.conexion)
+            .map_err(de_diesel)?;
+        self.versiones.insert(reserva.id(), 1);
+        Ok(())
+    }
+
+    fn actualizar(&mut self, reserva: &Reserva) -> Result<(), ErrorPersistencia> {
+        let id = reserva.id();
+        let leida = match self.versiones.get(&id) {
+            Some(version) => *version,
+            // Not read through this repository: read the current version now.
+            None => reservas::table
+                .find(id.to_string())
+                .select(reservas::version)
+                .first(self.conexion)
+                .optional()
+                .map_err(de_diesel)?
+                .ok_or_else(|| {
+                    ErrorPersistencia::Inesperado(format!("la reserva {id} no existe"))
+                })?,
+        };
+        let fila = a_fila(reserva, leida + 1)?;
+        let cambiadas = diesel::update(
+            reservas::table
+                .filter(reservas::id.eq(&fila.id))
+                .filter(reservas::version.eq(leida)),
+        )
+        .set((
+            reservas::id_cliente.eq(&fila.id_cliente),
+            reservas::estado.eq(&fila.estado),
+            reservas::itinerarios.eq(&fila.itinerarios),
+            reservas::fecha_actualizacion.eq(fila.fecha_actualizacion),
+            reservas::version.eq(fila.version),
+        ))
+        .execute(self.conexion)
+        .map_err(de_diesel)?;
+        if cambiadas == 0 {
+            return Err(ErrorPersistencia::Conflicto(format!(
+                "la reserva {id} cambió desde que se leyó"
+            )));
+        }
+        self.versiones.insert(id, fila.version);
+        Ok(())
+    }
+}

@@ -1,0 +1,305 @@
+//! The diesel repository of reservations and the vuelos unit of work, against real SQLite
+//! and (with TEST_DATABASE_URL) PostgreSQL databases.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, UnidadTrabajo};
+use seedwork_dominio::{AgregacionRaiz, Entidad, ErrorPersistencia};
+use seedwork_infraestructura::outbox;
+use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
+use seedwork_infraestructura::{ManejadoresEventos, UnidadTrabajoDiesel};
+use vuelos_aplicacion::comandos::{CrearReserva, ManejadorCrearReserva};
+use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
+use vuelos_aplicacion::ErrorVuelos;
+use vuelos_dominio::{
+    EstadoReserva, FiltroReservas, IdCliente, IdReserva, Itinerario, Pagina, RepositorioReservas,
+    Reserva,
+};
+use vuelos_infraestructura::{integracion, RepositorioReservasDiesel};
+
+fn itinerario() -> Itinerario {
+    let aeropuerto = |codigo: &str| AeropuertoDTO {
+        codigo: codigo.into(),
+        nombre: format!("Aeropuerto {codigo} – ñ"),
+    };
+    ItinerarioDTO {
+        odos: vec![OdoDTO {
+            segmentos: vec![SegmentoDTO {
+                legs: vec![
+                    LegDTO {
+                        fecha_salida: "2027-03-10T22:05:00Z".into(),
+                        fecha_llegada: "2027-03-11T14:40:00Z".into(),
+                        origen: aeropuerto("BOG"),
+                        destino: aeropuerto("MAD"),
+                    },
+                    LegDTO {
+                        fecha_salida: "2027-03-11T16:30:00Z".into(),
+                        fecha_llegada: "2027-03-11T18:45:00Z".into(),
+                        origen: aeropuerto("MAD"),
+                        destino: aeropuerto("CDG"),
+                    },
+                ],
+            }],
+        }],
+    }
+    .try_into_domain()
+    .unwrap()
+}
+
+fn reserva(minuto: u32) -> Reserva {
+    let creada = Utc.with_ymd_and_hms(2026, 11, 22, 10, minuto, 0).unwrap();
+    let mut reserva = Reserva::crear(
+        IdReserva::nuevo(),
+        Some(IdCliente::nuevo()),
+        vec![itinerario()],
+        creada,
+    )
+    .unwrap();
+    reserva.tomar_eventos();
+    reserva
+}
+
+fn uow(prueba: &BaseDePrueba) -> UnidadTrabajoDiesel {
+    let mut manejadores = ManejadoresEventos::new();
+    integracion::registrar_manejadores(&mut manejadores);
+    UnidadTrabajoDiesel::new(prueba.base.clone(), Arc::new(manejadores))
+}
+
+/// Runs repository work in one committed transaction.
+async fn con_repositorio<R: Send + 'static>(
+    uow: &UnidadTrabajoDiesel,
+    trabajo: impl FnOnce(&mut RepositorioReservasDiesel) -> Result<R, ErrorPersistencia>
+        + Send
+        + 'static,
+) -> Result<R, ErrorPersistencia> {
+    uow.ejecutar(move |tx| {
+        trabajo(&mut RepositorioReservasDiesel::new(tx.conexion()))
+            .map_err(ErrorUnidadTrabajo::from)
+    })
+    .await
+    .map_err(|e| match e {
+        ErrorUnidadTrabajo::Persistencia(p) => p,
+        otro => ErrorPersistencia::Inesperado(otro.to_string()),
+    })
+}
+
+#[tokio::test]
+async fn a_stored_reservation_reads_back_equal() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let original = reserva(0);
+        let copia = original.clone();
+        con_repositorio(&uow, move |repo| repo.agregar(&copia))
+            .await
+            .unwrap();
+        let id = original.id();
+        let leida = con_repositorio(&uow, move |repo| repo.obtener_por_id(id))
+            .await
+            .unwrap();
+        assert_eq!(leida, Some(original), "on {}", prueba.nombre);
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_id_reads_as_none() {
+    for prueba in pruebas::todas() {
+        let leida = con_repositorio(&uow(&prueba), |repo| {
+            repo.obtener_por_id(IdReserva::nuevo())
+        })
+        .await
+        .unwrap();
+        assert_eq!(leida, None, "on {}", prueba.nombre);
+    }
+}
+
+#[tokio::test]
+async fn adding_an_id_twice_is_a_duplicate() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let original = reserva(0);
+        let copia = original.clone();
+        con_repositorio(&uow, move |repo| repo.agregar(&copia))
+            .await
+            .unwrap();
+        let error = con_repositorio(&uow, move |repo| repo.agregar(&original))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ErrorPersistencia::Duplicado(_)),
+            "on {}: {error:?}",
+            prueba.nombre
+        );
+    }
+}
+
+#[tokio::test]
+async fn listings_filter_by_state_and_come_newest_first_in_pages() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let ids = con_repositorio(&uow, |repo| {
+            let mut ids = Vec::new();
+            for (minuto, accion) in [
+                (1, None),
+                (2, Some("aprobar")),
+                (3, Some("cancelar")),
+                (4, Some("pagar")),
+            ] {
+                let mut r = reserva(minuto);
+                let ahora = Utc::now();
+                match accion {
+                    Some("aprobar") => r.aprobar(ahora).unwrap(),
+                    Some("cancelar") => r.cancelar(ahora).unwrap(),
+                    Some(_) => {
+                        r.aprobar(ahora).unwrap();
+                        r.pagar(ahora).unwrap();
+                    }
+                    None => {}
+                }
+                repo.agregar(&r)?;
+                ids.push(r.id());
+            }
+            Ok(ids)
+        })
+        .await
+        .unwrap();
+
+        let listar = |filtro, pagina| {
+            let uow = uow.clone();
+            async move {
+                con_repositorio(&uow, move |repo| repo.obtener(filtro, pagina))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.id())
+                    .collect::<Vec<_>>()
+            }
+        };
+        let todo = Pagina::default();
+        assert_eq!(
+            listar(FiltroReservas::Todas, todo).await,
+            vec![ids[3], ids[2], ids[1], ids[0]],
+            "on {}",
+            prueba.nombre
+        );
+        assert_eq!(
+            listar(FiltroReservas::ConEstado(EstadoReserva::Cancelada), todo).await,
+            vec![ids[2]]
+        );
+        assert_eq!(
+            listar(FiltroReservas::NoPagadas, todo).await,
+            vec![ids[1], ids[0]]
+        );
+        let segunda = Pagina {
+            limite: 2,
+            desplazamiento: 2,
+        };
+        assert_eq!(
+            listar(FiltroReservas::Todas, segunda).await,
+            vec![ids[1], ids[0]]
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_update_based_on_a_stale_read_is_a_conflict_and_changes_nothing() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let original = reserva(0);
+        let id = original.id();
+        con_repositorio(&uow, move |repo| repo.agregar(&original))
+            .await
+            .unwrap();
+
+        let resultado = con_repositorio(&uow, move |repo| {
+            let mut primera = repo.obtener_por_id(id)?.unwrap();
+            // Someone else approves it in between, through another repository.
+            let mut otra = RepositorioReservasDiesel::new(repo_conexion(repo));
+            let mut segunda = otra.obtener_por_id(id)?.unwrap();
+            segunda.aprobar(Utc::now()).unwrap();
+            otra.actualizar(&segunda)?;
+            primera.cancelar(Utc::now()).unwrap();
+            repo.actualizar(&primera)
+        })
+        .await;
+        assert!(
+            matches!(resultado, Err(ErrorPersistencia::Conflicto(_))),
+            "on {}: {resultado:?}",
+            prueba.nombre
+        );
+        let leida = con_repositorio(&uow, move |repo| repo.obtener_por_id(id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            leida.estado(),
+            EstadoReserva::Pendiente,
+            "the failed unit of work rolled back on {}",
+            prueba.nombre
+        );
+    }
+}
+
+/// The conflict test needs a second repository on the same transaction.
+fn repo_conexion<'a>(
+    repo: &'a mut RepositorioReservasDiesel<'_>,
+) -> &'a mut seedwork_infraestructura::Conexion {
+    repo.conexion()
+}
+
+#[tokio::test]
+async fn creating_a_reservation_stores_it_and_its_integration_event_in_one_transaction() {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let manejador = ManejadorCrearReserva::new(
+            uow.clone(),
+            vuelos_infraestructura::FabricaRepositoriosDiesel,
+        );
+        let id = IdReserva::nuevo();
+        manejador
+            .manejar(CrearReserva {
+                id,
+                id_cliente: None,
+                itinerarios: vec![itinerario()],
+                fecha_creacion: Utc::now(),
+            })
+            .await
+            .unwrap();
+
+        let filas = uow
+            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
+            .await
+            .unwrap();
+        assert_eq!(filas.len(), 1, "on {}", prueba.nombre);
+        assert_eq!(
+            filas[0].topico,
+            "persistent://public/default/eventos-reserva"
+        );
+        assert_eq!(filas[0].tipo, "EventoReservaCreada");
+        assert_eq!(filas[0].clave.as_deref(), Some(id.to_string().as_str()));
+
+        let error = manejador
+            .manejar(CrearReserva {
+                id,
+                id_cliente: None,
+                itinerarios: vec![itinerario()],
+                fecha_creacion: Utc::now(),
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            ErrorVuelos::Persistencia(ErrorPersistencia::Duplicado(_))
+        ));
+        let filas = uow
+            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
+            .await
+            .unwrap();
+        assert_eq!(
+            filas.len(),
+            1,
+            "a refused command adds no outbox row on {}",
+            prueba.nombre
+        );
+    }
+}
