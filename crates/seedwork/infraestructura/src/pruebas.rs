@@ -10,6 +10,8 @@ use crate::base_datos::BaseDatos;
 /// A database made for one test, removed when dropped.
 pub struct BaseDePrueba {
     pub nombre: &'static str,
+    /// The `DATABASE_URL` of this database, to start a whole application on it.
+    pub url: String,
     pub base: BaseDatos,
     _limpieza: Limpieza,
 }

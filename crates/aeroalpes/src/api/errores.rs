@@ -1,0 +1,112 @@
+//! The one place where errors become HTTP responses: a status per variant and a JSON body
+//! `{"error": …, "regla": …}`. Server faults log their cause and answer a generic body.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use seedwork_dominio::{ErrorPersistencia, ReglaIncumplida};
+use serde::Serialize;
+use vuelos_aplicacion::ErrorVuelos;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorApi {
+    /// 400: the request is malformed or breaks a business rule (then named in `regla`).
+    #[error("{mensaje}")]
+    SolicitudInvalida {
+        mensaje: String,
+        regla: Option<&'static str>,
+    },
+    /// 404: no such resource.
+    #[error("{0}")]
+    NoEncontrado(String),
+    /// 409: the resource's state forbids the change, or it changed meanwhile.
+    #[error("{0}")]
+    Conflicto(String),
+    /// 413: the body is larger than the API accepts.
+    #[error("el cuerpo excede el máximo de {0} bytes")]
+    DemasiadoGrande(usize),
+    /// 503: a dependency (the database) is unavailable; retrying later may work.
+    #[error("servicio no disponible temporalmente")]
+    NoDisponible(String),
+    /// 500: a fault of ours; the cause is logged, never sent.
+    #[error("error interno")]
+    Interno(String),
+}
+
+impl ErrorApi {
+    pub fn solicitud(mensaje: impl Into<String>) -> Self {
+        Self::SolicitudInvalida {
+            mensaje: mensaje.into(),
+            regla: None,
+        }
+    }
+}
+
+impl From<ReglaIncumplida> for ErrorApi {
+    fn from(regla: ReglaIncumplida) -> Self {
+        Self::SolicitudInvalida {
+            mensaje: regla.mensaje,
+            regla: Some(regla.regla),
+        }
+    }
+}
+
+impl From<ErrorPersistencia> for ErrorApi {
+    fn from(error: ErrorPersistencia) -> Self {
+        match error {
+            ErrorPersistencia::Duplicado(_) | ErrorPersistencia::Conflicto(_) => {
+                Self::Conflicto(error.to_string())
+            }
+            ErrorPersistencia::NoDisponible(causa) => Self::NoDisponible(causa),
+            otro => Self::Interno(otro.to_string()),
+        }
+    }
+}
+
+impl From<ErrorVuelos> for ErrorApi {
+    fn from(error: ErrorVuelos) -> Self {
+        match error {
+            ErrorVuelos::Regla(regla) => regla.into(),
+            ErrorVuelos::NoEncontrada(_) => Self::NoEncontrado(error.to_string()),
+            ErrorVuelos::TransicionInvalida { .. } => Self::Conflicto(error.to_string()),
+            ErrorVuelos::Persistencia(persistencia) => persistencia.into(),
+            ErrorVuelos::SinManejador(_) => Self::Interno(error.to_string()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Cuerpo<'a> {
+    error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    regla: Option<&'a str>,
+}
+
+impl ResponseError for ErrorApi {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::SolicitudInvalida { .. } => StatusCode::BAD_REQUEST,
+            Self::NoEncontrado(_) => StatusCode::NOT_FOUND,
+            Self::Conflicto(_) => StatusCode::CONFLICT,
+            Self::DemasiadoGrande(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NoDisponible(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Interno(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::NoDisponible(causa) | Self::Interno(causa) => {
+                tracing::error!(causa = %causa, "{self}")
+            }
+            otro => tracing::info!(error = %otro, "solicitud rechazada"),
+        }
+        let regla = match self {
+            Self::SolicitudInvalida { regla, .. } => *regla,
+            _ => None,
+        };
+        HttpResponse::build(self.status_code()).json(Cuerpo {
+            error: self.to_string(),
+            regla,
+        })
+    }
+}

@@ -1,0 +1,30 @@
+//! `GET /health`: up when the database answers.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::startup::Contexto;
+
+pub fn rutas(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(salud));
+}
+
+/// Health of the service and its database.
+#[utoipa::path(get, path = "/health", tag = "salud",
+    responses((status = 200, description = "The service and its database are up", example = json!({"status": "up"})),
+              (status = 503, description = "The database does not answer")))]
+pub async fn salud(contexto: web::Data<Contexto>) -> HttpResponse {
+    let base = contexto.base.clone();
+    match web::block(move || base.verificar())
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r)
+    {
+        Ok(()) => HttpResponse::Ok().json(json!({ "status": "up" })),
+        Err(causa) => {
+            tracing::warn!(causa = %causa, "la base de datos no responde");
+            HttpResponse::ServiceUnavailable()
+                .json(json!({ "status": "down", "error": "la base de datos no responde" }))
+        }
+    }
+}
