@@ -37,9 +37,11 @@ impl Drop for Limpieza {
 pub fn sqlite() -> BaseDePrueba {
     let directorio = tempfile::tempdir().expect("a temporary directory for a test database");
     let ruta = directorio.path().join("prueba.db");
-    let base = BaseDatos::conectar(&ruta.to_string_lossy()).expect("a fresh SQLite database");
+    let url = ruta.to_string_lossy().into_owned();
+    let base = BaseDatos::conectar(&url).expect("a fresh SQLite database");
     BaseDePrueba {
         nombre: "sqlite",
+        url,
         base,
         _limpieza: Limpieza::Sqlite {
             _directorio: directorio,
@@ -70,6 +72,7 @@ pub fn postgresql() -> Option<BaseDePrueba> {
     let base = BaseDatos::conectar(&url).expect("a fresh PostgreSQL database");
     Some(BaseDePrueba {
         nombre: "postgresql",
+        url,
         base,
         _limpieza: limpieza,
     })
