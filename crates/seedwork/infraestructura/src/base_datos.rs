@@ -56,7 +56,7 @@ pub enum ErrorConfiguracionBaseDatos {
     #[error("no se pudo crear el directorio {0}: {1}")]
     Directorio(PathBuf, std::io::Error),
     #[error("no se pudo conectar a {0}: {1}")]
-    Conexion(String, r2d2::PoolError),
+    Conexion(String, String),
     #[error("no se pudieron aplicar las migraciones: {0}")]
     Migraciones(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -74,13 +74,13 @@ impl ManageConnection for Conector {
             Motor::Postgresql(url) => PgConnection::establish(url).map(Conexion::Postgresql),
             Motor::Sqlite(ruta) => {
                 let mut conexion = SqliteConnection::establish(&ruta.to_string_lossy())?;
-                // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which
-                // in WAL mode still never corrupts the database (a crash may lose only the
-                // last commits before the OS flushed them, not break it).
+                // NORMAL syncs at checkpoints, which in WAL mode (set once per file, see
+                // `conectar`) never corrupts the database: a crash may lose the last commits
+                // the OS had not flushed, not break it.
                 conexion
                     .batch_execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                        "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON;",
                     )
                     .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(Conexion::Sqlite(conexion))
@@ -117,6 +117,7 @@ impl BaseDatos {
             Motor::Postgresql(_) => (16, None),
             Motor::Sqlite(ruta) => {
                 crear_directorio(ruta)?;
+                activar_wal(ruta)?;
                 (8, Some(Arc::new(Mutex::new(()))))
             }
         };
@@ -124,16 +125,17 @@ impl BaseDatos {
             .max_size(tamano)
             .connection_timeout(Duration::from_secs(10))
             .build(Conector(motor.clone()))
-            .map_err(|e| ErrorConfiguracionBaseDatos::Conexion(motor.descripcion(), e))?;
+            .map_err(|e| {
+                ErrorConfiguracionBaseDatos::Conexion(motor.descripcion(), e.to_string())
+            })?;
         let base = Self {
             pool,
             motor,
             cerrojo_escritura: cerrojo,
         };
-        let mut conexion = base
-            .pool
-            .get()
-            .map_err(|e| ErrorConfiguracionBaseDatos::Conexion(base.motor.descripcion(), e))?;
+        let mut conexion = base.pool.get().map_err(|e| {
+            ErrorConfiguracionBaseDatos::Conexion(base.motor.descripcion(), e.to_string())
+        })?;
         let aplicadas = migraciones::aplicar(&mut conexion)
             .map_err(ErrorConfiguracionBaseDatos::Migraciones)?;
         tracing::info!(base = %base.motor.descripcion(), migraciones_aplicadas = aplicadas, "base de datos lista");
@@ -164,6 +166,19 @@ impl BaseDatos {
         let mut conexion = self.pool.get().map_err(|e| e.to_string())?;
         conexion.ping().map_err(|e| e.to_string())
     }
+}
+
+/// Switches the file to write-ahead logging, so readers run beside the writer. The mode
+/// is stored in the file; it is set here, on one connection, because switching takes a
+/// lock that the pool's connections, opening together, would contend for.
+fn activar_wal(ruta: &Path) -> Result<(), ErrorConfiguracionBaseDatos> {
+    let error = |e: ConnectionError| {
+        ErrorConfiguracionBaseDatos::Conexion(format!("sqlite://{}", ruta.display()), e.to_string())
+    };
+    let mut conexion = SqliteConnection::establish(&ruta.to_string_lossy()).map_err(error)?;
+    conexion
+        .batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+        .map_err(|e| error(ConnectionError::CouldntSetupConfiguration(e)))
 }
 
 fn crear_directorio(ruta: &Path) -> Result<(), ErrorConfiguracionBaseDatos> {

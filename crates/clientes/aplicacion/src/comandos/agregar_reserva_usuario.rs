@@ -1,0 +1,335 @@
+//! `AgregarReservaUsuario`: record that a user holds a reservation, as a command and as a
+//! handler of the vuelos module's `ReservaCreada` domain event.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use clientes_dominio::reglas::UsuarioExiste;
+use clientes_dominio::{IdReservaCliente, IdUsuario, RepositorioUsuarios, Usuario};
+use seedwork_aplicacion::{
+    Comando, ErrorUnidadTrabajo, ManejadorComando, Transaccion, UnidadTrabajo,
+};
+use seedwork_dominio::{AgregacionRaiz, ReglaIncumplida, ReglaNegocio};
+
+use crate::dto::UsuarioDto;
+use crate::errores::ErrorClientes;
+use crate::puertos::FabricaRepositorioUsuarios;
+use crate::reloj::{Reloj, RelojSistema};
+
+/// Add a reservation to a user's list. Adding one the user already holds succeeds and
+/// changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgregarReservaUsuario {
+    pub id_usuario: IdUsuario,
+    pub id_reserva: IdReservaCliente,
+}
+
+impl Comando for AgregarReservaUsuario {
+    /// The user after the change.
+    type Respuesta = UsuarioDto;
+    /// `NoEncontrado`, `Regla` (`UsuarioActivo`), `Persistencia`.
+    type Error = ErrorClientes;
+}
+
+/// Adds a reservation to a user inside the caller's transaction `tx`: the handler of the
+/// vuelos module's `ReservaCreada` domain event.
+///
+/// Fails with a [`ReglaIncumplida`] named `UsuarioExiste` when no user has `id_usuario`
+/// and `UsuarioActivo` when the user is deactivated; the unit of work then rolls back the
+/// reservation that raised the event. A reservation already held is a no-op, so a
+/// redelivered event is harmless. Wire it in the composition root:
+///
+/// ```text
+/// despachador.suscribir(move |evento: &ReservaCreada, tx: &mut TxDiesel| match evento.id_cliente {
+///     Some(cliente) => agregar_reserva(&fabrica, tx, cliente.uuid().into(), evento.id_reserva.uuid().into()),
+///     None => Ok(()),
+/// });
+/// ```
+#[tracing::instrument(skip_all, fields(%id_usuario, %id_reserva))]
+pub fn agregar_reserva<Tx, F>(
+    fabrica: &F,
+    tx: &mut Tx,
+    id_usuario: IdUsuario,
+    id_reserva: IdReservaCliente,
+) -> Result<(), ErrorUnidadTrabajo>
+where
+    Tx: Transaccion,
+    F: FabricaRepositorioUsuarios<Tx>,
+{
+    agregar_reserva_en(fabrica, tx, id_usuario, id_reserva, Utc::now()).map(drop)
+}
+
+/// [`agregar_reserva`] at a given instant; answers the user after the change.
+fn agregar_reserva_en<Tx, F>(
+    fabrica: &F,
+    tx: &mut Tx,
+    id_usuario: IdUsuario,
+    id_reserva: IdReservaCliente,
+    ahora: DateTime<Utc>,
+) -> Result<Usuario, ErrorUnidadTrabajo>
+where
+    Tx: Transaccion,
+    F: FabricaRepositorioUsuarios<Tx>,
+{
+    let mut repositorio = fabrica.usuarios(tx);
+    let mut usuario = repositorio.obtener_por_id(id_usuario)?.ok_or_else(|| {
+        let regla = UsuarioExiste {
+            id: id_usuario,
+            existe: false,
+        };
+        ReglaIncumplida::new(regla.nombre(), regla.mensaje())
+    })?;
+    if usuario.agregar_reserva(id_reserva, ahora)? {
+        repositorio.actualizar(&usuario)?;
+    }
+    drop(repositorio);
+    tx.registrar_eventos(usuario.tomar_eventos());
+    Ok(usuario)
+}
+
+pub struct ManejadorAgregarReservaUsuario<U, F, R = RelojSistema> {
+    uow: U,
+    fabrica: F,
+    reloj: R,
+}
+
+impl<U, F> ManejadorAgregarReservaUsuario<U, F> {
+    pub fn new(uow: U, fabrica: F) -> Self {
+        Self::con_reloj(uow, fabrica, RelojSistema)
+    }
+}
+
+impl<U, F, R> ManejadorAgregarReservaUsuario<U, F, R> {
+    pub fn con_reloj(uow: U, fabrica: F, reloj: R) -> Self {
+        Self {
+            uow,
+            fabrica,
+            reloj,
+        }
+    }
+}
+
+#[async_trait]
+impl<U, F, R> ManejadorComando<AgregarReservaUsuario> for ManejadorAgregarReservaUsuario<U, F, R>
+where
+    U: UnidadTrabajo,
+    F: FabricaRepositorioUsuarios<U::Transaccion>,
+    R: Reloj,
+{
+    #[tracing::instrument(
+        name = "agregar_reserva_usuario",
+        skip_all,
+        fields(id_usuario = %comando.id_usuario, id_reserva = %comando.id_reserva)
+    )]
+    async fn manejar(&self, comando: AgregarReservaUsuario) -> Result<UsuarioDto, ErrorClientes> {
+        let (fabrica, ahora) = (self.fabrica.clone(), self.reloj.ahora());
+        let AgregarReservaUsuario {
+            id_usuario,
+            id_reserva,
+        } = comando;
+        self.uow
+            .ejecutar(move |tx| {
+                match agregar_reserva_en(&fabrica, tx, id_usuario, id_reserva, ahora) {
+                    Ok(usuario) => Ok(UsuarioDto::from(&usuario)),
+                    // Addressed directly (not through an event), a missing user is a 404.
+                    Err(ErrorUnidadTrabajo::Regla(regla))
+                        if regla.regla == UsuarioExiste::NOMBRE =>
+                    {
+                        Err(ErrorClientes::NoEncontrado(id_usuario))
+                    }
+                    Err(otro) => Err(otro.into()),
+                }
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+    use seedwork_aplicacion::DespachadorEventosDominio;
+    use seedwork_dominio::evento_dominio;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::pruebas::{
+        ahora, regla_incumplida, usuario_natural, FabricaEnMemoria, RelojFijo,
+        TransaccionEnMemoria, UnidadTrabajoEnMemoria,
+    };
+
+    fn despues() -> DateTime<Utc> {
+        ahora() + TimeDelta::hours(2)
+    }
+
+    fn manejador(
+        uow: &UnidadTrabajoEnMemoria,
+    ) -> ManejadorAgregarReservaUsuario<UnidadTrabajoEnMemoria, FabricaEnMemoria, RelojFijo> {
+        ManejadorAgregarReservaUsuario::con_reloj(
+            uow.clone(),
+            FabricaEnMemoria,
+            RelojFijo::new(despues()),
+        )
+    }
+
+    fn comando(id_usuario: IdUsuario, id_reserva: IdReservaCliente) -> AgregarReservaUsuario {
+        AgregarReservaUsuario {
+            id_usuario,
+            id_reserva,
+        }
+    }
+
+    #[tokio::test]
+    async fn given_an_active_user_when_adding_a_reservation_then_it_is_stored_and_the_event_dispatched(
+    ) {
+        let uow = UnidadTrabajoEnMemoria::default();
+        let id = uow.con_usuario(usuario_natural("ana@gmail.com"));
+        let reserva = IdReservaCliente::nuevo();
+
+        let dto = manejador(&uow).manejar(comando(id, reserva)).await.unwrap();
+
+        assert_eq!(dto.reservas, [reserva.uuid()]);
+        assert_eq!(dto.fecha_actualizacion, "2026-06-15T12:00:00Z");
+        assert_eq!(uow.usuario(id).unwrap().reservas(), [reserva]);
+        assert_eq!(uow.eventos_despachados(), ["ReservaAgregadaAUsuario"]);
+    }
+
+    #[tokio::test]
+    async fn given_a_reservation_already_held_when_adding_it_again_then_nothing_changes() {
+        let uow = UnidadTrabajoEnMemoria::default();
+        let id = uow.con_usuario(usuario_natural("ana@gmail.com"));
+        let reserva = IdReservaCliente::nuevo();
+        manejador(&uow).manejar(comando(id, reserva)).await.unwrap();
+
+        let dto = manejador(&uow).manejar(comando(id, reserva)).await.unwrap();
+
+        assert_eq!(dto.reservas, [reserva.uuid()]);
+        assert_eq!(uow.eventos_despachados(), ["ReservaAgregadaAUsuario"]);
+    }
+
+    #[tokio::test]
+    async fn given_a_deactivated_user_when_adding_a_reservation_then_usuario_activo_fails() {
+        let uow = UnidadTrabajoEnMemoria::default();
+        let mut usuario = usuario_natural("ana@gmail.com");
+        usuario.desactivar(ahora());
+        let id = uow.con_usuario(usuario);
+
+        let error = manejador(&uow)
+            .manejar(comando(id, IdReservaCliente::nuevo()))
+            .await
+            .unwrap_err();
+
+        assert_eq!(regla_incumplida(&error), Some("UsuarioActivo"));
+        assert!(uow.usuario(id).unwrap().reservas().is_empty());
+    }
+
+    #[tokio::test]
+    async fn given_an_unknown_user_when_adding_a_reservation_then_no_encontrado() {
+        let uow = UnidadTrabajoEnMemoria::default();
+        let id = IdUsuario::nuevo();
+        let error = manejador(&uow)
+            .manejar(comando(id, IdReservaCliente::nuevo()))
+            .await
+            .unwrap_err();
+        assert_eq!(error, ErrorClientes::NoEncontrado(id));
+    }
+
+    /// Stands in for the vuelos module's `ReservaCreada`, which these layers do not know.
+    #[derive(Debug)]
+    struct ReservaCreada {
+        id_evento: Uuid,
+        fecha_evento: DateTime<Utc>,
+        id_reserva: Uuid,
+        id_cliente: Uuid,
+    }
+    evento_dominio!(ReservaCreada);
+
+    /// A unit of work whose dispatcher runs `agregar_reserva` on every `ReservaCreada`.
+    fn con_suscripcion() -> UnidadTrabajoEnMemoria {
+        let mut despachador = DespachadorEventosDominio::<TransaccionEnMemoria>::new();
+        despachador.suscribir(|evento: &ReservaCreada, tx: &mut TransaccionEnMemoria| {
+            agregar_reserva(
+                &FabricaEnMemoria,
+                tx,
+                evento.id_cliente.into(),
+                evento.id_reserva.into(),
+            )
+        });
+        UnidadTrabajoEnMemoria::con_despachador(despachador)
+    }
+
+    /// Runs a unit of work that only raises `ReservaCreada`, as vuelos' handler would.
+    async fn crear_reserva(
+        uow: &UnidadTrabajoEnMemoria,
+        id_cliente: IdUsuario,
+        id_reserva: IdReservaCliente,
+    ) -> Result<(), ErrorClientes> {
+        uow.ejecutar(move |tx: &mut TransaccionEnMemoria| {
+            tx.registrar_eventos(vec![Box::new(ReservaCreada {
+                id_evento: Uuid::new_v4(),
+                fecha_evento: ahora(),
+                id_reserva: id_reserva.uuid(),
+                id_cliente: id_cliente.uuid(),
+            })]);
+            Ok(())
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn given_a_subscribed_handler_when_a_reservation_is_created_then_the_user_holds_it_after_commit(
+    ) {
+        let uow = con_suscripcion();
+        let id = uow.con_usuario(usuario_natural("ana@gmail.com"));
+        let reserva = IdReservaCliente::nuevo();
+
+        crear_reserva(&uow, id, reserva).await.unwrap();
+
+        assert_eq!(uow.usuario(id).unwrap().reservas(), [reserva]);
+        assert_eq!(
+            uow.eventos_despachados(),
+            ["ReservaCreada", "ReservaAgregadaAUsuario"]
+        );
+    }
+
+    #[tokio::test]
+    async fn given_a_subscribed_handler_when_the_client_does_not_exist_then_the_whole_unit_of_work_fails_with_usuario_existe(
+    ) {
+        let uow = con_suscripcion();
+
+        let error = crear_reserva(&uow, IdUsuario::nuevo(), IdReservaCliente::nuevo())
+            .await
+            .unwrap_err();
+
+        assert_eq!(regla_incumplida(&error), Some("UsuarioExiste"));
+        assert!(uow.eventos_despachados().is_empty());
+    }
+
+    #[tokio::test]
+    async fn given_a_subscribed_handler_when_the_client_is_deactivated_then_the_whole_unit_of_work_fails_with_usuario_activo(
+    ) {
+        let uow = con_suscripcion();
+        let mut usuario = usuario_natural("ana@gmail.com");
+        usuario.desactivar(ahora());
+        let id = uow.con_usuario(usuario);
+
+        let error = crear_reserva(&uow, id, IdReservaCliente::nuevo())
+            .await
+            .unwrap_err();
+
+        assert_eq!(regla_incumplida(&error), Some("UsuarioActivo"));
+        assert!(uow.usuario(id).unwrap().reservas().is_empty());
+        assert!(uow.eventos_despachados().is_empty());
+    }
+
+    #[tokio::test]
+    async fn given_a_subscribed_handler_when_the_same_event_is_delivered_twice_then_the_reservation_is_held_once(
+    ) {
+        let uow = con_suscripcion();
+        let id = uow.con_usuario(usuario_natural("ana@gmail.com"));
+        let reserva = IdReservaCliente::nuevo();
+
+        crear_reserva(&uow, id, reserva).await.unwrap();
+        crear_reserva(&uow, id, reserva).await.unwrap();
+
+        assert_eq!(uow.usuario(id).unwrap().reservas(), [reserva]);
+    }
+}

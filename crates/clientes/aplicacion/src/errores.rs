@@ -1,0 +1,115 @@
+//! The errors of the clientes application layer, each documenting the HTTP status it maps to.
+
+use clientes_dominio::{Email, ErrorRegistro, IdUsuario};
+
+use crate::puertos::{ErrorEmisionToken, ErrorHasher};
+use seedwork_aplicacion::{ErrorUnidadTrabajo, SinManejador};
+use seedwork_dominio::{ErrorPersistencia, ReglaIncumplida};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ErrorClientes {
+    /// A business rule or an input format rule failed: 400, naming the rule.
+    #[error(transparent)]
+    Regla(#[from] ReglaIncumplida),
+    /// Another user already has the e-mail: 409.
+    #[error("el email {0} ya está registrado")]
+    EmailDuplicado(Email),
+    /// Unknown e-mail, wrong password or deactivated user, deliberately not told apart: 401.
+    #[error("credenciales inválidas")]
+    CredencialesInvalidas,
+    /// No user has that id: 404.
+    #[error("no existe el usuario {0}")]
+    NoEncontrado(IdUsuario),
+    /// Storage failed: 409 for `Duplicado` and `Conflicto`, 503 for `NoDisponible`, 500 otherwise.
+    #[error(transparent)]
+    Persistencia(#[from] ErrorPersistencia),
+    /// A wiring mistake in the composition root: 500.
+    #[error(transparent)]
+    SinManejador(#[from] SinManejador),
+    /// Hashing a password or signing a token failed (a bug or a misconfiguration): 500.
+    #[error("error inesperado: {0}")]
+    Inesperado(String),
+}
+
+impl ErrorClientes {
+    /// The HTTP status the API answers for this error.
+    pub fn estado_http(&self) -> u16 {
+        match self {
+            Self::Regla(_) => 400,
+            Self::CredencialesInvalidas => 401,
+            Self::NoEncontrado(_) => 404,
+            Self::EmailDuplicado(_) => 409,
+            Self::Persistencia(
+                ErrorPersistencia::Duplicado(_) | ErrorPersistencia::Conflicto(_),
+            ) => 409,
+            Self::Persistencia(ErrorPersistencia::NoDisponible(_)) => 503,
+            Self::Persistencia(_) | Self::SinManejador(_) | Self::Inesperado(_) => 500,
+        }
+    }
+}
+
+impl From<ErrorUnidadTrabajo> for ErrorClientes {
+    fn from(error: ErrorUnidadTrabajo) -> Self {
+        match error {
+            ErrorUnidadTrabajo::Regla(regla) => Self::Regla(regla),
+            ErrorUnidadTrabajo::Persistencia(persistencia) => Self::Persistencia(persistencia),
+        }
+    }
+}
+
+impl From<ErrorHasher> for ErrorClientes {
+    fn from(error: ErrorHasher) -> Self {
+        Self::Inesperado(error.to_string())
+    }
+}
+
+impl From<ErrorEmisionToken> for ErrorClientes {
+    fn from(error: ErrorEmisionToken) -> Self {
+        Self::Inesperado(error.to_string())
+    }
+}
+
+impl ErrorClientes {
+    /// The error of a registration of `email` that the domain refused.
+    pub(crate) fn de_registro(error: ErrorRegistro, email: &Email) -> Self {
+        match error {
+            ErrorRegistro::EmailDuplicado(_) => Self::EmailDuplicado(email.clone()),
+            ErrorRegistro::Persistencia(persistencia) => Self::Persistencia(persistencia),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_maps_to_the_status_its_variant_documents() {
+        let email = Email::parse("ana@empresa.co").unwrap();
+        let casos = [
+            (ErrorClientes::Regla(ReglaIncumplida::new("R", "m")), 400),
+            (ErrorClientes::CredencialesInvalidas, 401),
+            (ErrorClientes::NoEncontrado(IdUsuario::nuevo()), 404),
+            (ErrorClientes::EmailDuplicado(email), 409),
+            (ErrorPersistencia::Duplicado("x".into()).into(), 409),
+            (ErrorPersistencia::Conflicto("x".into()).into(), 409),
+            (ErrorPersistencia::NoDisponible("x".into()).into(), 503),
+            (ErrorPersistencia::DatosInvalidos("x".into()).into(), 500),
+            (ErrorPersistencia::Inesperado("x".into()).into(), 500),
+            (SinManejador { tipo: "X" }.into(), 500),
+            (ErrorClientes::Inesperado("x".into()), 500),
+        ];
+        for (error, estado) in casos {
+            assert_eq!(error.estado_http(), estado, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn a_rule_refused_by_an_event_handler_stays_a_rule_error() {
+        let regla = ReglaIncumplida::new("UsuarioActivo", "desactivado");
+        assert_eq!(
+            ErrorClientes::from(ErrorUnidadTrabajo::Regla(regla.clone())),
+            ErrorClientes::Regla(regla)
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! In-memory fakes of the ports and fixtures, for the unit tests of the handlers (and only
+//! for them: adapters are tested against real databases in the infrastructure crate).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use clientes_dominio::{
+    Ciudad, Cliente, ClienteEmpresa, ClienteNatural, DatosUsuario, Documento, Email, EstadoUsuario,
+    HashPassword, IdUsuario, Nombre, NumeroDocumento, Pais, RepositorioUsuarios, Usuario,
+};
+use seedwork_aplicacion::{
+    DespachadorEventosDominio, ErrorUnidadTrabajo, Transaccion, UnidadTrabajo,
+};
+use seedwork_dominio::{AgregacionRaiz, Entidad, ErrorPersistencia, EventoDominio};
+
+use crate::errores::ErrorClientes;
+use crate::hasher_argon2::HasherArgon2;
+use crate::password::PasswordPlano;
+use crate::puertos::{FabricaRepositorioUsuarios, HasherPasswords};
+use crate::reloj::Reloj;
+
+/// 2026-06-15T10:00:00Z, "now" in every test.
+pub fn ahora() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 15, 10, 0, 0).unwrap()
+}
+
+pub fn fecha(texto: &str) -> NaiveDate {
+    texto.parse().unwrap()
+}
+
+/// A clock that tells the instant it was set to; clones share it.
+#[derive(Clone)]
+pub struct RelojFijo(Arc<Mutex<DateTime<Utc>>>);
+
+impl RelojFijo {
+    pub fn new(instante: DateTime<Utc>) -> Self {
+        Self(Arc::new(Mutex::new(instante)))
+    }
+
+    pub fn fijar(&self, instante: DateTime<Utc>) {
+        // A test that panicked while holding the lock has failed already.
+        *self.0.lock().unwrap() = instante;
+    }
+}
+
+impl Reloj for RelojFijo {
+    fn ahora(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// The name of the rule an error reports, if it is a rule error.
+pub fn regla_incumplida(error: &ErrorClientes) -> Option<&'static str> {
+    match error {
+        ErrorClientes::Regla(regla) => Some(regla.regla),
+        _ => None,
+    }
+}
+
+/// Argon2id at its minimum costs, so that tests stay fast.
+pub fn hasher() -> HasherArgon2 {
+    HasherArgon2::con_costes(8, 1, 1).unwrap()
+}
+
+pub fn bogota() -> Ciudad {
+    Ciudad::new("BOG", "Bogotá", Pais::new("CO", "Colombia").unwrap()).unwrap()
+}
+
+fn usuario(email: &str, cliente: Cliente, hash: HashPassword) -> Usuario {
+    Usuario::reconstruir(DatosUsuario {
+        id: IdUsuario::nuevo(),
+        nombre: Nombre::new("Ana", "Pérez").unwrap(),
+        email: Email::parse(email).unwrap(),
+        hash_password: hash,
+        cliente,
+        estado: EstadoUsuario::Activo,
+        reservas: Vec::new(),
+        fecha_creacion: ahora(),
+        fecha_actualizacion: ahora(),
+    })
+}
+
+/// An active natural client born on 1990-05-01, with cédula 1020304050.
+pub fn usuario_natural(email: &str) -> Usuario {
+    let cedula = Documento::new(NumeroDocumento::new(1_020_304_050).unwrap(), bogota());
+    let cliente = Cliente::Natural(ClienteNatural::reconstruir(cedula, fecha("1990-05-01")));
+    usuario(
+        email,
+        cliente,
+        HashPassword::new("$argon2id$v=19$fijo").unwrap(),
+    )
+}
+
+/// An active company client constituted on 2001-03-20, with RUT 900123456.
+pub fn usuario_empresa(email: &str) -> Usuario {
+    let rut = Documento::new(NumeroDocumento::new(900_123_456).unwrap(), bogota());
+    let cliente = Cliente::Empresa(ClienteEmpresa::reconstruir(rut, fecha("2001-03-20")));
+    usuario(
+        email,
+        cliente,
+        HashPassword::new("$argon2id$v=19$fijo").unwrap(),
+    )
+}
+
+/// An active natural client whose password really is `password`.
+pub fn usuario_con_password(email: &str, password: &str) -> Usuario {
+    let hash = hasher().hashear(&PasswordPlano::new(password)).unwrap();
+    usuario(email, usuario_natural(email).cliente().clone(), hash)
+}
+
+#[derive(Default)]
+struct Estado {
+    usuarios: BTreeMap<IdUsuario, Usuario>,
+    eventos: Vec<&'static str>,
+}
+
+type Despachador = DespachadorEventosDominio<TransaccionEnMemoria>;
+
+/// A unit of work over a map: the transaction works on a copy that replaces the map on
+/// commit, so a failed unit of work leaves nothing behind, as a database would. Domain
+/// events registered in the transaction go, before commit, to the handlers of an optional
+/// dispatcher (which may register more events); a failing handler rolls everything back.
+#[derive(Clone, Default)]
+pub struct UnidadTrabajoEnMemoria {
+    estado: Arc<Mutex<Estado>>,
+    despachador: Option<Arc<Despachador>>,
+    fallo_al_confirmar: Option<ErrorPersistencia>,
+    emails_ocultos: bool,
+}
+
+pub struct TransaccionEnMemoria {
+    usuarios: BTreeMap<IdUsuario, Usuario>,
+    pendientes: Vec<Box<dyn EventoDominio>>,
+    emails_ocultos: bool,
+}
+
+impl Transaccion for TransaccionEnMemoria {
+    fn registrar_eventos(&mut self, eventos: Vec<Box<dyn EventoDominio>>) {
+        self.pendientes.extend(eventos);
+    }
+}
+
+impl UnidadTrabajoEnMemoria {
+    pub fn que_falla_al_confirmar(error: ErrorPersistencia) -> Self {
+        Self {
+            fallo_al_confirmar: Some(error),
+            ..Self::default()
+        }
+    }
+
+    /// A store where `existe_email` answers `false` while `agregar` still enforces unique
+    /// e-mails: what a registration sees when another one with its e-mail commits between
+    /// its check and its insert.
+    pub fn con_carrera_de_emails() -> Self {
+        Self {
+            emails_ocultos: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn con_despachador(despachador: Despachador) -> Self {
+        Self {
+            despachador: Some(Arc::new(despachador)),
+            ..Self::default()
+        }
+    }
+
+    fn estado(&self) -> MutexGuard<'_, Estado> {
+        // A test that panicked while holding the lock has failed already.
+        self.estado.lock().unwrap()
+    }
+
+    /// Stores a user directly, as if committed earlier; its pending events are dropped.
+    pub fn con_usuario(&self, mut usuario: Usuario) -> IdUsuario {
+        usuario.tomar_eventos();
+        let id = usuario.id();
+        self.estado().usuarios.insert(id, usuario);
+        id
+    }
+
+    pub fn usuario(&self, id: IdUsuario) -> Option<Usuario> {
+        self.estado().usuarios.get(&id).cloned()
+    }
+
+    pub fn cantidad(&self) -> usize {
+        self.estado().usuarios.len()
+    }
+
+    /// The names of the domain events dispatched by committed units of work, in order.
+    pub fn eventos_despachados(&self) -> Vec<&'static str> {
+        self.estado().eventos.clone()
+    }
+}
+
+#[async_trait]
+impl UnidadTrabajo for UnidadTrabajoEnMemoria {
+    type Transaccion = TransaccionEnMemoria;
+
+    async fn ejecutar<R, E, F>(&self, trabajo: F) -> Result<R, E>
+    where
+        F: FnOnce(&mut TransaccionEnMemoria) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<ErrorUnidadTrabajo> + Send + 'static,
+    {
+        let mut tx = TransaccionEnMemoria {
+            usuarios: self.estado().usuarios.clone(),
+            pendientes: Vec::new(),
+            emails_ocultos: self.emails_ocultos,
+        };
+        let resultado = trabajo(&mut tx)?;
+        let mut despachados = Vec::new();
+        while !tx.pendientes.is_empty() {
+            for evento in std::mem::take(&mut tx.pendientes) {
+                if let Some(despachador) = &self.despachador {
+                    despachador.despachar(evento.as_ref(), &mut tx)?;
+                }
+                despachados.push(evento.nombre());
+            }
+        }
+        if let Some(error) = &self.fallo_al_confirmar {
+            return Err(ErrorUnidadTrabajo::Persistencia(error.clone()).into());
+        }
+        let mut estado = self.estado();
+        estado.usuarios = tx.usuarios;
+        estado.eventos.extend(despachados);
+        Ok(resultado)
+    }
+}
+
+#[derive(Clone)]
+pub struct FabricaEnMemoria;
+
+pub struct RepositorioEnMemoria<'a> {
+    usuarios: &'a mut BTreeMap<IdUsuario, Usuario>,
+    emails_ocultos: bool,
+}
+
+impl FabricaRepositorioUsuarios<TransaccionEnMemoria> for FabricaEnMemoria {
+    type Usuarios<'a> = RepositorioEnMemoria<'a>;
+
+    fn usuarios<'a>(&self, tx: &'a mut TransaccionEnMemoria) -> RepositorioEnMemoria<'a> {
+        RepositorioEnMemoria {
+            usuarios: &mut tx.usuarios,
+            emails_ocultos: tx.emails_ocultos,
+        }
+    }
+}
+
+impl RepositorioEnMemoria<'_> {
+    fn ordenados(&self, filtro: impl Fn(&Usuario) -> bool) -> Vec<Usuario> {
+        let mut usuarios: Vec<Usuario> = self
+            .usuarios
+            .values()
+            .filter(|u| filtro(u))
+            .cloned()
+            .collect();
+        usuarios.sort_by_key(|u| (u.fecha_creacion(), u.id()));
+        usuarios
+    }
+}
+
+impl RepositorioUsuarios for RepositorioEnMemoria<'_> {
+    fn obtener_por_id(&mut self, id: IdUsuario) -> Result<Option<Usuario>, ErrorPersistencia> {
+        Ok(self.usuarios.get(&id).cloned())
+    }
+
+    fn obtener_por_email(&mut self, email: &Email) -> Result<Option<Usuario>, ErrorPersistencia> {
+        Ok(self.usuarios.values().find(|u| u.email() == email).cloned())
+    }
+
+    fn existe_email(&mut self, email: &Email) -> Result<bool, ErrorPersistencia> {
+        Ok(!self.emails_ocultos && self.usuarios.values().any(|u| u.email() == email))
+    }
+
+    fn obtener_todos(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {
+        Ok(self.ordenados(|_| true))
+    }
+
+    fn obtener_desactivados(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {
+        Ok(self.ordenados(|u| !u.esta_activo()))
+    }
+
+    fn agregar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
+        let duplicado = self.usuarios.contains_key(&usuario.id())
+            || self.usuarios.values().any(|u| u.email() == usuario.email());
+        if duplicado {
+            return Err(ErrorPersistencia::Duplicado(usuario.email().to_string()));
+        }
+        self.usuarios.insert(usuario.id(), usuario.clone());
+        Ok(())
+    }
+
+    fn actualizar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
+        match self.usuarios.get_mut(&usuario.id()) {
+            Some(guardado) => {
+                *guardado = usuario.clone();
+                Ok(())
+            }
+            None => Err(ErrorPersistencia::Inesperado(format!(
+                "no existe el usuario {}",
+                usuario.id()
+            ))),
+        }
+    }
+}

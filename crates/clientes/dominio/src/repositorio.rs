@@ -1,0 +1,53 @@
+//! The repository port of the `Usuario` aggregate, implemented by the infrastructure.
+
+use seedwork_dominio::ErrorPersistencia;
+
+use crate::email::Email;
+use crate::ids::IdUsuario;
+use crate::usuario::Usuario;
+
+/// Stores and loads users.
+///
+/// Synchronous on purpose: an implementation is bound to one open transaction (the
+/// application obtains it from its repository factory inside a unit of work) and runs on
+/// a thread that may block. Every method takes `&mut self` because database connections
+/// need exclusive access.
+///
+/// Errors every method may return: [`ErrorPersistencia::NoDisponible`] when the store is
+/// busy or unreachable (the caller may retry), [`ErrorPersistencia::Conflicto`] when the
+/// store refused the transaction because of a concurrent change (serialization failure),
+/// [`ErrorPersistencia::DatosInvalidos`] when a
+/// stored row cannot be rebuilt into a valid `Usuario` (a value object refuses it), and
+/// [`ErrorPersistencia::Inesperado`] for anything else. Reads of something absent are not
+/// errors: they answer `None`, `false` or an empty list.
+pub trait RepositorioUsuarios: Send {
+    fn obtener_por_id(&mut self, id: IdUsuario) -> Result<Option<Usuario>, ErrorPersistencia>;
+
+    /// Looks a user up by e-mail. `Email` is already lower-cased, so an exact match is a
+    /// case-insensitive one.
+    fn obtener_por_email(&mut self, email: &Email) -> Result<Option<Usuario>, ErrorPersistencia>;
+
+    /// Whether some user, active or not, has this e-mail.
+    fn existe_email(&mut self, email: &Email) -> Result<bool, ErrorPersistencia>;
+
+    /// Every user, active or not, oldest registration first (ties broken by id).
+    fn obtener_todos(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia>;
+
+    /// The deactivated users, oldest registration first (ties broken by id).
+    fn obtener_desactivados(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia>;
+
+    /// Inserts a new user with all its state (reservations included).
+    ///
+    /// Must fail with [`ErrorPersistencia::Duplicado`] when a user with the same id or the
+    /// same e-mail exists (the store keeps the e-mail unique, which closes the race
+    /// between two registrations checked with `existe_email` at the same time).
+    fn agregar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia>;
+
+    /// Overwrites a stored user's state: state, reservations and `fecha_actualizacion`;
+    /// the stored set of reservations becomes exactly `usuario.reservas()`.
+    ///
+    /// Must fail with [`ErrorPersistencia::Inesperado`] when no user has that id (the
+    /// application always loads before it updates, so this means a concurrent deletion
+    /// or a bug).
+    fn actualizar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia>;
+}

@@ -1,0 +1,195 @@
+//! Every kind of bad input answers a 4xx with a JSON `error`, and writes nothing.
+
+use serde_json::{json, Value};
+
+use crate::ayudantes::{json, reserva_bog_mad, spawn_app, AppDePrueba};
+
+/// Posts a body, checks the status and the JSON error, and that nothing was written.
+async fn rechazada(app: &AppDePrueba, cuerpo: impl Into<reqwest::Body>, estado: u16) -> Value {
+    let respuesta = app.post_crudo("/vuelos/reserva", cuerpo).await;
+    assert_eq!(respuesta.status(), estado);
+    let cuerpo = json(respuesta).await;
+    assert!(
+        cuerpo["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{cuerpo}"
+    );
+    assert_eq!(
+        app.filas(),
+        (0, 0),
+        "a refused request writes nothing, outbox included"
+    );
+    cuerpo
+}
+
+fn con_leg(cambio: impl FnOnce(&mut Value)) -> Value {
+    let mut cuerpo = reserva_bog_mad();
+    cambio(&mut cuerpo["itinerarios"][0]["odos"][0]["segmentos"][0]["legs"]);
+    cuerpo
+}
+
+#[tokio::test]
+async fn malformed_json_answers_400() {
+    let app = spawn_app().await;
+    let cuerpo = rechazada(&app, "{\"itinerarios\": [", 400).await;
+    assert!(cuerpo["error"].as_str().unwrap().contains("JSON"));
+}
+
+#[tokio::test]
+async fn a_missing_field_answers_400_naming_it() {
+    let app = spawn_app().await;
+    let cuerpo = rechazada(&app, r#"{"itinerarios": [{}]}"#, 400).await;
+    assert!(
+        cuerpo["error"].as_str().unwrap().contains("odos"),
+        "{cuerpo}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrongly_typed_field_answers_400() {
+    let app = spawn_app().await;
+    rechazada(&app, r#"{"itinerarios": "BOG-MAD"}"#, 400).await;
+    rechazada(
+        &app,
+        json!({"itinerarios": [{"odos": [{"segmentos": [{"legs": [1]}]}]}]}).to_string(),
+        400,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_bad_date_answers_400_naming_the_rule() {
+    let app = spawn_app().await;
+    let cuerpo = con_leg(|legs| legs[0]["fecha_salida"] = json!("10/03/2027 22:05"));
+    assert_eq!(
+        rechazada(&app, cuerpo.to_string(), 400).await["regla"],
+        "FormatoFecha"
+    );
+}
+
+#[tokio::test]
+async fn every_broken_rule_answers_400_naming_it() {
+    let app = spawn_app().await;
+    let casos = [
+        ("MinimoUnItinerario", json!({"itinerarios": []})),
+        ("ItinerarioConOdos", json!({"itinerarios": [{"odos": []}]})),
+        (
+            "OdoConSegmentos",
+            json!({"itinerarios": [{"odos": [{"segmentos": []}]}]}),
+        ),
+        (
+            "SegmentoConLegs",
+            json!({"itinerarios": [{"odos": [{"segmentos": [{"legs": []}]}]}]}),
+        ),
+        (
+            "CodigoIataValido",
+            con_leg(|legs| legs[0]["origen"]["codigo"] = json!("BO1")),
+        ),
+        (
+            "OrigenDistintoDeDestino",
+            con_leg(|legs| legs[0]["destino"] = legs[0]["origen"].clone()),
+        ),
+        (
+            "LlegadaDespuesDeSalida",
+            con_leg(|legs| legs[0]["fecha_llegada"] = json!("2027-03-10T21:00:00Z")),
+        ),
+        (
+            "LegsConectados",
+            con_leg(|legs| legs[1]["origen"]["codigo"] = json!("LIS")),
+        ),
+        (
+            "ConexionDespuesDeLlegada",
+            con_leg(|legs| legs[1]["fecha_salida"] = json!("2027-03-11T14:00:00Z")),
+        ),
+        ("IdClienteValido", {
+            let mut cuerpo = reserva_bog_mad();
+            cuerpo["id_cliente"] = json!("cliente-7");
+            cuerpo
+        }),
+    ];
+    for (regla, cuerpo) in casos {
+        assert_eq!(
+            rechazada(&app, cuerpo.to_string(), 400).await["regla"],
+            regla,
+            "{cuerpo}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_256_kib_answers_413() {
+    let app = spawn_app().await;
+    let mut cuerpo = reserva_bog_mad();
+    cuerpo["relleno"] = json!("x".repeat(300 * 1024));
+    rechazada(&app, cuerpo.to_string(), 413).await;
+}
+
+#[tokio::test]
+async fn a_body_just_under_the_limit_is_read() {
+    let app = spawn_app().await;
+    let mut cuerpo = reserva_bog_mad();
+    cuerpo["relleno"] = json!("x".repeat(200 * 1024));
+    assert_eq!(
+        app.post_crudo("/vuelos/reserva", cuerpo.to_string())
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn no_input_however_malformed_answers_a_server_error() {
+    let app = spawn_app().await;
+    let cuerpos: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0xff, 0xfe, 0x00],
+        b"null".to_vec(),
+        b"[]".to_vec(),
+        b"{\"itinerarios\": null}".to_vec(),
+        "{\"itinerarios\": [{\"odos\": [{\"segmentos\": [{\"legs\": [{\"fecha_salida\": \"\u{0}\"}]}]}]}]}".as_bytes().to_vec(),
+        "[".repeat(10_000).into_bytes(),
+    ];
+    for cuerpo in cuerpos {
+        let estado = app.post_crudo("/vuelos/reserva", cuerpo).await.status();
+        assert!(estado.is_client_error(), "{estado}");
+    }
+    for ruta in [
+        "/vuelos/reserva-query/%00",
+        "/vuelos/reserva/%F0%9F%98%80",
+        "/vuelos/reserva-query?estado=Volando",
+        "/vuelos/reserva-query?limite=-1",
+        "/vuelos/reserva-query?estado=Pagada&no_pagadas=true",
+    ] {
+        let respuesta = app.get(ruta).await;
+        assert_eq!(respuesta.status(), 400, "{ruta}");
+        assert!(json(respuesta).await["error"].is_string());
+    }
+    assert_eq!(app.filas(), (0, 0));
+}
+
+#[tokio::test]
+async fn an_unknown_id_answers_404_and_a_malformed_one_400() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.get(&format!("/vuelos/reserva-query/{}", uuid::Uuid::new_v4()))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/vuelos/reserva/{}", uuid::Uuid::new_v4()))
+            .await
+            .status(),
+        404
+    );
+    let respuesta = app.get("/vuelos/reserva-query/no-es-un-id").await;
+    assert_eq!(respuesta.status(), 400);
+    assert_eq!(json(respuesta).await["regla"], "IdReservaValido");
+}
+
+#[tokio::test]
+async fn an_unknown_route_answers_a_json_404() {
+    let app = spawn_app().await;
+    let respuesta = app.get("/no/existe").await;
+    assert_eq!(respuesta.status(), 404);
+    assert!(json(respuesta).await["error"].is_string());
+}
