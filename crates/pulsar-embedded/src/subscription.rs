@@ -1,0 +1,595 @@
+//! A subscription: its cursor, its consumers, and the dispatch of entries to them.
+//!
+//! Dispatch follows the subscription type: Exclusive and Failover send everything to one
+//! active consumer, Shared goes round-robin over the consumers that have permits, and
+//! Key_Shared sends every entry of a key to the same consumer. An entry counts against
+//! the consumer's permits for every message in it, as the clients count them. Delivered
+//! entries stay pending on their consumer until acknowledged; a negative ack or the
+//! consumer leaving puts them back in front of the queue with a higher redelivery count.
+
+use std::{
+    collections::{BTreeSet, HashMap, VecDeque},
+    sync::Arc,
+};
+
+use pulsar::proto::{
+    base_command::Type as CommandType, command_ack::AckType, command_subscribe::SubType,
+    BaseCommand, CommandAck, CommandMessage, MessageIdData,
+};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::{
+    entry::{Entry, LEDGER_ID},
+    frame::Outbound,
+    storage::cursor::{Cursor, CursorRecord},
+};
+
+/// Identifies one consumer across all connections.
+pub type ConsumerKey = u64;
+
+/// A consumer attached to a subscription.
+#[derive(Debug)]
+pub struct Consumer {
+    pub key: ConsumerKey,
+    /// The id the client gave it on its connection.
+    pub consumer_id: u64,
+    pub name: String,
+    pub priority: i32,
+    pub address: String,
+    pub permits: i64,
+    pub tx: UnboundedSender<Outbound>,
+}
+
+/// The entries a subscription can read: ids `first_id..end_id`.
+pub struct EntriesView<'a> {
+    pub entries: &'a VecDeque<Arc<Entry>>,
+    pub first_id: u64,
+    pub end_id: u64,
+}
+
+impl EntriesView<'_> {
+    pub fn get(&self, id: u64) -> Option<&Arc<Entry>> {
+        let index = usize::try_from(id.checked_sub(self.first_id)?).ok()?;
+        self.entries.get(index)
+    }
+}
+
+/// Why a consumer cannot join.
+#[derive(Debug)]
+pub struct Busy(pub String);
+
+/// One subscription of a topic.
+#[derive(Debug)]
+pub struct Subscription {
+    pub name: String,
+    pub sub_type: SubType,
+    /// Durable subscriptions have their cursor in the journal and outlive their consumers.
+    pub durable: bool,
+    pub cursor: Cursor,
+    read_position: u64,
+    consumers: Vec<Consumer>,
+    /// Delivered, unacknowledged entries and the consumer holding each.
+    pending: HashMap<u64, ConsumerKey>,
+    /// Entries to deliver again, before new ones.
+    redeliver: BTreeSet<u64>,
+    redelivery_counts: HashMap<u64, u32>,
+    next_shared: usize,
+    pub msg_out_counter: u64,
+}
+
+impl Subscription {
+    pub fn new(name: String, sub_type: SubType, durable: bool, cursor: Cursor) -> Self {
+        Subscription {
+            name,
+            sub_type,
+            durable,
+            read_position: cursor.mark_delete(),
+            cursor,
+            consumers: Vec::new(),
+            pending: HashMap::new(),
+            redeliver: BTreeSet::new(),
+            redelivery_counts: HashMap::new(),
+            next_shared: 0,
+            msg_out_counter: 0,
+        }
+    }
+
+    pub fn consumers(&self) -> &[Consumer] {
+        &self.consumers
+    }
+
+    /// Attaches a consumer, if the subscription type lets it in.
+    pub fn add_consumer(&mut self, sub_type: SubType, consumer: Consumer) -> Result<(), Busy> {
+        if self.consumers.is_empty() {
+            // With nobody attached, the subscription takes the type of its new consumer.
+            self.sub_type = sub_type;
+        } else if self.sub_type != sub_type {
+            return Err(Busy(format!(
+                "subscription {} is {:?}, not {:?}",
+                self.name, self.sub_type, sub_type
+            )));
+        } else if self.sub_type == SubType::Exclusive {
+            return Err(Busy(format!(
+                "exclusive subscription {} already has a consumer",
+                self.name
+            )));
+        }
+        self.consumers.push(consumer);
+        Ok(())
+    }
+
+    /// Detaches a consumer; what it had not acknowledged goes to the others.
+    pub fn remove_consumer(&mut self, key: ConsumerKey) -> Option<Consumer> {
+        let index = self.consumers.iter().position(|c| c.key == key)?;
+        let consumer = self.consumers.remove(index);
+        let held: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, holder)| **holder == key)
+            .map(|(entry, _)| *entry)
+            .collect();
+        for entry in held {
+            self.requeue(entry);
+        }
+        Some(consumer)
+    }
+
+    /// Detaches every consumer and returns them (to be told they were closed).
+    pub fn take_consumers(&mut self) -> Vec<Consumer> {
+        let keys: Vec<ConsumerKey> = self.consumers.iter().map(|c| c.key).collect();
+        keys.into_iter()
+            .filter_map(|key| self.remove_consumer(key))
+            .collect()
+    }
+
+    pub fn flow(&mut self, key: ConsumerKey, permits: u32) {
+        if let Some(consumer) = self.consumers.iter_mut().find(|c| c.key == key) {
+            consumer.permits += i64::from(permits);
+        }
+    }
+
+    /// Puts back entries a consumer holds (all of them when `ids` is empty).
+    pub fn redeliver(&mut self, key: ConsumerKey, ids: &[MessageIdData]) {
+        let entries: Vec<u64> = if ids.is_empty() {
+            self.pending
+                .iter()
+                .filter(|(_, holder)| **holder == key)
+                .map(|(entry, _)| *entry)
+                .collect()
+        } else {
+            ids.iter()
+                .map(|id| id.entry_id)
+                .filter(|entry| self.pending.get(entry) == Some(&key))
+                .collect()
+        };
+        for entry in entries {
+            self.requeue(entry);
+        }
+    }
+
+    fn requeue(&mut self, entry: u64) {
+        self.pending.remove(&entry);
+        if !self.cursor.is_acked(entry) {
+            self.redeliver.insert(entry);
+            *self.redelivery_counts.entry(entry).or_default() += 1;
+        }
+    }
+
+    /// Applies an ACK; returns the journal records of what changed.
+    pub fn ack(&mut self, ack: &CommandAck, view: &EntriesView) -> Vec<CursorRecord> {
+        let mut records = Vec::new();
+        let num_messages = |entry: u64| view.get(entry).map_or(1, |e| e.num_messages);
+        if ack.ack_type == AckType::Cumulative as i32 {
+            let Some(id) = ack.message_id.first() else {
+                return records;
+            };
+            let entry = id.entry_id.min(view.end_id.saturating_sub(1));
+            let n = num_messages(entry);
+            let index = id.batch_index.unwrap_or(-1);
+            if n > 1 && index >= 0 && (index as u32) < n - 1 {
+                // Up to a message inside a batch: the batch itself stays partly acked.
+                if self.cursor.ack_below(entry) {
+                    records.push(self.mark_record());
+                }
+                let upto = index as u32 + 1;
+                let bits = bits_below(upto, n);
+                if let Some(acked) = self.cursor.ack_batch(entry, n, &bits) {
+                    records.push(self.batch_record(entry, acked));
+                }
+            } else if self.cursor.ack_below(entry + 1) {
+                records.push(self.mark_record());
+            }
+            let cursor = &self.cursor;
+            self.pending.retain(|entry, _| !cursor.is_acked(*entry));
+            self.redeliver.retain(|entry| !cursor.is_acked(*entry));
+            self.redelivery_counts
+                .retain(|entry, _| !cursor.is_acked(*entry));
+            return records;
+        }
+        for id in &ack.message_id {
+            let entry = id.entry_id;
+            if entry >= view.end_id || self.cursor.is_acked(entry) {
+                continue;
+            }
+            let n = num_messages(entry);
+            let index = id.batch_index.unwrap_or(-1);
+            let partial = if n > 1 && !id.ack_set.is_empty() {
+                // ack_set holds the messages still unacknowledged (Java's BitSet words).
+                let mut acked: Vec<u64> = id.ack_set.iter().map(|w| !(*w as u64)).collect();
+                acked.resize((n as usize).div_ceil(64), u64::MAX);
+                Some(self.cursor.ack_batch(entry, n, &acked))
+            } else if n > 1 && index >= 0 && (index as u32) < n {
+                let mut bits = vec![0u64; (n as usize).div_ceil(64)];
+                bits[index as usize / 64] |= 1 << (index % 64);
+                Some(self.cursor.ack_batch(entry, n, &bits))
+            } else {
+                None
+            };
+            match partial {
+                Some(Some(acked)) => records.push(self.batch_record(entry, acked)),
+                Some(None) | None => {
+                    if partial.is_none() {
+                        self.cursor.ack(entry);
+                    }
+                    if self.cursor.is_acked(entry) {
+                        self.pending.remove(&entry);
+                        self.redeliver.remove(&entry);
+                        self.redelivery_counts.remove(&entry);
+                        records.push(CursorRecord::Ack {
+                            sub: self.name.clone(),
+                            entry,
+                        });
+                    }
+                }
+            }
+        }
+        records
+    }
+
+    fn mark_record(&self) -> CursorRecord {
+        CursorRecord::MarkDelete {
+            sub: self.name.clone(),
+            mark_delete: self.cursor.mark_delete(),
+        }
+    }
+
+    fn batch_record(&self, entry: u64, acked: Vec<u64>) -> CursorRecord {
+        CursorRecord::BatchAck {
+            sub: self.name.clone(),
+            entry,
+            acked,
+        }
+    }
+
+    /// Moves the cursor to `position`: everything from there on is unacknowledged again.
+    pub fn reset(&mut self, position: u64) -> CursorRecord {
+        self.cursor = Cursor::at(position);
+        self.read_position = position;
+        self.pending.clear();
+        self.redeliver.clear();
+        self.redelivery_counts.clear();
+        CursorRecord::Create {
+            sub: self.name.clone(),
+            mark_delete: position,
+        }
+    }
+
+    /// Entries not acknowledged yet.
+    pub fn backlog(&self, end_id: u64) -> u64 {
+        let mark = self.cursor.mark_delete().min(end_id);
+        (end_id - mark) - self.cursor.acked_between(mark, end_id)
+    }
+
+    /// Entries delivered to `key` and not acknowledged.
+    pub fn unacked_of(&self, key: ConsumerKey) -> usize {
+        self.pending
+            .values()
+            .filter(|holder| **holder == key)
+            .count()
+    }
+
+    /// Sends consumers what their permits allow.
+    pub fn dispatch(&mut self, view: &EntriesView) {
+        if self.consumers.is_empty() {
+            return;
+        }
+        self.read_position = self.read_position.max(self.cursor.mark_delete());
+        loop {
+            let (id, replay) = match self.redeliver.first() {
+                Some(&id) => (id, true),
+                None => {
+                    while self.read_position < view.end_id
+                        && self.cursor.is_acked(self.read_position)
+                    {
+                        self.read_position += 1;
+                    }
+                    if self.read_position >= view.end_id {
+                        return;
+                    }
+                    (self.read_position, false)
+                }
+            };
+            let entry = match view.get(id) {
+                Some(entry) if !replay || !self.pending.contains_key(&id) => entry,
+                // Gone or already out again: nothing to send for this id.
+                _ => {
+                    if replay {
+                        self.redeliver.remove(&id);
+                    } else {
+                        self.read_position += 1;
+                    }
+                    continue;
+                }
+            };
+            let Some(index) = self.pick_consumer(entry) else {
+                return;
+            };
+            if replay {
+                self.redeliver.remove(&id);
+            } else {
+                self.read_position += 1;
+            }
+            let redelivery_count = self.redelivery_counts.get(&id).copied().unwrap_or(0);
+            let ack_set = self
+                .cursor
+                .batch_acked(id)
+                .map(|acked| unacked_words(acked, entry.num_messages))
+                .unwrap_or_default();
+            let consumer = &mut self.consumers[index];
+            consumer.permits -= i64::from(entry.num_messages);
+            self.pending.insert(id, consumer.key);
+            self.msg_out_counter += u64::from(entry.num_messages);
+            let command = BaseCommand {
+                r#type: CommandType::Message as i32,
+                message: Some(CommandMessage {
+                    consumer_id: consumer.consumer_id,
+                    message_id: MessageIdData {
+                        ledger_id: LEDGER_ID,
+                        entry_id: id,
+                        ..Default::default()
+                    },
+                    redelivery_count: Some(redelivery_count),
+                    ack_set,
+                    consumer_epoch: None,
+                }),
+                ..Default::default()
+            };
+            // A closed channel means the connection is going away; its consumers are
+            // removed (and their entries requeued) when it finishes.
+            let _ = consumer.tx.send(Outbound::Message {
+                command: Box::new(command),
+                entry: entry.clone(),
+            });
+        }
+    }
+
+    fn pick_consumer(&mut self, entry: &Entry) -> Option<usize> {
+        let n = self.consumers.len();
+        let has_permits = |c: &Consumer| c.permits > 0;
+        match self.sub_type {
+            SubType::Exclusive | SubType::Failover => {
+                let active = self.active_consumer()?;
+                has_permits(&self.consumers[active]).then_some(active)
+            }
+            SubType::Shared => {
+                let found = (0..n)
+                    .map(|i| (self.next_shared + i) % n)
+                    .find(|i| has_permits(&self.consumers[*i]))?;
+                self.next_shared = found + 1;
+                Some(found)
+            }
+            SubType::KeyShared => {
+                let target = (entry.key_hash % n as u64) as usize;
+                has_permits(&self.consumers[target]).then_some(target)
+            }
+        }
+    }
+
+    /// Failover picks by priority level, then consumer name, as Apache Pulsar does on
+    /// non-partitioned topics.
+    fn active_consumer(&self) -> Option<usize> {
+        (0..self.consumers.len()).min_by(|a, b| {
+            let (a, b) = (&self.consumers[*a], &self.consumers[*b]);
+            (a.priority, &a.name).cmp(&(b.priority, &b.name))
+        })
+    }
+}
+
+/// Bits `0..upto` set, in words for a batch of `n` messages.
+fn bits_below(upto: u32, n: u32) -> Vec<u64> {
+    let mut bits = vec![0u64; (n as usize).div_ceil(64)];
+    for i in 0..upto as usize {
+        bits[i / 64] |= 1 << (i % 64);
+    }
+    bits
+}
+
+/// The wire `ack_set` of a partly acked batch: bits set for messages still to deliver.
+fn unacked_words(acked: &[u64], n: u32) -> Vec<i64> {
+    let mut words: Vec<i64> = acked.iter().map(|w| !*w as i64).collect();
+    let tail = n as usize % 64;
+    if tail != 0 {
+        if let Some(last) = words.last_mut() {
+            *last &= ((1u64 << tail) - 1) as i64;
+        }
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pulsar::proto::MessageMetadata;
+    use tokio::sync::mpsc;
+
+    fn entries(count: u64, batch: i32) -> VecDeque<Arc<Entry>> {
+        (0..count)
+            .map(|id| {
+                let metadata = MessageMetadata {
+                    producer_name: "p".into(),
+                    sequence_id: id,
+                    num_messages_in_batch: (batch > 1).then_some(batch),
+                    ..Default::default()
+                };
+                Arc::new(Entry::new(id, &metadata, b"x"))
+            })
+            .collect()
+    }
+
+    fn consumer(key: u64, permits: i64) -> (Consumer, mpsc::UnboundedReceiver<Outbound>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let consumer = Consumer {
+            key,
+            consumer_id: key,
+            name: format!("c{key}"),
+            priority: 0,
+            address: "test".into(),
+            permits,
+            tx,
+        };
+        (consumer, rx)
+    }
+
+    fn received(rx: &mut mpsc::UnboundedReceiver<Outbound>) -> Vec<(u64, u32)> {
+        let mut ids = Vec::new();
+        while let Ok(Outbound::Message { command, .. }) = rx.try_recv() {
+            let message = command.message.unwrap();
+            ids.push((
+                message.message_id.entry_id,
+                message.redelivery_count.unwrap(),
+            ));
+        }
+        ids
+    }
+
+    fn ack(ids: &[(u64, i32)], cumulative: bool) -> CommandAck {
+        CommandAck {
+            ack_type: if cumulative {
+                AckType::Cumulative
+            } else {
+                AckType::Individual
+            } as i32,
+            message_id: ids
+                .iter()
+                .map(|(entry, index)| MessageIdData {
+                    ledger_id: LEDGER_ID,
+                    entry_id: *entry,
+                    batch_index: (*index >= 0).then_some(*index),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_shared_subscription_spreads_entries_and_respects_permits() {
+        let log = entries(5, 1);
+        let view = EntriesView {
+            entries: &log,
+            first_id: 0,
+            end_id: 5,
+        };
+        let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
+        let (a, mut rx_a) = consumer(1, 2);
+        let (b, mut rx_b) = consumer(2, 1);
+        sub.add_consumer(SubType::Shared, a).unwrap();
+        sub.add_consumer(SubType::Shared, b).unwrap();
+        sub.dispatch(&view);
+        assert_eq!(received(&mut rx_a), vec![(0, 0), (2, 0)]);
+        assert_eq!(received(&mut rx_b), vec![(1, 0)]);
+        sub.flow(2, 5);
+        sub.dispatch(&view);
+        assert_eq!(received(&mut rx_b), vec![(3, 0), (4, 0)]);
+    }
+
+    #[test]
+    fn an_exclusive_subscription_refuses_a_second_consumer() {
+        let mut sub = Subscription::new("s".into(), SubType::Exclusive, true, Cursor::at(0));
+        sub.add_consumer(SubType::Exclusive, consumer(1, 1).0)
+            .unwrap();
+        assert!(sub
+            .add_consumer(SubType::Exclusive, consumer(2, 1).0)
+            .is_err());
+        assert!(sub.add_consumer(SubType::Shared, consumer(3, 1).0).is_err());
+    }
+
+    #[test]
+    fn entries_of_a_departed_consumer_go_to_the_others_with_a_higher_redelivery_count() {
+        let log = entries(2, 1);
+        let view = EntriesView {
+            entries: &log,
+            first_id: 0,
+            end_id: 2,
+        };
+        let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
+        let (a, mut rx_a) = consumer(1, 10);
+        sub.add_consumer(SubType::Shared, a).unwrap();
+        sub.dispatch(&view);
+        assert_eq!(received(&mut rx_a).len(), 2);
+        sub.ack(&ack(&[(0, -1)], false), &view);
+        let (b, mut rx_b) = consumer(2, 10);
+        sub.add_consumer(SubType::Shared, b).unwrap();
+        sub.remove_consumer(1);
+        sub.dispatch(&view);
+        assert_eq!(received(&mut rx_b), vec![(1, 1)]);
+    }
+
+    #[test]
+    fn a_negative_ack_redelivers_only_the_named_entry() {
+        let log = entries(3, 1);
+        let view = EntriesView {
+            entries: &log,
+            first_id: 0,
+            end_id: 3,
+        };
+        let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
+        let (a, mut rx_a) = consumer(1, 10);
+        sub.add_consumer(SubType::Shared, a).unwrap();
+        sub.dispatch(&view);
+        received(&mut rx_a);
+        sub.redeliver(
+            1,
+            &[MessageIdData {
+                ledger_id: LEDGER_ID,
+                entry_id: 1,
+                ..Default::default()
+            }],
+        );
+        sub.dispatch(&view);
+        assert_eq!(received(&mut rx_a), vec![(1, 1)]);
+    }
+
+    #[test]
+    fn a_cumulative_ack_acknowledges_everything_up_to_the_message() {
+        let log = entries(4, 1);
+        let view = EntriesView {
+            entries: &log,
+            first_id: 0,
+            end_id: 4,
+        };
+        let mut sub = Subscription::new("s".into(), SubType::Exclusive, true, Cursor::at(0));
+        sub.ack(&ack(&[(2, -1)], true), &view);
+        assert_eq!(sub.cursor.mark_delete(), 3);
+        assert_eq!(sub.backlog(4), 1);
+    }
+
+    #[test]
+    fn a_batch_is_acknowledged_message_by_message() {
+        let log = entries(1, 3);
+        let view = EntriesView {
+            entries: &log,
+            first_id: 0,
+            end_id: 1,
+        };
+        let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
+        sub.ack(&ack(&[(0, 0), (0, 2)], false), &view);
+        assert_eq!(sub.backlog(1), 1);
+        let (a, mut rx_a) = consumer(1, 10);
+        sub.add_consumer(SubType::Shared, a).unwrap();
+        sub.dispatch(&view);
+        assert_eq!(received(&mut rx_a), vec![(0, 0)]);
+        sub.ack(&ack(&[(0, 1)], false), &view);
+        assert_eq!(sub.backlog(1), 0);
+    }
+}

@@ -1,0 +1,182 @@
+//! The official Python client (pulsar-client 3.x, the C++ client underneath) against the
+//! embedded broker. `scripts/python-venv.sh` installs it on first use.
+
+mod common;
+
+use std::{path::PathBuf, process::Command};
+
+use apache_avro::types::Value;
+use common::*;
+use pulsar::{message::proto, ProducerOptions};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs a script of tests/python with the venv's interpreter; returns its stdout.
+fn python(script: &str, args: &[&str]) -> String {
+    let setup = Command::new(workspace().join("scripts/python-venv.sh"))
+        .status()
+        .expect("python-venv.sh runs");
+    assert!(setup.success(), "python-venv.sh failed");
+    let output = Command::new(workspace().join(".venv/bin/python"))
+        .arg(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/python")
+                .join(script),
+        )
+        .args(args)
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{script} failed\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+const TUTORIAL: &str = "../../../shared/fixtures/tutorial-schemas/EventoReservaCreada.avsc";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_producer_and_consumer_exchange_avro_records_in_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let url = format!("pulsar://{}", broker.address());
+    let stdout = tokio::task::spawn_blocking(move || {
+        python(
+            "avro_roundtrip.py",
+            &[&url, "persistent://public/default/eventos-reserva", "200"],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(stdout.contains("received 200"), "{stdout}");
+    let (_, stats) = admin_get(
+        broker.admin_address().unwrap(),
+        "/admin/v2/persistent/public/default/eventos-reserva/stats",
+    )
+    .await;
+    assert_eq!(stats["msgInCounter"], 200);
+    assert_eq!(
+        stats["subscriptions"]["sub-notificacion-eventos-reservas"]["msgBacklog"],
+        0
+    );
+    let (_, schema) = admin_get(
+        broker.admin_address().unwrap(),
+        "/admin/v2/schemas/public/default/eventos-reserva/schema",
+    )
+    .await;
+    assert_eq!(schema["type"], "AVRO");
+    broker.shutdown().await;
+}
+
+/// Our event: the tutorial's payload plus envelope fields the tutorial does not know.
+const EXTENDED: &str = r#"{"type":"record","name":"EventoReservaCreada","fields":[
+  {"name":"data","type":["null",{"type":"record","name":"ReservaCreadaPayload","fields":[
+    {"name":"id_reserva","type":["null","string"],"default":null},
+    {"name":"id_cliente","type":["null","string"],"default":null},
+    {"name":"estado","type":["null","string"],"default":null},
+    {"name":"fecha_creacion","type":["null","long"],"default":null}]}],"default":null},
+  {"name":"id","type":["null","string"],"default":null},
+  {"name":"service_name","type":["null","string"],"default":null}]}"#;
+
+fn event(schema: &apache_avro::Schema, id: &str) -> Vec<u8> {
+    let some = |v: Value| Value::Union(1, Box::new(v));
+    let payload = Value::Record(vec![
+        ("id_reserva".into(), some(Value::String(id.into()))),
+        ("id_cliente".into(), some(Value::String("c-1".into()))),
+        ("estado".into(), some(Value::String("Pendiente".into()))),
+        (
+            "fecha_creacion".into(),
+            some(Value::Long(1_794_412_800_000)),
+        ),
+    ]);
+    let record = Value::Record(vec![
+        ("data".into(), some(payload)),
+        ("id".into(), some(Value::String(format!("evt-{id}")))),
+        (
+            "service_name".into(),
+            some(Value::String("aeroalpes".into())),
+        ),
+    ]);
+    apache_avro::writer::datum::GenericDatumWriter::builder(schema)
+        .build()
+        .expect("writer")
+        .write_value_to_vec(record)
+        .expect("valid record")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_consumer_decodes_rust_avro_with_the_writer_schema_fetched_by_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let pulsar = client(broker.address()).await;
+    let topic = topic("eventos-reserva-v1");
+    let tutorial =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL)).unwrap();
+    let schema_of = |definition: &str| proto::Schema {
+        name: "eventos".into(),
+        schema_data: definition.as_bytes().to_vec(),
+        r#type: proto::schema::Type::Avro as i32,
+        properties: Vec::new(),
+    };
+    // Version 0 is the tutorial's schema, so ours becomes version 1.
+    pulsar
+        .producer()
+        .with_topic(&topic)
+        .with_options(ProducerOptions {
+            schema: Some(schema_of(&tutorial)),
+            ..Default::default()
+        })
+        .build()
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    let mut producer = pulsar
+        .producer()
+        .with_topic(&topic)
+        .with_options(ProducerOptions {
+            schema: Some(schema_of(EXTENDED)),
+            batch_size: Some(3),
+            ..Default::default()
+        })
+        .build()
+        .await
+        .unwrap();
+    let avro = apache_avro::Schema::parse_str(EXTENDED).unwrap();
+    let mut receipts = Vec::new();
+    for id in ["r-1", "r-2", "r-3"] {
+        receipts.push(producer.send_non_blocking(event(&avro, id)).await.unwrap());
+    }
+    for receipt in receipts {
+        receipt.await.unwrap();
+    }
+
+    let url = format!("pulsar://{}", broker.address());
+    let reader = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL);
+    let stdout = tokio::task::spawn_blocking(move || {
+        python(
+            "read_with_writer_schema.py",
+            &[&url, &topic, reader.to_str().unwrap(), "3"],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        // The C++ client logs on stdout too: keep the script's own lines.
+        stdout
+            .lines()
+            .filter(|line| line.starts_with("version "))
+            .collect::<Vec<_>>(),
+        [
+            "version 1 estado Pendiente id r-1",
+            "version 1 estado Pendiente id r-2",
+            "version 1 estado Pendiente id r-3",
+        ]
+    );
+    broker.shutdown().await;
+}
