@@ -1,0 +1,52 @@
+# AeroAlpes: `make run` starts the system on the embedded defaults, `make test` runs every
+# test. Each first installs what is missing (system packages with apt, the Python client
+# for the interoperability tests in a virtualenv), so both work on a fresh Debian machine.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test deps system-deps python-deps lint bench-http clean
+
+run: system-deps
+	$(CARGO) build --release -p aeroalpes
+	./scripts/run.sh
+
+test: deps
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		$(CARGO) test --workspace --no-fail-fast; \
+	fi
+
+deps: system-deps python-deps
+
+# protoc builds the `pulsar` crate's protocol types; libpq links diesel's PostgreSQL
+# backend; docker-compose validates the compose file (no Docker engine is needed for that).
+system-deps:
+	@missing=""; \
+	command -v protoc >/dev/null || missing="$$missing protobuf-compiler"; \
+	[ -e /usr/include/postgresql/libpq-fe.h ] || missing="$$missing libpq-dev"; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	[ -e /usr/include/openssl/ssl.h ] || missing="$$missing libssl-dev"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+python-deps:
+	./scripts/python-venv.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Requests/s and latency of POST /vuelos/reserva on SQLite (figures in README.md).
+bench-http:
+	$(CARGO) build --release -p aeroalpes -p carga
+	./scripts/bench-http.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf data .venv

@@ -1,0 +1,68 @@
+//! Latency samples and the figures reported from them.
+
+use std::time::Duration;
+
+#[derive(Debug, Default)]
+pub struct Muestras {
+    latencias: Vec<Duration>,
+    pub errores: u64,
+}
+
+impl Muestras {
+    pub fn registrar(&mut self, latencia: Duration, ok: bool) {
+        self.latencias.push(latencia);
+        if !ok {
+            self.errores += 1;
+        }
+    }
+
+    pub fn unir(&mut self, otras: Muestras) {
+        self.latencias.extend(otras.latencias);
+        self.errores += otras.errores;
+    }
+
+    /// The latency below which `p` percent of the samples fall (nearest rank).
+    pub fn percentil(&mut self, p: f64) -> Duration {
+        if self.latencias.is_empty() {
+            return Duration::ZERO;
+        }
+        self.latencias.sort_unstable();
+        let rango = ((p / 100.0) * self.latencias.len() as f64).ceil() as usize;
+        self.latencias[rango.clamp(1, self.latencias.len()) - 1]
+    }
+
+    pub fn informar(mut self, duracion: Duration) {
+        let n = self.latencias.len();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!("requests:   {n} ({} failed) in {:.2} s", self.errores, duracion.as_secs_f64());
+        println!("throughput: {:.0} req/s", n as f64 / duracion.as_secs_f64());
+        println!(
+            "latency:    p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            ms(self.percentil(50.0)),
+            ms(self.percentil(90.0)),
+            ms(self.percentil(99.0)),
+            ms(self.percentil(100.0))
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_follow_the_nearest_rank_definition() {
+        let mut muestras = Muestras::default();
+        for ms in 1..=100 {
+            muestras.registrar(Duration::from_millis(ms), true);
+        }
+        assert_eq!(muestras.percentil(50.0), Duration::from_millis(50));
+        assert_eq!(muestras.percentil(99.0), Duration::from_millis(99));
+        assert_eq!(muestras.percentil(100.0), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn an_empty_run_reports_zero_latency() {
+        assert_eq!(Muestras::default().percentil(99.0), Duration::ZERO);
+    }
+}
