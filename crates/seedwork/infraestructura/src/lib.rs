@@ -9,6 +9,7 @@ pub mod conexion;
 pub mod errores;
 pub mod esquema;
 pub mod inbox;
+pub mod mensajeria;
 pub mod migraciones;
 pub mod outbox;
 pub mod pruebas;

@@ -78,6 +78,7 @@ impl TransaccionDiesel {
             .values(&fila)
             .execute(self.conexion())
             .map_err(de_diesel)?;
+        self.outbox_escrito = true;
         Ok(())
     }
 }

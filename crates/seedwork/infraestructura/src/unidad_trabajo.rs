@@ -4,6 +4,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
 use async_trait::async_trait;
 use diesel::r2d2::PooledConnection;
 use seedwork_aplicacion::{
@@ -14,11 +16,14 @@ use seedwork_dominio::{ErrorPersistencia, EventoDominio};
 use crate::base_datos::{BaseDatos, Conector};
 use crate::conexion::{Conexion, Modo};
 use crate::errores::de_diesel;
+use crate::mensajeria::contexto::{mensaje_en_curso, MensajeEnCurso};
 
 /// An open transaction on one pooled connection.
 pub struct TransaccionDiesel {
     conexion: PooledConnection<Conector>,
     eventos: VecDeque<Box<dyn EventoDominio>>,
+    /// Whether this transaction wrote to the outbox (the relay is woken after commit).
+    pub(crate) outbox_escrito: bool,
 }
 
 impl TransaccionDiesel {
@@ -41,11 +46,23 @@ pub type ManejadoresEventos = DespachadorEventosDominio<TransaccionDiesel>;
 pub struct UnidadTrabajoDiesel {
     base: BaseDatos,
     eventos: Arc<ManejadoresEventos>,
+    aviso_outbox: Option<Arc<Notify>>,
 }
 
 impl UnidadTrabajoDiesel {
     pub fn new(base: BaseDatos, eventos: Arc<ManejadoresEventos>) -> Self {
-        Self { base, eventos }
+        Self {
+            base,
+            eventos,
+            aviso_outbox: None,
+        }
+    }
+
+    /// Wakes `aviso` after every commit that wrote to the outbox, so the relay publishes
+    /// at once instead of at its next poll.
+    pub fn con_aviso_outbox(mut self, aviso: Arc<Notify>) -> Self {
+        self.aviso_outbox = Some(aviso);
+        self
     }
 
     pub fn base(&self) -> &BaseDatos {
@@ -53,9 +70,13 @@ impl UnidadTrabajoDiesel {
     }
 
     /// Runs `trabajo` in a transaction on this thread (it blocks on the database).
+    ///
+    /// With a message in hand (`mensaje`), the transaction first records it in the inbox;
+    /// a message already recorded is refused with `Duplicado` and nothing runs.
     pub fn ejecutar_bloqueando<R, E>(
         &self,
         modo: Modo,
+        mensaje: Option<&MensajeEnCurso>,
         trabajo: impl FnOnce(&mut TransaccionDiesel) -> Result<R, E>,
     ) -> Result<R, E>
     where
@@ -73,18 +94,27 @@ impl UnidadTrabajoDiesel {
         let mut tx = TransaccionDiesel {
             conexion,
             eventos: VecDeque::new(),
+            outbox_escrito: false,
         };
         tx.conexion
             .comenzar(modo)
             .map_err(|e| persistencia(de_diesel(e)))?;
 
-        let resultado = trabajo(&mut tx).and_then(|r| match modo {
+        let resultado = registrar_mensaje(&mut tx, mensaje)
+            .map_err(persistencia)
+            .and_then(|()| trabajo(&mut tx));
+        let resultado = resultado.and_then(|r| match modo {
             Modo::Escritura => self.despachar_eventos(&mut tx).map(|()| r).map_err(E::from),
             Modo::Lectura => Ok(r),
         });
         match resultado {
             Ok(r) => match tx.conexion.confirmar() {
-                Ok(()) => Ok(r),
+                Ok(()) => {
+                    if let (true, Some(aviso)) = (tx.outbox_escrito, &self.aviso_outbox) {
+                        aviso.notify_one();
+                    }
+                    Ok(r)
+                }
                 Err(error) => {
                     revertir(&mut tx);
                     Err(persistencia(de_diesel(error)))
@@ -112,18 +142,36 @@ impl UnidadTrabajoDiesel {
         E: From<ErrorUnidadTrabajo> + Send + 'static,
     {
         let uow = self.clone();
-        tokio::task::spawn_blocking(move || uow.ejecutar_bloqueando(modo, trabajo))
-            .await
-            .unwrap_or_else(|fallo| {
-                // The work panicked: the connection was dropped mid-transaction, which rolls
-                // it back, so nothing was written.
-                Err(
-                    ErrorUnidadTrabajo::Persistencia(ErrorPersistencia::Inesperado(
-                        fallo.to_string(),
-                    ))
+        // Read in the async task: task-locals do not follow into the blocking thread.
+        let mensaje = match modo {
+            Modo::Escritura => mensaje_en_curso(),
+            Modo::Lectura => None,
+        };
+        tokio::task::spawn_blocking(move || {
+            uow.ejecutar_bloqueando(modo, mensaje.as_ref(), trabajo)
+        })
+        .await
+        .unwrap_or_else(|fallo| {
+            // The work panicked: the connection was dropped mid-transaction, which rolls
+            // it back, so nothing was written.
+            Err(
+                ErrorUnidadTrabajo::Persistencia(ErrorPersistencia::Inesperado(fallo.to_string()))
                     .into(),
-                )
-            })
+            )
+        })
+    }
+}
+
+/// Records the message in hand in the inbox, refusing one already handled.
+fn registrar_mensaje(
+    tx: &mut TransaccionDiesel,
+    mensaje: Option<&MensajeEnCurso>,
+) -> Result<(), ErrorPersistencia> {
+    match mensaje {
+        Some(m) if !tx.registrar_en_inbox(&m.id_mensaje, &m.tipo)? => Err(
+            ErrorPersistencia::Duplicado(format!("el mensaje {} ya fue procesado", m.id_mensaje)),
+        ),
+        _ => Ok(()),
     }
 }
 

@@ -1,115 +1,75 @@
-//! Turns the vuelos domain events into integration messages written to the outbox, inside
-//! the transaction that raised them, so an event leaves if and only if its change commits.
+//! Turns the vuelos domain events into Avro integration events (schema/v1) written to the
+//! outbox, inside the transaction that raised them, so an event leaves if and only if its
+//! change commits; and builds the outbox message of a command sent asynchronously.
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Utc};
 use seedwork_aplicacion::ErrorUnidadTrabajo;
 use seedwork_dominio::{ErrorPersistencia, EventoDominio};
 use seedwork_infraestructura::{ManejadoresEventos, MensajeSaliente, TransaccionDiesel};
-use serde::Serialize;
-use vuelos_dominio::{
-    IdCliente, IdReserva, ReservaAprobada, ReservaCancelada, ReservaCreada, ReservaPagada,
+use vuelos_dominio::{ReservaAprobada, ReservaCancelada, ReservaCreada, ReservaPagada};
+
+use crate::esquemas::{
+    ComandoIntegracion, ErrorAvro, EventoIntegracion, EventoReservaAprobada,
+    EventoReservaCancelada, EventoReservaCreada, EventoReservaPagada, MensajeIntegracion,
+    Metadatos,
 };
 
-/// What every reservation integration event says.
-#[derive(Debug, Serialize)]
-pub struct CargaEventoReserva {
-    pub id_reserva: String,
-    pub id_cliente: Option<String>,
-    pub estado: &'static str,
-    /// Milliseconds since the epoch.
-    pub fecha: i64,
-}
-
-/// A domain event that leaves the module as an integration event.
-pub trait EventoDeIntegracion: EventoDominio {
-    /// The topic it is published on (a contract with other services).
-    const TOPICO: &'static str;
-    /// The record type.
-    const TIPO: &'static str;
-    fn reserva(&self) -> (IdReserva, Option<IdCliente>);
-    fn estado(&self) -> &'static str;
-    fn fecha(&self) -> DateTime<Utc>;
-
-    fn carga(&self) -> CargaEventoReserva {
-        let (id_reserva, id_cliente) = self.reserva();
-        CargaEventoReserva {
-            id_reserva: id_reserva.to_string(),
-            id_cliente: id_cliente.map(|id| id.to_string()),
-            estado: self.estado(),
-            fecha: self.fecha().timestamp_millis(),
-        }
-    }
+/// A domain event that leaves the module as an integration event, and its record.
+pub trait EventoDeIntegracion: EventoDominio + Sized {
+    type Registro: EventoIntegracion<Evento = Self>;
 }
 
 impl EventoDeIntegracion for ReservaCreada {
-    const TOPICO: &'static str = "persistent://public/default/eventos-reserva";
-    const TIPO: &'static str = "EventoReservaCreada";
-    fn reserva(&self) -> (IdReserva, Option<IdCliente>) {
-        (self.id_reserva, self.id_cliente)
-    }
-    fn estado(&self) -> &'static str {
-        self.estado.as_str()
-    }
-    fn fecha(&self) -> DateTime<Utc> {
-        self.fecha_creacion
-    }
+    type Registro = EventoReservaCreada;
+}
+impl EventoDeIntegracion for ReservaAprobada {
+    type Registro = EventoReservaAprobada;
+}
+impl EventoDeIntegracion for ReservaCancelada {
+    type Registro = EventoReservaCancelada;
+}
+impl EventoDeIntegracion for ReservaPagada {
+    type Registro = EventoReservaPagada;
 }
 
-macro_rules! evento_de_ciclo_de_vida {
-    ($tipo:ident, $topico:literal, $registro:literal, $estado:literal) => {
-        impl EventoDeIntegracion for $tipo {
-            const TOPICO: &'static str = $topico;
-            const TIPO: &'static str = $registro;
-            fn reserva(&self) -> (IdReserva, Option<IdCliente>) {
-                (self.id_reserva, self.id_cliente)
-            }
-            fn estado(&self) -> &'static str {
-                $estado
-            }
-            fn fecha(&self) -> DateTime<Utc> {
-                self.fecha_evento
-            }
-        }
-    };
+/// The outbox message of a record: Avro-encoded, keyed by reservation so that the messages
+/// of one reservation stay in order, its conversation ids as properties.
+fn saliente<M: MensajeIntegracion>(
+    registro: &M,
+    metadatos: &Metadatos,
+) -> Result<MensajeSaliente, ErrorAvro> {
+    Ok(MensajeSaliente {
+        id_mensaje: metadatos.id_mensaje,
+        topico: M::TOPICO.to_owned(),
+        tipo: M::TIPO.to_owned(),
+        clave: registro.clave().map(str::to_owned),
+        carga: registro.codificar()?,
+        propiedades: metadatos.propiedades(),
+    })
 }
 
-evento_de_ciclo_de_vida!(
-    ReservaAprobada,
-    "persistent://public/default/eventos-reserva-aprobada",
-    "EventoReservaAprobada",
-    "Aprobada"
-);
-evento_de_ciclo_de_vida!(
-    ReservaCancelada,
-    "persistent://public/default/eventos-reserva-cancelada",
-    "EventoReservaCancelada",
-    "Cancelada"
-);
-evento_de_ciclo_de_vida!(
-    ReservaPagada,
-    "persistent://public/default/eventos-reserva-pagada",
-    "EventoReservaPagada",
-    "Pagada"
-);
+/// The outbox message of the integration event of a domain event. Its id (the envelope's
+/// `id` and the outbox's `id_mensaje`) is the event's `id_evento`.
+pub fn evento_al_outbox<E: EventoDeIntegracion>(evento: &E) -> Result<MensajeSaliente, ErrorAvro> {
+    let metadatos = Metadatos::con_id(evento.id_evento());
+    saliente(&E::Registro::desde_evento(evento, &metadatos), &metadatos)
+}
 
-/// Writes the integration message of a domain event to the outbox, keyed by reservation so
-/// that the events of one reservation stay in order.
+/// The outbox message that sends an application command on its topic (for the
+/// asynchronous routes). Its id is `metadatos.id_mensaje`.
+pub fn comando_al_outbox<C: ComandoIntegracion>(
+    comando: &C::Comando,
+    metadatos: &Metadatos,
+) -> Result<MensajeSaliente, ErrorAvro> {
+    saliente(&C::desde_comando(comando, metadatos), metadatos)
+}
+
+/// Writes the integration message of a domain event to the outbox.
 pub fn al_outbox<E: EventoDeIntegracion>(
     evento: &E,
     tx: &mut TransaccionDiesel,
 ) -> Result<(), ErrorUnidadTrabajo> {
-    let carga = serde_json::to_vec(&evento.carga())
-        .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?;
-    let mensaje = MensajeSaliente {
-        id_mensaje: evento.id_evento(),
-        topico: E::TOPICO.to_owned(),
-        tipo: E::TIPO.to_owned(),
-        clave: Some(evento.reserva().0.to_string()),
-        carga,
-        propiedades: BTreeMap::new(),
-    };
+    let mensaje =
+        evento_al_outbox(evento).map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?;
     Ok(tx.agregar_al_outbox(&mensaje)?)
 }
 
@@ -120,4 +80,71 @@ pub fn registrar_manejadores(manejadores: &mut ManejadoresEventos) {
         .suscribir(al_outbox::<ReservaAprobada>)
         .suscribir(al_outbox::<ReservaCancelada>)
         .suscribir(al_outbox::<ReservaPagada>);
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use vuelos_aplicacion::comandos::AprobarReserva;
+    use vuelos_dominio::{EstadoReserva, IdCliente, IdReserva};
+
+    use super::*;
+    use crate::esquemas::{ComandoAprobarReserva, PROPIEDAD_CORRELACION};
+
+    #[test]
+    fn a_created_event_leaves_as_avro_keyed_by_its_reservation_with_the_event_id() {
+        let fecha = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+        let evento = ReservaCreada {
+            id_evento: uuid::Uuid::now_v7(),
+            fecha_evento: fecha,
+            id_reserva: IdReserva::nuevo(),
+            id_cliente: Some(IdCliente::nuevo()),
+            estado: EstadoReserva::Pendiente,
+            fecha_creacion: fecha,
+        };
+
+        let mensaje = evento_al_outbox(&evento).unwrap();
+
+        assert_eq!(mensaje.id_mensaje, evento.id_evento);
+        assert_eq!(
+            mensaje.topico,
+            "persistent://public/default/eventos-reserva"
+        );
+        assert_eq!(mensaje.tipo, "EventoReservaCreada");
+        assert_eq!(mensaje.clave, Some(evento.id_reserva.to_string()));
+        let registro = EventoReservaCreada::decodificar(&mensaje.carga, None).unwrap();
+        assert_eq!(registro.id, Some(evento.id_evento.to_string()));
+        assert_eq!(registro.time, Some(fecha.timestamp_millis()));
+        assert!(registro.ingestion.is_some());
+        let notificacion = registro.a_notificacion().unwrap();
+        assert_eq!(notificacion.id_reserva, evento.id_reserva);
+        assert_eq!(notificacion.estado, EstadoReserva::Pendiente);
+    }
+
+    #[test]
+    fn a_command_leaves_with_the_given_id_and_its_conversation_as_properties() {
+        let comando = AprobarReserva {
+            id: IdReserva::nuevo(),
+        };
+        let metadatos = Metadatos::nuevos().correlacionados("peticion-7");
+
+        let mensaje = comando_al_outbox::<ComandoAprobarReserva>(&comando, &metadatos).unwrap();
+
+        assert_eq!(mensaje.id_mensaje, metadatos.id_mensaje);
+        assert_eq!(
+            mensaje.topico,
+            "persistent://public/default/comandos-aprobar-reserva"
+        );
+        assert_eq!(mensaje.clave, Some(comando.id.to_string()));
+        assert_eq!(
+            mensaje
+                .propiedades
+                .get(PROPIEDAD_CORRELACION)
+                .map(String::as_str),
+            Some("peticion-7")
+        );
+        let registro = ComandoAprobarReserva::decodificar(&mensaje.carga, None).unwrap();
+        assert_eq!(registro.a_comando(), Ok(comando));
+        assert_eq!(registro.correlation_id.as_deref(), Some("peticion-7"));
+    }
 }

@@ -16,6 +16,9 @@ use vuelos_dominio::{
     EstadoReserva, FiltroReservas, IdCliente, IdReserva, Itinerario, Pagina, RepositorioReservas,
     Reserva,
 };
+use vuelos_infraestructura::esquemas::{
+    EventoIntegracion, EventoReservaCreada, MensajeIntegracion,
+};
 use vuelos_infraestructura::{integracion, RepositorioReservasDiesel};
 
 fn itinerario() -> Itinerario {
@@ -277,6 +280,13 @@ async fn creating_a_reservation_stores_it_and_its_integration_event_in_one_trans
         );
         assert_eq!(filas[0].tipo, "EventoReservaCreada");
         assert_eq!(filas[0].clave.as_deref(), Some(id.to_string().as_str()));
+        let registro = EventoReservaCreada::decodificar(&filas[0].carga, None)
+            .expect("the outbox row holds an Avro EventoReservaCreada");
+        assert_eq!(registro.id.as_deref(), Some(filas[0].id_mensaje.as_str()));
+        assert_eq!(
+            registro.a_notificacion().map(|n| (n.id_reserva, n.estado)),
+            Ok((id, EstadoReserva::Pendiente))
+        );
 
         let error = manejador
             .manejar(CrearReserva {

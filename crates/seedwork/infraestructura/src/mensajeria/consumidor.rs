@@ -1,0 +1,310 @@
+//! The consumer loop: receives the messages of one subscription, hands each to a handler,
+//! and acts on the outcome. Processed messages are acknowledged (after the handler's
+//! commit); transient failures are negatively acknowledged after a backoff so the broker
+//! redelivers them; permanent ones are published to the topic's dead-letter topic
+//! (`<topic>-DLQ`) with the reason, then acknowledged, so one bad message never blocks the
+//! rest. A message redelivered too often also ends in the dead-letter topic.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use pulsar::consumer::{DeadLetterPolicy, Message};
+use pulsar::producer::Message as MensajeSaliente;
+use pulsar::{Consumer, ConsumerOptions, SubType, TokioExecutor};
+
+use crate::mensajeria::cliente::Broker;
+
+/// The suffix of dead-letter topics.
+pub const SUFIJO_DLQ: &str = "-DLQ";
+
+/// A message as handlers see it.
+#[derive(Debug, Clone)]
+pub struct MensajeEntrante {
+    pub topico: String,
+    /// The broker's id of the message (ledger:entry:batch), stable across redeliveries.
+    pub id_broker: String,
+    pub carga: Vec<u8>,
+    pub clave: Option<String>,
+    pub propiedades: BTreeMap<String, String>,
+    /// The writer's schema (`.avsc` text), fetched from the broker by the message's version.
+    pub esquema_escritor: Option<Arc<str>>,
+    /// How many times this consumer asked for it to be redelivered (the `pulsar` crate does
+    /// not expose the broker's redelivery count).
+    pub reintentos: u32,
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Desenlace {
+    /// Handled (or handled before): acknowledge it.
+    Procesado,
+    /// Could not be handled now (database unavailable…): redeliver it later.
+    Reintentar(String),
+    /// Can never be handled (does not decode, breaks a rule): dead-letter it.
+    Rechazado(String),
+}
+
+#[async_trait]
+pub trait ManejadorMensajes: Send + Sync + 'static {
+    async fn manejar(&self, mensaje: MensajeEntrante) -> Desenlace;
+}
+
+/// Where to consume from.
+#[derive(Debug, Clone)]
+pub struct Suscripcion {
+    pub topico: String,
+    pub nombre: String,
+    /// Redeliveries after which the client moves a message to the dead-letter topic.
+    pub entregas_maximas: usize,
+}
+
+impl Suscripcion {
+    /// A Shared subscription: replicas of a service split the messages between them.
+    pub fn compartida(topico: impl Into<String>, nombre: impl Into<String>) -> Self {
+        Self {
+            topico: topico.into(),
+            nombre: nombre.into(),
+            entregas_maximas: 10,
+        }
+    }
+
+    pub fn topico_dlq(&self) -> String {
+        format!("{}{SUFIJO_DLQ}", self.topico)
+    }
+}
+
+const ESPERA_MINIMA: Duration = Duration::from_millis(100);
+const ESPERA_MAXIMA: Duration = Duration::from_secs(5);
+
+/// Consumes until `apagado` resolves. The message in hand is always finished first: the
+/// shutdown signal is only looked at between messages.
+pub async fn consumir<M: ManejadorMensajes>(
+    broker: Broker,
+    suscripcion: Suscripcion,
+    manejador: Arc<M>,
+    apagado: impl Future<Output = ()>,
+) {
+    tokio::pin!(apagado);
+    let mut espera = ESPERA_MINIMA;
+    loop {
+        let consumidor = tokio::select! {
+            _ = &mut apagado => return,
+            consumidor = suscribir(&broker, &suscripcion) => consumidor,
+        };
+        let mut consumidor = match consumidor {
+            Ok(consumidor) => consumidor,
+            Err(error) => {
+                tracing::warn!(topico = %suscripcion.topico, error = %error, "no se pudo suscribir; se reintentará");
+                tokio::select! {
+                    _ = &mut apagado => return,
+                    _ = tokio::time::sleep(espera) => {}
+                }
+                espera = (espera * 2).min(ESPERA_MAXIMA);
+                continue;
+            }
+        };
+        espera = ESPERA_MINIMA;
+        tracing::info!(topico = %suscripcion.topico, suscripcion = %suscripcion.nombre, "consumidor listo");
+        let mut bucle = Bucle {
+            broker: &broker,
+            suscripcion: &suscripcion,
+            esquemas: HashMap::new(),
+            productor_dlq: None,
+            reintentos: HashMap::new(),
+        };
+        loop {
+            let siguiente = tokio::select! {
+                _ = &mut apagado => {
+                    let _ = consumidor.close().await;
+                    tracing::info!(topico = %suscripcion.topico, "consumidor detenido");
+                    return;
+                }
+                siguiente = consumidor.next() => siguiente,
+            };
+            match siguiente {
+                Some(Ok(mensaje)) => {
+                    bucle
+                        .atender(&mut consumidor, manejador.as_ref(), mensaje)
+                        .await
+                }
+                Some(Err(error)) => {
+                    tracing::warn!(topico = %suscripcion.topico, error = %error, "error al recibir; se vuelve a suscribir");
+                    break;
+                }
+                None => break,
+            }
+        }
+    }
+}
+
+async fn suscribir(
+    broker: &Broker,
+    suscripcion: &Suscripcion,
+) -> Result<Consumer<Vec<u8>, TokioExecutor>, pulsar::Error> {
+    broker
+        .consumer()
+        .with_topic(&suscripcion.topico)
+        .with_subscription(&suscripcion.nombre)
+        .with_subscription_type(SubType::Shared)
+        .with_options(ConsumerOptions::default().durable(true))
+        .with_dead_letter_policy(DeadLetterPolicy {
+            max_redeliver_count: suscripcion.entregas_maximas,
+            dead_letter_topic: suscripcion.topico_dlq(),
+        })
+        .with_unacked_message_resend_delay(Some(Duration::from_secs(30)))
+        .build()
+        .await
+}
+
+struct Bucle<'a> {
+    broker: &'a Broker,
+    suscripcion: &'a Suscripcion,
+    /// Writer schemas already fetched, by version.
+    esquemas: HashMap<Vec<u8>, Arc<str>>,
+    productor_dlq: Option<pulsar::Producer<TokioExecutor>>,
+    /// Retries asked per message, for the backoff.
+    reintentos: HashMap<String, u32>,
+}
+
+impl Bucle<'_> {
+    async fn atender<M: ManejadorMensajes>(
+        &mut self,
+        consumidor: &mut Consumer<Vec<u8>, TokioExecutor>,
+        manejador: &M,
+        mensaje: Message<Vec<u8>>,
+    ) {
+        let entrante = self.entrante(consumidor, &mensaje).await;
+        let id = entrante.id_broker.clone();
+        let entregas = entrante.reintentos;
+        let desenlace = manejador.manejar(entrante.clone()).await;
+        if let Desenlace::Reintentar(_) = desenlace {
+            if self.reintentos.len() > 10_000 {
+                // Entries of messages another consumer finished: forget them all.
+                self.reintentos.clear();
+            }
+            *self.reintentos.entry(id.clone()).or_default() += 1;
+        } else {
+            self.reintentos.remove(&id);
+        }
+        let resultado = match &desenlace {
+            Desenlace::Procesado => consumidor.ack(&mensaje).await.map_err(|e| e.to_string()),
+            Desenlace::Reintentar(razon) => {
+                tracing::warn!(topico = %self.suscripcion.topico, id = %id, entregas, razon = %razon, "mensaje no procesado; se reintentará");
+                // Back off before asking for the redelivery, so an outage is not hammered.
+                let espera = ESPERA_MINIMA
+                    .saturating_mul(2u32.saturating_pow(entregas.min(6)))
+                    .min(ESPERA_MAXIMA);
+                tokio::time::sleep(espera).await;
+                consumidor.nack(&mensaje).await.map_err(|e| e.to_string())
+            }
+            Desenlace::Rechazado(razon) => {
+                tracing::warn!(topico = %self.suscripcion.topico, id = %id, razon = %razon, "mensaje rechazado: va a la cola de mensajes muertos");
+                match self.a_dlq(&entrante, razon).await {
+                    Ok(()) => consumidor.ack(&mensaje).await.map_err(|e| e.to_string()),
+                    Err(error) => {
+                        tracing::error!(error = %error, "no se pudo publicar en la cola de mensajes muertos; se reintentará");
+                        consumidor.nack(&mensaje).await.map_err(|e| e.to_string())
+                    }
+                }
+            }
+        };
+        if let Err(error) = resultado {
+            // The broker will redeliver an unacknowledged message; handlers are idempotent.
+            tracing::warn!(topico = %self.suscripcion.topico, id = %id, error = %error, "no se pudo confirmar el mensaje");
+        }
+    }
+
+    async fn entrante(
+        &mut self,
+        consumidor: &mut Consumer<Vec<u8>, TokioExecutor>,
+        mensaje: &Message<Vec<u8>>,
+    ) -> MensajeEntrante {
+        let metadatos = mensaje.metadata();
+        let esquema_escritor = match &metadatos.schema_version {
+            Some(version) => self.esquema(consumidor, &mensaje.topic, version).await,
+            None => None,
+        };
+        MensajeEntrante {
+            topico: mensaje.topic.clone(),
+            id_broker: id_broker(mensaje),
+            carga: mensaje.payload.data.clone(),
+            clave: mensaje.key(),
+            propiedades: metadatos
+                .properties
+                .iter()
+                .map(|kv| (kv.key.clone(), kv.value.clone()))
+                .collect(),
+            esquema_escritor,
+            reintentos: self
+                .reintentos
+                .get(&id_broker(mensaje))
+                .copied()
+                .unwrap_or(0),
+        }
+    }
+
+    async fn esquema(
+        &mut self,
+        consumidor: &mut Consumer<Vec<u8>, TokioExecutor>,
+        topico: &str,
+        version: &[u8],
+    ) -> Option<Arc<str>> {
+        if let Some(esquema) = self.esquemas.get(version) {
+            return Some(esquema.clone());
+        }
+        match consumidor.get_schema(topico, Some(version.to_vec())).await {
+            Ok(Some(esquema)) => {
+                let texto: Arc<str> = String::from_utf8_lossy(&esquema.schema_data).into();
+                self.esquemas.insert(version.to_vec(), texto.clone());
+                Some(texto)
+            }
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(topico, error = %error, "no se pudo obtener el esquema del productor");
+                None
+            }
+        }
+    }
+
+    async fn a_dlq(&mut self, mensaje: &MensajeEntrante, razon: &str) -> Result<(), pulsar::Error> {
+        if self.productor_dlq.is_none() {
+            let productor = self
+                .broker
+                .producer()
+                .with_topic(self.suscripcion.topico_dlq())
+                .build()
+                .await?;
+            self.productor_dlq = Some(productor);
+        }
+        let mut propiedades: HashMap<String, String> =
+            mensaje.propiedades.clone().into_iter().collect();
+        propiedades.insert("razon".into(), razon.to_owned());
+        propiedades.insert("topico_original".into(), mensaje.topico.clone());
+        propiedades.insert("id_original".into(), mensaje.id_broker.clone());
+        propiedades.insert("suscripcion".into(), self.suscripcion.nombre.clone());
+        let salida = MensajeSaliente {
+            payload: mensaje.carga.clone(),
+            properties: propiedades,
+            partition_key: mensaje.clave.clone(),
+            ..Default::default()
+        };
+        if let Some(productor) = self.productor_dlq.as_mut() {
+            productor.send_non_blocking(salida).await?.await?;
+        }
+        Ok(())
+    }
+}
+
+fn id_broker(mensaje: &Message<Vec<u8>>) -> String {
+    let id = mensaje.message_id();
+    format!(
+        "{}:{}:{}",
+        id.ledger_id,
+        id.entry_id,
+        id.batch_index.unwrap_or(-1)
+    )
+}

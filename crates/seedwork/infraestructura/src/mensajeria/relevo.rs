@@ -1,0 +1,347 @@
+//! The outbox relay: publishes the rows units of work wrote to the outbox, oldest first,
+//! and marks each published only after the broker's receipt. While the broker is down it
+//! retries with backoff; nothing is lost, and a row is published at least once.
+//!
+//! On PostgreSQL the relay claims its rows with `FOR UPDATE SKIP LOCKED` inside a
+//! transaction held while it publishes them, so several aeroalpes replicas never publish
+//! the same row twice. On SQLite (one process) it reads, publishes, then marks.
+//!
+//! Producer names are left to the broker: the `pulsar` crate numbers each producer's
+//! messages from 0 and cannot be told to start elsewhere, so a name reused by a restarted
+//! process would make a deduplicating broker drop its first messages. The broker still
+//! deduplicates the client's own re-sends within a producer's life, and every envelope
+//! carries the outbox row's message id, which consumers record in their inbox.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::r2d2::PooledConnection;
+use pulsar::message::proto::{schema, Schema};
+use pulsar::producer::{Message, ProducerOptions};
+use pulsar::{Producer, TokioExecutor};
+use seedwork_dominio::ErrorPersistencia;
+use tokio::sync::Notify;
+
+use crate::base_datos::Conector;
+use crate::conexion::{Conexion, Modo};
+use crate::errores::de_diesel;
+use crate::esquema::outbox;
+use crate::mensajeria::cliente::Broker;
+use crate::outbox::FilaOutbox;
+use crate::unidad_trabajo::UnidadTrabajoDiesel;
+
+/// The message property that carries the outbox sequence of a published row.
+pub const PROPIEDAD_SECUENCIA: &str = "outbox_secuencia";
+/// The message property that carries the record type.
+pub const PROPIEDAD_TIPO: &str = "tipo";
+
+const LOTE: i64 = 256;
+const ESPERA_MINIMA: Duration = Duration::from_millis(100);
+const ESPERA_MAXIMA: Duration = Duration::from_secs(5);
+/// How often the relay looks even when no commit woke it (rows of another replica, or a
+/// wake-up missed while it was publishing).
+const SONDEO: Duration = Duration::from_millis(500);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorRelevo {
+    #[error(transparent)]
+    Persistencia(#[from] ErrorPersistencia),
+    #[error("el broker no aceptó el mensaje: {0}")]
+    Broker(#[from] pulsar::Error),
+    #[error("no hay esquema registrado para el tipo {0}")]
+    SinEsquema(String),
+}
+
+pub struct RelevoOutbox {
+    uow: UnidadTrabajoDiesel,
+    broker: Broker,
+    /// The Avro schema (`.avsc` text) of each record type, set on its topic's producer.
+    esquemas: Arc<HashMap<String, String>>,
+    productores: HashMap<String, Producer<TokioExecutor>>,
+    aviso: Arc<Notify>,
+}
+
+/// Rows claimed for publication; on PostgreSQL, with the transaction that locks them.
+struct Reclamo {
+    transaccion: Option<PooledConnection<Conector>>,
+    filas: Vec<FilaOutbox>,
+}
+
+impl RelevoOutbox {
+    /// `aviso` is the notifier the unit of work wakes after commits that wrote the outbox.
+    pub fn new(
+        uow: UnidadTrabajoDiesel,
+        broker: Broker,
+        esquemas: HashMap<String, String>,
+        aviso: Arc<Notify>,
+    ) -> Self {
+        Self {
+            uow,
+            broker,
+            esquemas: Arc::new(esquemas),
+            productores: HashMap::new(),
+            aviso,
+        }
+    }
+
+    /// Publishes until `apagado` resolves; returns after the batch in hand is done.
+    pub async fn ejecutar(mut self, apagado: impl Future<Output = ()>) {
+        tokio::pin!(apagado);
+        let mut espera = ESPERA_MINIMA;
+        loop {
+            let pausa = match self.publicar_lote().await {
+                // A full batch: there may be more waiting.
+                Ok(publicadas) if publicadas as i64 == LOTE => {
+                    espera = ESPERA_MINIMA;
+                    continue;
+                }
+                Ok(_) => {
+                    espera = ESPERA_MINIMA;
+                    SONDEO
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, reintento_en_ms = espera.as_millis() as u64, "relevo del outbox: se reintentará");
+                    let pausa = espera;
+                    espera = (espera * 2).min(ESPERA_MAXIMA);
+                    // Producers may be broken after a broker restart: make new ones.
+                    self.productores.clear();
+                    pausa
+                }
+            };
+            tokio::select! {
+                _ = &mut apagado => break,
+                _ = self.aviso.notified() => {}
+                _ = tokio::time::sleep(pausa) => {}
+            }
+        }
+        tracing::info!("relevo del outbox detenido");
+    }
+
+    /// Claims, publishes and marks one batch; answers how many rows were published.
+    pub async fn publicar_lote(&mut self) -> Result<usize, ErrorRelevo> {
+        let Reclamo { transaccion, filas } = self.reclamar().await?;
+        if filas.is_empty() {
+            if let Some(conexion) = transaccion {
+                self.cerrar(conexion, Vec::new()).await?;
+            }
+            return Ok(0);
+        }
+        let (publicadas, fallo) = self.publicar(&filas).await;
+        let cuantas = publicadas.len();
+        match transaccion {
+            Some(conexion) => self.cerrar(conexion, publicadas).await?,
+            None => self.marcar(publicadas).await?,
+        }
+        match fallo {
+            Some(error) => Err(error),
+            None => Ok(cuantas),
+        }
+    }
+
+    async fn reclamar(&self) -> Result<Reclamo, ErrorRelevo> {
+        let uow = self.uow.clone();
+        bloqueante(move || {
+            let mut conexion = uow
+                .base()
+                .conexion()
+                .map_err(|e| ErrorPersistencia::NoDisponible(e.to_string()))?;
+            if conexion.es_sqlite() {
+                let filas = crate::outbox::pendientes(&mut conexion, LOTE)?;
+                return Ok(Reclamo {
+                    transaccion: None,
+                    filas,
+                });
+            }
+            conexion.comenzar(Modo::Escritura).map_err(de_diesel)?;
+            match reclamar_con_skip_locked(&mut conexion) {
+                Ok(filas) => Ok(Reclamo {
+                    transaccion: Some(conexion),
+                    filas,
+                }),
+                Err(error) => {
+                    let _ = conexion.revertir();
+                    Err(error)
+                }
+            }
+        })
+        .await
+    }
+
+    /// Sends the rows in order and waits for the receipts. Answers the sequences of the
+    /// longest published prefix (so a topic's rows never overtake each other) and the
+    /// first failure, if any.
+    async fn publicar(&mut self, filas: &[FilaOutbox]) -> (Vec<i64>, Option<ErrorRelevo>) {
+        let mut recibos = Vec::with_capacity(filas.len());
+        let mut fallo = None;
+        for fila in filas {
+            match self.enviar(fila).await {
+                Ok(recibo) => recibos.push((fila.secuencia, recibo)),
+                Err(error) => {
+                    fallo = Some(error);
+                    break;
+                }
+            }
+        }
+        let mut publicadas = Vec::with_capacity(recibos.len());
+        for (secuencia, recibo) in recibos {
+            if fallo.is_some() {
+                // Already failed earlier: later receipts cannot extend the prefix.
+                let _ = recibo.await;
+                continue;
+            }
+            match recibo.await {
+                Ok(_) => publicadas.push(secuencia),
+                Err(error) => fallo = Some(error.into()),
+            }
+        }
+        (publicadas, fallo)
+    }
+
+    async fn enviar(
+        &mut self,
+        fila: &FilaOutbox,
+    ) -> Result<pulsar::producer::SendFuture, ErrorRelevo> {
+        let productor = self.productor(&fila.topico, &fila.tipo).await?;
+        let mut propiedades: HashMap<String, String> =
+            serde_json::from_str::<BTreeMap<String, String>>(&fila.propiedades)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+        propiedades.insert(PROPIEDAD_SECUENCIA.into(), fila.secuencia.to_string());
+        propiedades.insert(PROPIEDAD_TIPO.into(), fila.tipo.clone());
+        let mensaje = Message {
+            payload: fila.carga.clone(),
+            properties: propiedades,
+            partition_key: fila.clave.clone(),
+            event_time: Some(fila.fecha_creacion.and_utc().timestamp_millis() as u64),
+            ..Default::default()
+        };
+        Ok(productor.send_non_blocking(mensaje).await?)
+    }
+
+    async fn productor(
+        &mut self,
+        topico: &str,
+        tipo: &str,
+    ) -> Result<&mut Producer<TokioExecutor>, ErrorRelevo> {
+        if !self.productores.contains_key(topico) {
+            let avsc = self
+                .esquemas
+                .get(tipo)
+                .ok_or_else(|| ErrorRelevo::SinEsquema(tipo.to_owned()))?;
+            let productor = self
+                .broker
+                .producer()
+                .with_topic(topico)
+                .with_options(ProducerOptions {
+                    schema: Some(Schema {
+                        name: tipo.to_owned(),
+                        schema_data: avsc.as_bytes().to_vec(),
+                        r#type: schema::Type::Avro as i32,
+                        properties: Vec::new(),
+                    }),
+                    ..Default::default()
+                })
+                .build()
+                .await?;
+            tracing::info!(topico, tipo, "productor del outbox listo");
+            self.productores.insert(topico.to_owned(), productor);
+        }
+        // Inserted just above when missing.
+        self.productores
+            .get_mut(topico)
+            .ok_or_else(|| ErrorRelevo::SinEsquema(tipo.to_owned()))
+    }
+
+    /// Marks rows published (SQLite path): a write transaction of its own.
+    async fn marcar(&self, secuencias: Vec<i64>) -> Result<(), ErrorRelevo> {
+        if secuencias.is_empty() {
+            return Ok(());
+        }
+        let uow = self.uow.clone();
+        bloqueante(move || {
+            uow.ejecutar_bloqueando(Modo::Escritura, None, |tx| {
+                marcar_publicadas(tx.conexion(), &secuencias)
+                    .map_err(seedwork_aplicacion::ErrorUnidadTrabajo::from)
+            })
+            .map_err(|e| match e {
+                seedwork_aplicacion::ErrorUnidadTrabajo::Persistencia(p) => p,
+                otro => ErrorPersistencia::Inesperado(otro.to_string()),
+            })
+        })
+        .await
+    }
+
+    /// Marks rows published and commits the claiming transaction (PostgreSQL path).
+    async fn cerrar(
+        &self,
+        mut conexion: PooledConnection<Conector>,
+        secuencias: Vec<i64>,
+    ) -> Result<(), ErrorRelevo> {
+        bloqueante(move || {
+            let resultado = marcar_publicadas(&mut conexion, &secuencias)
+                .and_then(|()| conexion.confirmar().map_err(de_diesel));
+            if resultado.is_err() {
+                let _ = conexion.revertir();
+            }
+            resultado
+        })
+        .await
+    }
+}
+
+#[derive(QueryableByName)]
+struct Secuencia {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    secuencia: i64,
+}
+
+/// Locks up to a batch of unpublished rows that no other replica holds.
+fn reclamar_con_skip_locked(conexion: &mut Conexion) -> Result<Vec<FilaOutbox>, ErrorPersistencia> {
+    let Conexion::Postgresql(pg) = conexion else {
+        return Err(ErrorPersistencia::Inesperado(
+            "SKIP LOCKED es solo para PostgreSQL".into(),
+        ));
+    };
+    let reclamadas: Vec<i64> = diesel::sql_query(
+        "SELECT secuencia FROM outbox WHERE NOT publicado ORDER BY secuencia LIMIT $1 FOR UPDATE SKIP LOCKED",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(LOTE)
+    .load::<Secuencia>(pg)
+    .map_err(de_diesel)?
+    .into_iter()
+    .map(|s| s.secuencia)
+    .collect();
+    outbox::table
+        .filter(outbox::secuencia.eq_any(reclamadas))
+        .order(outbox::secuencia.asc())
+        .select(FilaOutbox::as_select())
+        .load(conexion)
+        .map_err(de_diesel)
+}
+
+fn marcar_publicadas(conexion: &mut Conexion, secuencias: &[i64]) -> Result<(), ErrorPersistencia> {
+    if secuencias.is_empty() {
+        return Ok(());
+    }
+    diesel::update(outbox::table.filter(outbox::secuencia.eq_any(secuencias)))
+        .set((
+            outbox::publicado.eq(true),
+            outbox::fecha_publicacion.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(conexion)
+        .map_err(de_diesel)?;
+    Ok(())
+}
+
+async fn bloqueante<R: Send + 'static>(
+    trabajo: impl FnOnce() -> Result<R, ErrorPersistencia> + Send + 'static,
+) -> Result<R, ErrorRelevo> {
+    tokio::task::spawn_blocking(trabajo)
+        .await
+        .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?
+        .map_err(ErrorRelevo::from)
+}

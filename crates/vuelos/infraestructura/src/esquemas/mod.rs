@@ -1,0 +1,187 @@
+//! The Avro integration contract of the vuelos module: one Rust record per `.avsc` file in
+//! `schema/v1/` (loaded at compile time), encoded as a plain Avro datum — what Python's
+//! pulsar-client writes and reads: no container header, no single-object marker.
+//!
+//! Every record is an envelope ([`Sobre`]) around a payload. Records convert to and from the
+//! application commands and the domain events here, at the edge, and nowhere else: the
+//! layers below never see an Avro type.
+//!
+//! | topic (`persistent://public/default/…`) | record |
+//! | --- | --- |
+//! | `comandos-reserva` | `ComandoCrearReserva` |
+//! | `comandos-aprobar-reserva` | `ComandoAprobarReserva` |
+//! | `comandos-cancelar-reserva` | `ComandoCancelarReserva` |
+//! | `comandos-pagar-reserva` | `ComandoPagarReserva` |
+//! | `eventos-reserva` | `EventoReservaCreada` |
+//! | `eventos-reserva-aprobada` | `EventoReservaAprobada` |
+//! | `eventos-reserva-cancelada` | `EventoReservaCancelada` |
+//! | `eventos-reserva-pagada` | `EventoReservaPagada` |
+
+mod campos;
+pub mod comandos;
+pub mod errores;
+pub mod eventos;
+pub mod sobre;
+
+use apache_avro::reader::datum::GenericDatumReader;
+use apache_avro::writer::datum::GenericDatumWriter;
+use apache_avro::{from_value, Schema};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use comandos::{
+    AeropuertoAvro, ComandoAprobarReserva, ComandoAprobarReservaPayload, ComandoCancelarReserva,
+    ComandoCancelarReservaPayload, ComandoCrearReserva, ComandoCrearReservaPayload,
+    ComandoIntegracion, ComandoPagarReserva, ComandoPagarReservaPayload, ItinerarioAvro, LegAvro,
+    OdoAvro, SegmentoAvro,
+};
+pub use errores::{ErrorAvro, ErrorConversion};
+pub use eventos::{
+    EventoIntegracion, EventoReservaAprobada, EventoReservaCancelada, EventoReservaCreada,
+    EventoReservaPagada, NotificacionReserva, ReservaAprobadaPayload, ReservaCanceladaPayload,
+    ReservaCreadaPayload, ReservaPagadaPayload,
+};
+pub use sobre::{Metadatos, Sobre, PROPIEDAD_CAUSACION, PROPIEDAD_CORRELACION};
+
+/// The version of the contract these records implement (`specversion`).
+pub const VERSION_ESPECIFICACION: &str = "v1";
+/// The `datacontenttype` of every record.
+pub const TIPO_CONTENIDO: &str = "AVRO";
+/// The `service_name` of every record this service writes.
+pub const NOMBRE_SERVICIO: &str = "aeroalpes";
+/// What a topic's dead-letter topic appends to its name.
+pub const SUFIJO_DLQ: &str = "-DLQ";
+
+/// A message of the integration contract: a record of `schema/v1` with its topic.
+pub trait MensajeIntegracion: Serialize + DeserializeOwned + Sized {
+    /// The record name, e.g. `EventoReservaCreada` (also the envelope's `type`).
+    const TIPO: &'static str;
+    /// The full topic the record travels on.
+    const TOPICO: &'static str;
+    /// The `.avsc` text, as the Pulsar producer declares it.
+    const ESQUEMA_JSON: &'static str;
+
+    /// The parsed schema (parsed once).
+    fn esquema() -> &'static Schema;
+
+    /// The `.avsc` text, for the Pulsar producer's schema.
+    fn esquema_json() -> &'static str {
+        Self::ESQUEMA_JSON
+    }
+
+    /// The dead-letter topic of [`Self::TOPICO`].
+    fn topico_dlq() -> String {
+        format!("{}{SUFIJO_DLQ}", Self::TOPICO)
+    }
+
+    /// The partition / ordering key: the reservation the message is about.
+    fn clave(&self) -> Option<&str>;
+
+    /// Encodes the record as a plain Avro datum with its own schema.
+    fn codificar(&self) -> Result<Vec<u8>, ErrorAvro> {
+        GenericDatumWriter::builder(Self::esquema())
+            .build()
+            .and_then(|escritor| escritor.write_ser_to_vec(self))
+            .map_err(|e| ErrorAvro::Codificacion {
+                tipo: Self::TIPO,
+                causa: e.to_string(),
+            })
+    }
+
+    /// Decodes a plain Avro datum. `esquema_escritor` is the schema the producer wrote with
+    /// (the broker hands it out by version); `None` means this record's own schema. The
+    /// writer's data is resolved into this record's schema: fields it lacks read as `None`.
+    fn decodificar(bytes: &[u8], esquema_escritor: Option<&Schema>) -> Result<Self, ErrorAvro> {
+        let error = |e: apache_avro::Error| ErrorAvro::Decodificacion {
+            tipo: Self::TIPO,
+            causa: e.to_string(),
+        };
+        let lector = Self::esquema();
+        let mut resto = bytes;
+        let valor = match esquema_escritor {
+            Some(escritor) => GenericDatumReader::builder(escritor)
+                .reader_schema(lector)
+                .build()
+                .and_then(|r| r.read_value(&mut resto)),
+            None => GenericDatumReader::builder(lector)
+                .build()
+                .and_then(|r| r.read_value(&mut resto)),
+        }
+        .map_err(error)?;
+        if !resto.is_empty() {
+            return Err(ErrorAvro::BytesSobrantes {
+                tipo: Self::TIPO,
+                sobrantes: resto.len(),
+            });
+        }
+        from_value(&valor).map_err(error)
+    }
+}
+
+/// A topic and the record that travels on it, with the record's schema text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contrato {
+    pub topico: &'static str,
+    pub tipo: &'static str,
+    pub esquema_json: &'static str,
+}
+
+impl Contrato {
+    const fn de<M: MensajeIntegracion>() -> Self {
+        Self {
+            topico: M::TOPICO,
+            tipo: M::TIPO,
+            esquema_json: M::ESQUEMA_JSON,
+        }
+    }
+}
+
+/// Every message of the contract (what schema/README.md lists), commands first.
+pub const CONTRATOS: [Contrato; 8] = [
+    Contrato::de::<ComandoCrearReserva>(),
+    Contrato::de::<ComandoAprobarReserva>(),
+    Contrato::de::<ComandoCancelarReserva>(),
+    Contrato::de::<ComandoPagarReserva>(),
+    Contrato::de::<EventoReservaCreada>(),
+    Contrato::de::<EventoReservaAprobada>(),
+    Contrato::de::<EventoReservaCancelada>(),
+    Contrato::de::<EventoReservaPagada>(),
+];
+
+/// Implements [`MensajeIntegracion`] for the envelope of a payload whose schema is
+/// `schema/v1/<record>.avsc`. Every payload has an `id_reserva`, the message key.
+macro_rules! mensaje_integracion {
+    ($(#[$doc:meta])* $registro:ident = Sobre<$carga:ty>, $topico:literal) => {
+        $(#[$doc])*
+        pub type $registro = $crate::esquemas::Sobre<$carga>;
+
+        impl $crate::esquemas::MensajeIntegracion for $registro {
+            const TIPO: &'static str = stringify!($registro);
+            const TOPICO: &'static str = concat!("persistent://public/default/", $topico);
+            const ESQUEMA_JSON: &'static str = include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../schema/v1/",
+                stringify!($registro),
+                ".avsc"
+            ));
+
+            fn esquema() -> &'static ::apache_avro::Schema {
+                static ESQUEMA: ::std::sync::LazyLock<::apache_avro::Schema> =
+                    ::std::sync::LazyLock::new(|| {
+                        // The text is compiled in, and the test `every_schema_file_parses`
+                        // parses every file of schema/: this cannot fail in a tested build.
+                        ::apache_avro::Schema::parse_str(
+                            <$registro as $crate::esquemas::MensajeIntegracion>::ESQUEMA_JSON,
+                        )
+                        .expect(concat!("schema/v1/", stringify!($registro), ".avsc parses"))
+                    });
+                &ESQUEMA
+            }
+
+            fn clave(&self) -> Option<&str> {
+                self.data.as_ref().and_then(|carga| carga.id_reserva.as_deref())
+            }
+        }
+    };
+}
+pub(crate) use mensaje_integracion;
