@@ -7,7 +7,7 @@ pub mod consumidor;
 pub mod contexto;
 pub mod relevo;
 
-pub use cliente::{conectar, Broker};
+pub use cliente::{conectar, url_desde, Broker};
 pub use consumidor::{consumir, Desenlace, ManejadorMensajes, MensajeEntrante, Suscripcion};
 pub use contexto::{en_contexto_de_mensaje, MensajeEnCurso};
 pub use relevo::RelevoOutbox;
