@@ -1,11 +1,49 @@
-//! Starts the real application on port 0 and offers typed helpers to call it.
+//! Starts the real application on port 0 and offers typed helpers to call it; captures
+//! what the servers of this test binary log.
 
-use aeroalpes::configuracion::Configuracion;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use aeroalpes::configuracion::{Configuracion, SecretoJwt};
 use aeroalpes::startup::Aplicacion;
 use reqwest::{Client, Response};
 use seedwork_infraestructura::outbox;
 use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
-use serde_json::Value;
+use serde_json::{json, Value};
+
+/// The key every test server signs its tokens with, so that tests can forge tokens.
+pub const SECRETO_JWT: &[u8] = b"el secreto de los servidores de prueba de la API";
+
+/// What the servers of this test binary have logged so far, at DEBUG level and above.
+pub fn logs() -> String {
+    let buffer = capturar_logs().lock().unwrap_or_else(|e| e.into_inner());
+    String::from_utf8_lossy(&buffer).into_owned()
+}
+
+/// Installs, once per test binary, a subscriber that writes every log line to a buffer.
+fn capturar_logs() -> &'static Mutex<Vec<u8>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let escritor = Arc::clone(&buffer);
+        aeroalpes::telemetria::inicializar_con(move || Captura(Arc::clone(&escritor)), "debug");
+        buffer
+    })
+}
+
+struct Captura(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captura {
+    fn write(&mut self, datos: &[u8]) -> std::io::Result<usize> {
+        let mut buffer = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        buffer.extend_from_slice(datos);
+        Ok(datos.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// The fixture of the shared folder: BOG -> MAD -> CDG, one itinerary, two legs.
 pub fn reserva_bog_mad() -> Value {
@@ -26,11 +64,13 @@ pub async fn spawn_app() -> AppDePrueba {
 
 /// The application on the given test database.
 pub async fn spawn_app_en(base: BaseDePrueba) -> AppDePrueba {
-    aeroalpes::telemetria::inicializar();
+    capturar_logs();
     let configuracion = Configuracion {
         host: "127.0.0.1".into(),
         puerto: 0,
         url_base_datos: base.url.clone(),
+        secreto_jwt: SecretoJwt::new(SECRETO_JWT).expect("a long enough secret"),
+        ..Configuracion::default()
     };
     let aplicacion = Aplicacion::construir(&configuracion)
         .await
@@ -81,6 +121,72 @@ impl AppDePrueba {
             .to_owned()
     }
 
+    pub async fn post_con_token(
+        &self,
+        ruta: &str,
+        token: &str,
+        cuerpo: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.cliente
+            .post(format!("{}{ruta}", self.direccion))
+            .bearer_auth(token)
+            .body(cuerpo)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn get_con_token(&self, ruta: &str, token: &str) -> Response {
+        self.cliente
+            .get(format!("{}{ruta}", self.direccion))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn post_reserva_con_token(&self, cuerpo: &Value, token: &str) -> Response {
+        self.post_con_token("/vuelos/reserva", token, cuerpo.to_string())
+            .await
+    }
+
+    pub async fn registrar(&self, cuerpo: &Value) -> Response {
+        self.post_crudo("/clientes/usuarios", cuerpo.to_string())
+            .await
+    }
+
+    pub async fn iniciar_sesion(&self, email: &str, password: &str) -> Response {
+        let credenciales = json!({ "email": email, "password": password });
+        self.post_crudo("/clientes/login", credenciales.to_string())
+            .await
+    }
+
+    /// Registers a natural client with this e-mail and password and answers its id.
+    pub async fn usuario_registrado(&self, email: &str, password: &str) -> String {
+        let respuesta = self.registrar(&registro_natural(email, password)).await;
+        assert_eq!(respuesta.status(), 201);
+        json(respuesta).await["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned()
+    }
+
+    /// Logs in and answers the bearer token.
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let respuesta = self.iniciar_sesion(email, password).await;
+        assert_eq!(respuesta.status(), 200);
+        json(respuesta).await["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
+    /// Registers a user, logs it in, and answers its id and token.
+    pub async fn usuario_con_token(&self, email: &str) -> (String, String) {
+        let id = self.usuario_registrado(email, PASSWORD).await;
+        (id, self.token(email, PASSWORD).await)
+    }
+
     /// How many reservations and outbox rows the database holds.
     pub fn filas(&self) -> (usize, usize) {
         let mut conexion = self.base.base.conexion().expect("a connection");
@@ -92,6 +198,69 @@ impl AppDePrueba {
             .n;
         (reservas as usize, outbox)
     }
+
+    /// How many reservations users hold, over all users.
+    pub fn reservas_de_usuarios(&self) -> usize {
+        let mut conexion = self.base.base.conexion().expect("a connection");
+        use diesel::prelude::*;
+        let n = diesel::sql_query("SELECT COUNT(*) AS n FROM usuario_reservas")
+            .get_result::<Cuenta>(&mut *conexion)
+            .expect("a count")
+            .n;
+        n as usize
+    }
+}
+
+/// The password of the users `usuario_con_token` registers.
+pub const PASSWORD: &str = "clave de prueba larga";
+
+/// The body that registers a natural client.
+pub fn registro_natural(email: &str, password: &str) -> Value {
+    json!({
+        "tipo": "natural",
+        "nombres": "Ana María",
+        "apellidos": "Pérez",
+        "email": email,
+        "password": password,
+        "cedula": {
+            "numero": 1020304050u64,
+            "ciudad": {"codigo": "BOG", "nombre": "Bogotá", "pais": {"codigo": "CO", "nombre": "Colombia"}}
+        },
+        "fecha_nacimiento": "1990-05-01"
+    })
+}
+
+/// The body that registers a company.
+pub fn registro_empresa(email: &str, password: &str) -> Value {
+    json!({
+        "tipo": "empresa",
+        "nombres": "Acme",
+        "apellidos": "S.A.S.",
+        "email": email,
+        "password": password,
+        "rut": {
+            "numero": 900123456u64,
+            "ciudad": {"codigo": "MDE", "nombre": "Medellín", "pais": {"codigo": "CO", "nombre": "Colombia"}}
+        },
+        "fecha_constitucion": "2001-03-20"
+    })
+}
+
+/// A token for `sub` signed with the test servers' secret, expiring `exp` (seconds since
+/// the epoch): what the server itself would issue, with any expiry.
+pub fn token_firmado(sub: &str, exp: i64) -> String {
+    let reclamos = json!({
+        "sub": sub,
+        "iss": clientes_aplicacion::emisor_jwt::EMISOR,
+        "iat": exp - 3600,
+        "exp": exp,
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &reclamos,
+        &jsonwebtoken::EncodingKey::from_secret(SECRETO_JWT),
+    )
+    .expect("a signed token")
 }
 
 #[derive(diesel::QueryableByName)]

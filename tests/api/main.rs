@@ -1,7 +1,9 @@
 //! The HTTP API through a real server on port 0, one fresh database per test.
 
+mod autenticacion;
 mod ayudantes;
 mod ciclo_de_vida;
+mod clientes;
 mod errores;
 mod reservas;
 mod salud;

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::ayudantes::{json, reserva_bog_mad, spawn_app, spawn_app_en, AppDePrueba};
+use crate::ayudantes::{json, reserva_bog_mad, spawn_app, spawn_app_en, AppDePrueba, PASSWORD};
 
 async fn the_fixture_round_trips(app: &AppDePrueba) {
     let respuesta = app.post_reserva(&reserva_bog_mad()).await;
@@ -57,11 +57,25 @@ async fn dates_are_answered_in_the_tutorial_format() {
 #[tokio::test]
 async fn a_reservation_can_name_its_client() {
     let app = spawn_app().await;
-    let id_cliente = uuid::Uuid::new_v4().to_string();
+    let id_cliente = app.usuario_registrado("ana@gmail.com", PASSWORD).await;
     let mut cuerpo = reserva_bog_mad();
     cuerpo["id_cliente"] = json!(id_cliente);
-    let creada = json(app.post_reserva(&cuerpo).await).await;
+    let respuesta = app.post_reserva(&cuerpo).await;
+    assert_eq!(respuesta.status(), 200);
+    let creada = json(respuesta).await;
     assert_eq!(creada["id_cliente"], json!(id_cliente));
+    assert_eq!(app.reservas_de_usuarios(), 1, "the client holds it");
+}
+
+#[tokio::test]
+async fn a_reservation_naming_a_client_that_does_not_exist_is_refused_and_writes_nothing() {
+    let app = spawn_app().await;
+    let mut cuerpo = reserva_bog_mad();
+    cuerpo["id_cliente"] = json!(uuid::Uuid::new_v4().to_string());
+    let respuesta = app.post_reserva(&cuerpo).await;
+    assert_eq!(respuesta.status(), 400);
+    assert_eq!(json(respuesta).await["regla"], "UsuarioExiste");
+    assert_eq!(app.filas(), (0, 0));
 }
 
 #[tokio::test]

@@ -21,10 +21,25 @@ async fn the_spec_describes_every_route() {
         "/vuelos/reserva-query",
         "/vuelos/reserva-query/{id}",
         "/vuelos/reserva/{id}/{accion}",
+        "/clientes/usuarios",
+        "/clientes/usuarios/desactivados",
+        "/clientes/usuarios/{id}",
+        "/clientes/usuarios/{id}/desactivar",
+        "/clientes/login",
     ] {
         assert!(rutas.contains_key(ruta), "{ruta} is missing from /spec");
     }
     assert!(spec["components"]["schemas"]["ReservaDTO"].is_object());
+    assert!(spec["components"]["schemas"]["RegistroUsuarioDto"].is_object());
+    assert!(spec["components"]["schemas"]["UsuarioDto"].is_object());
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert!(
+        spec["paths"]["/clientes/usuarios/{id}"]["get"]["security"].is_array(),
+        "reading a user names the bearer scheme"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,12 @@
 //! The configuration of aeroalpes, read once from the environment.
 
-/// Where aeroalpes listens and which database it uses.
+use std::fmt;
+
+use chrono::TimeDelta;
+use clientes_aplicacion::emisor_jwt::LONGITUD_MINIMA_SECRETO;
+use uuid::Uuid;
+
+/// Where aeroalpes listens, which database it uses and how it signs access tokens.
 #[derive(Debug, Clone)]
 pub struct Configuracion {
     /// `AEROALPES_HOST`, default `0.0.0.0`.
@@ -9,17 +15,91 @@ pub struct Configuracion {
     pub puerto: u16,
     /// `DATABASE_URL`: `postgres://…`, `sqlite://PATH` or a path; default `data/aeroalpes.db`.
     pub url_base_datos: String,
+    /// `AEROALPES_JWT_SECRET`, at least 32 bytes; a random one when unset.
+    pub secreto_jwt: SecretoJwt,
+    /// `AEROALPES_JWT_TTL_MINUTES`, default 60: how long an access token is accepted.
+    pub vigencia_tokens: TimeDelta,
+}
+
+/// The key that signs and checks access tokens. It never prints.
+#[derive(Clone)]
+pub struct SecretoJwt {
+    bytes: Vec<u8>,
+    generado: bool,
+}
+
+impl SecretoJwt {
+    /// A configured secret; fails when shorter than HS256's 32 bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, ErrorConfiguracion> {
+        let bytes = bytes.into();
+        if bytes.len() < LONGITUD_MINIMA_SECRETO {
+            return Err(ErrorConfiguracion::SecretoCorto);
+        }
+        Ok(Self {
+            bytes,
+            generado: false,
+        })
+    }
+
+    /// A random secret of 64 bytes, made of four version-4 UUIDs (488 bits from the
+    /// operating system's generator). Tokens signed with it die with the process.
+    pub fn aleatorio() -> Self {
+        let bytes = (0..4).flat_map(|_| Uuid::new_v4().into_bytes()).collect();
+        Self {
+            bytes,
+            generado: true,
+        }
+    }
+
+    pub fn como_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Whether it was generated at start-up rather than configured.
+    pub fn es_generado(&self) -> bool {
+        self.generado
+    }
+}
+
+impl fmt::Debug for SecretoJwt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretoJwt(***)")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ErrorConfiguracion {
     #[error("AEROALPES_PORT debe ser un número de puerto, no '{0}'")]
     Puerto(String),
+    #[error("AEROALPES_JWT_SECRET debe tener al menos {LONGITUD_MINIMA_SECRETO} bytes")]
+    SecretoCorto,
+    #[error(
+        "AEROALPES_JWT_TTL_MINUTES debe ser un número de minutos entre 1 y {maximo}, no '{0}'",
+        maximo = Configuracion::VIGENCIA_MAXIMA_MINUTOS
+    )]
+    Vigencia(String),
+}
+
+impl Default for Configuracion {
+    /// What an empty environment gives: port 5000, the SQLite file, a random token secret.
+    fn default() -> Self {
+        Self {
+            host: Self::HOST_POR_DEFECTO.into(),
+            puerto: Self::PUERTO_POR_DEFECTO,
+            url_base_datos: Self::BASE_DATOS_POR_DEFECTO.into(),
+            secreto_jwt: SecretoJwt::aleatorio(),
+            vigencia_tokens: TimeDelta::minutes(Self::VIGENCIA_POR_DEFECTO_MINUTOS),
+        }
+    }
 }
 
 impl Configuracion {
+    pub const HOST_POR_DEFECTO: &'static str = "0.0.0.0";
     pub const PUERTO_POR_DEFECTO: u16 = 5000;
     pub const BASE_DATOS_POR_DEFECTO: &'static str = "data/aeroalpes.db";
+    pub const VIGENCIA_POR_DEFECTO_MINUTOS: i64 = 60;
+    /// A year: longer-lived bearer tokens are a liability, not a convenience.
+    pub const VIGENCIA_MAXIMA_MINUTOS: i64 = 366 * 24 * 60;
 
     pub fn desde_entorno() -> Result<Self, ErrorConfiguracion> {
         Self::desde(|nombre| std::env::var(nombre).ok())
@@ -34,11 +114,26 @@ impl Configuracion {
                 .map_err(|_| ErrorConfiguracion::Puerto(texto))?,
             None => Self::PUERTO_POR_DEFECTO,
         };
+        let secreto_jwt = match variable("AEROALPES_JWT_SECRET") {
+            Some(secreto) => SecretoJwt::new(secreto)?,
+            None => SecretoJwt::aleatorio(),
+        };
+        let minutos = match variable("AEROALPES_JWT_TTL_MINUTES") {
+            Some(texto) => texto
+                .trim()
+                .parse()
+                .ok()
+                .filter(|m| (1..=Self::VIGENCIA_MAXIMA_MINUTOS).contains(m))
+                .ok_or(ErrorConfiguracion::Vigencia(texto))?,
+            None => Self::VIGENCIA_POR_DEFECTO_MINUTOS,
+        };
         Ok(Self {
-            host: variable("AEROALPES_HOST").unwrap_or_else(|| "0.0.0.0".into()),
+            host: variable("AEROALPES_HOST").unwrap_or_else(|| Self::HOST_POR_DEFECTO.into()),
             puerto,
             url_base_datos: variable("DATABASE_URL")
                 .unwrap_or_else(|| Self::BASE_DATOS_POR_DEFECTO.into()),
+            secreto_jwt,
+            vigencia_tokens: TimeDelta::minutes(minutos),
         })
     }
 }
@@ -73,6 +168,55 @@ mod tests {
         .unwrap();
         assert_eq!(configuracion.puerto, 8080);
         assert_eq!(configuracion.url_base_datos, "postgres://x@y/z");
+    }
+
+    #[test]
+    fn with_no_token_secret_a_random_one_is_generated_and_tokens_last_an_hour() {
+        let (una, otra) = (desde(&[]).unwrap(), desde(&[]).unwrap());
+        assert!(una.secreto_jwt.es_generado());
+        assert!(una.secreto_jwt.como_bytes().len() >= LONGITUD_MINIMA_SECRETO);
+        assert_ne!(una.secreto_jwt.como_bytes(), otra.secreto_jwt.como_bytes());
+        assert_eq!(una.vigencia_tokens, TimeDelta::minutes(60));
+    }
+
+    #[test]
+    fn the_environment_sets_the_token_secret_and_lifetime() {
+        let secreto = "s".repeat(32);
+        let configuracion = desde(&[
+            ("AEROALPES_JWT_SECRET", &secreto),
+            ("AEROALPES_JWT_TTL_MINUTES", " 15 "),
+        ])
+        .unwrap();
+        assert!(!configuracion.secreto_jwt.es_generado());
+        assert_eq!(configuracion.secreto_jwt.como_bytes(), secreto.as_bytes());
+        assert_eq!(configuracion.vigencia_tokens, TimeDelta::minutes(15));
+    }
+
+    #[test]
+    fn a_token_secret_shorter_than_32_bytes_is_a_clear_error() {
+        assert!(matches!(
+            desde(&[("AEROALPES_JWT_SECRET", &"s".repeat(31))]),
+            Err(ErrorConfiguracion::SecretoCorto)
+        ));
+    }
+
+    #[test]
+    fn a_token_lifetime_that_is_not_a_positive_number_of_minutes_is_a_clear_error() {
+        for malo in ["0", "-5", "una hora", "99999999999"] {
+            assert!(
+                matches!(
+                    desde(&[("AEROALPES_JWT_TTL_MINUTES", malo)]),
+                    Err(ErrorConfiguracion::Vigencia(_))
+                ),
+                "{malo}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_secret_never_prints() {
+        let configuracion = desde(&[("AEROALPES_JWT_SECRET", &"x".repeat(40))]).unwrap();
+        assert!(!format!("{configuracion:?}").contains("xxxx"));
     }
 
     #[test]

@@ -6,8 +6,17 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
+use clientes_aplicacion::{
+    agregar_reserva, AutenticarUsuario, DesactivarUsuario, EmisorTokensJwt, HasherArgon2,
+    ManejadorAutenticarUsuario, ManejadorDesactivarUsuario, ManejadorObtenerTodosUsuarios,
+    ManejadorObtenerUsuario, ManejadorObtenerUsuariosDesactivados, ManejadorRegistrarUsuario,
+    ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados, RegistrarUsuario,
+};
+use clientes_infraestructura::FabricaRepositorioUsuariosDiesel;
 use seedwork_aplicacion::{DespachadorComandos, DespachadorQueries};
-use seedwork_infraestructura::{BaseDatos, ManejadoresEventos, UnidadTrabajoDiesel};
+use seedwork_infraestructura::{
+    BaseDatos, ManejadoresEventos, TransaccionDiesel, UnidadTrabajoDiesel,
+};
 use tracing_actix_web::TracingLogger;
 use vuelos_aplicacion::comandos::{
     AprobarReserva, CancelarReserva, CrearReserva, ManejadorCicloDeVida, ManejadorCrearReserva,
@@ -17,21 +26,39 @@ use vuelos_aplicacion::queries::{
     ManejadorListarReservas, ManejadorObtenerReserva, ObtenerReserva, ObtenerReservasCanceladas,
     ObtenerReservasNoPagadas, ObtenerReservasPorEstado, ObtenerTodasReservas,
 };
+use vuelos_dominio::ReservaCreada;
 use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel};
 
 use crate::api;
 use crate::configuracion::Configuracion;
 
-/// What the routes share: the dispatchers of every module and the database (for health).
+/// What the routes share: the dispatchers of every module, the database (for health) and
+/// the token issuer (to check the bearer tokens of requests).
 pub struct Contexto {
     pub comandos: DespachadorComandos,
     pub queries: DespachadorQueries,
     pub base: BaseDatos,
+    pub tokens: EmisorTokensJwt,
 }
 
 /// Wires every module's handlers to the diesel adapters over one database.
-pub fn componer(base: BaseDatos) -> Contexto {
+pub fn componer(base: BaseDatos, tokens: EmisorTokensJwt) -> Contexto {
+    let usuarios = FabricaRepositorioUsuariosDiesel;
     let mut eventos = ManejadoresEventos::new();
+    // clientes reacts to vuelos: a reservation with a client is added to that user inside
+    // the transaction that creates it, and an unknown or deactivated client refuses it.
+    // The two modules meet only here, through vuelos' domain event.
+    eventos.suscribir(move |evento: &ReservaCreada, tx: &mut TransaccionDiesel| {
+        match evento.id_cliente {
+            Some(cliente) => agregar_reserva(
+                &usuarios,
+                tx,
+                cliente.uuid().into(),
+                evento.id_reserva.uuid().into(),
+            ),
+            None => Ok(()),
+        }
+    });
     integracion::registrar_manejadores(&mut eventos);
     let uow = UnidadTrabajoDiesel::new(base.clone(), Arc::new(eventos));
     let fabrica = FabricaRepositoriosDiesel;
@@ -42,6 +69,20 @@ pub fn componer(base: BaseDatos) -> Contexto {
         .registrar::<AprobarReserva>(ManejadorCicloDeVida::new(uow.clone(), fabrica))
         .registrar::<CancelarReserva>(ManejadorCicloDeVida::new(uow.clone(), fabrica))
         .registrar::<PagarReserva>(ManejadorCicloDeVida::new(uow.clone(), fabrica));
+    let hasher = HasherArgon2::new();
+    comandos
+        .registrar::<RegistrarUsuario>(ManejadorRegistrarUsuario::new(
+            uow.clone(),
+            usuarios,
+            hasher.clone(),
+        ))
+        .registrar::<AutenticarUsuario>(ManejadorAutenticarUsuario::new(
+            uow.clone(),
+            usuarios,
+            hasher,
+            tokens.clone(),
+        ))
+        .registrar::<DesactivarUsuario>(ManejadorDesactivarUsuario::new(uow.clone(), usuarios));
 
     let mut queries = DespachadorQueries::new();
     queries
@@ -49,12 +90,21 @@ pub fn componer(base: BaseDatos) -> Contexto {
         .registrar::<ObtenerTodasReservas>(ManejadorListarReservas::new(uow.clone(), fabrica))
         .registrar::<ObtenerReservasCanceladas>(ManejadorListarReservas::new(uow.clone(), fabrica))
         .registrar::<ObtenerReservasNoPagadas>(ManejadorListarReservas::new(uow.clone(), fabrica))
-        .registrar::<ObtenerReservasPorEstado>(ManejadorListarReservas::new(uow, fabrica));
+        .registrar::<ObtenerReservasPorEstado>(ManejadorListarReservas::new(uow.clone(), fabrica))
+        .registrar::<ObtenerUsuario>(ManejadorObtenerUsuario::new(uow.clone(), usuarios))
+        .registrar::<ObtenerTodosUsuarios>(ManejadorObtenerTodosUsuarios::new(
+            uow.clone(),
+            usuarios,
+        ))
+        .registrar::<ObtenerUsuariosDesactivados>(ManejadorObtenerUsuariosDesactivados::new(
+            uow, usuarios,
+        ));
 
     Contexto {
         comandos,
         queries,
         base,
+        tokens,
     }
 }
 
@@ -69,7 +119,17 @@ impl Aplicacion {
     pub async fn construir(configuracion: &Configuracion) -> anyhow::Result<Self> {
         let url = configuracion.url_base_datos.clone();
         let base = tokio::task::spawn_blocking(move || BaseDatos::conectar(&url)).await??;
-        let contexto = web::Data::new(componer(base));
+        if configuracion.secreto_jwt.es_generado() {
+            tracing::warn!(
+                "AEROALPES_JWT_SECRET no está definido: se generó un secreto aleatorio; los \
+                 tokens no sobreviven a un reinicio ni sirven en otras réplicas"
+            );
+        }
+        let tokens = EmisorTokensJwt::new(
+            configuracion.secreto_jwt.como_bytes(),
+            configuracion.vigencia_tokens,
+        )?;
+        let contexto = web::Data::new(componer(base, tokens));
 
         let listener = TcpListener::bind((configuracion.host.as_str(), configuracion.puerto))?;
         let puerto = listener.local_addr()?.port();

@@ -1,12 +1,17 @@
 //! `GET /spec`: the OpenAPI document of every route; `GET /docs`: Swagger UI over it.
 
 use actix_web::{web, HttpResponse};
-use utoipa::OpenApi;
+use clientes_aplicacion::dto::{
+    CiudadDto, CredencialesDto, DatosClienteDto, DocumentoDto, PaisDto, RegistroUsuarioDto,
+    TipoClienteDto, TokenDto, UsuarioDto,
+};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use vuelos_aplicacion::dto::{
     AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, ReservaDTO, SegmentoDTO, SolicitudReservaDTO,
 };
 
-use crate::api::{salud, vuelos};
+use crate::api::{clientes, salud, vuelos};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,7 +24,13 @@ use crate::api::{salud, vuelos};
         vuelos::crear_reserva,
         vuelos::obtener_reserva,
         vuelos::listar_reservas,
-        vuelos::cambiar_estado
+        vuelos::cambiar_estado,
+        clientes::registrar,
+        clientes::iniciar_sesion,
+        clientes::listar_usuarios,
+        clientes::listar_desactivados,
+        clientes::obtener_usuario,
+        clientes::desactivar
     ),
     components(schemas(
         SolicitudReservaDTO,
@@ -28,10 +39,38 @@ use crate::api::{salud, vuelos};
         OdoDTO,
         SegmentoDTO,
         LegDTO,
-        AeropuertoDTO
-    ))
+        AeropuertoDTO,
+        RegistroUsuarioDto,
+        DatosClienteDto,
+        DocumentoDto,
+        CiudadDto,
+        PaisDto,
+        CredencialesDto,
+        TokenDto,
+        UsuarioDto,
+        TipoClienteDto,
+        clientes::UsuarioCreado
+    )),
+    modifiers(&EsquemaBearer)
 )]
 pub struct DocumentoApi;
+
+/// Declares the `bearer` security scheme the routes that take a token refer to.
+struct EsquemaBearer;
+
+impl Modify for EsquemaBearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let esquema = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some("The token of `POST /clientes/login`"))
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(esquema));
+    }
+}
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
     cfg.route("/spec", web::get().to(spec))

@@ -1,6 +1,8 @@
 //! The HTTP API: routes of every module, the JSON body reader, and the single mapping of
 //! errors to HTTP responses.
 
+pub mod autenticacion;
+pub mod clientes;
 pub mod cuerpo;
 pub mod documentacion;
 pub mod errores;
@@ -19,6 +21,7 @@ pub fn rutas(cfg: &mut web::ServiceConfig) {
     .configure(salud::rutas)
     .configure(documentacion::rutas)
     .configure(vuelos::rutas)
+    .configure(clientes::rutas)
     .default_service(web::to(ruta_desconocida));
 }
 

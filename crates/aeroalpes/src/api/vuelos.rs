@@ -13,6 +13,7 @@ use vuelos_aplicacion::queries::{
 };
 use vuelos_dominio::{EstadoReserva, IdCliente, IdReserva, Pagina};
 
+use crate::api::autenticacion::Portador;
 use crate::api::cuerpo;
 use crate::api::errores::ErrorApi;
 use crate::startup::Contexto;
@@ -27,23 +28,47 @@ pub fn rutas(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Create a reservation and answer it.
+/// The client of a reservation request: the user of its bearer token, else the body's
+/// `id_cliente`, else none (as in the tutorial). A token and an `id_cliente` that name
+/// different clients answer 403: a user books for itself. Every route that creates
+/// reservations resolves its client here.
+pub fn cliente_de_reserva(
+    portador: Portador,
+    id_cliente: Option<&str>,
+) -> Result<Option<IdCliente>, ErrorApi> {
+    let del_cuerpo = id_cliente.map(IdCliente::parse).transpose()?;
+    let Some(usuario) = portador.usuario() else {
+        return Ok(del_cuerpo);
+    };
+    let del_token = IdCliente::from(usuario.uuid());
+    match del_cuerpo {
+        Some(otro) if otro != del_token => Err(ErrorApi::Prohibido(
+            "id_cliente no es el usuario del token".to_owned(),
+        )),
+        _ => Ok(Some(del_token)),
+    }
+}
+
+/// Create a reservation and answer it. Its client is the user of the bearer token, if one
+/// is sent, or the body's `id_cliente`; a client that does not exist or is deactivated
+/// refuses the reservation.
 #[utoipa::path(post, path = "/vuelos/reserva", tag = "vuelos", request_body = SolicitudReservaDTO,
+    security((), ("bearer" = [])),
     responses((status = 200, description = "The reservation, created", body = ReservaDTO),
-              (status = 400, description = "Malformed JSON or a broken rule, named in `regla`"),
+              (status = 400, description = "Malformed JSON or a broken rule, named in `regla` \
+                (`UsuarioExiste`, `UsuarioActivo` for the client)"),
+              (status = 401, description = "A bearer token was sent, but it is invalid or expired"),
+              (status = 403, description = "`id_cliente` is not the user of the token"),
               (status = 413, description = "Body over 256 KiB")))]
 pub async fn crear_reserva(
+    portador: Portador,
     contexto: web::Data<Contexto>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ErrorApi> {
     let solicitud: SolicitudReservaDTO = cuerpo::json(payload).await?;
     let comando = CrearReserva {
         id: IdReserva::nuevo(),
-        id_cliente: solicitud
-            .id_cliente
-            .as_deref()
-            .map(IdCliente::parse)
-            .transpose()?,
+        id_cliente: cliente_de_reserva(portador, solicitud.id_cliente.as_deref())?,
         itinerarios: itinerarios_de(&solicitud.itinerarios)?,
         fecha_creacion: Utc::now(),
     };
@@ -145,4 +170,59 @@ pub async fn cambiar_estado(
         }
     };
     Ok(HttpResponse::Ok().json(reserva))
+}
+
+#[cfg(test)]
+mod tests {
+    use clientes_dominio::IdUsuario;
+
+    use super::*;
+
+    fn cliente(
+        portador: Option<IdUsuario>,
+        id_cliente: Option<&str>,
+    ) -> Result<Option<IdCliente>, ErrorApi> {
+        cliente_de_reserva(Portador(portador), id_cliente)
+    }
+
+    #[test]
+    fn without_a_token_the_client_is_the_bodys_if_any() {
+        let id = uuid::Uuid::new_v4();
+        assert_eq!(cliente(None, None).unwrap(), None);
+        assert_eq!(
+            cliente(None, Some(&id.to_string())).unwrap(),
+            Some(IdCliente::from(id))
+        );
+    }
+
+    #[test]
+    fn with_a_token_the_client_is_its_user() {
+        let usuario = IdUsuario::nuevo();
+        let esperado = Some(IdCliente::from(usuario.uuid()));
+        assert_eq!(cliente(Some(usuario), None).unwrap(), esperado);
+        assert_eq!(
+            cliente(Some(usuario), Some(&usuario.to_string())).unwrap(),
+            esperado
+        );
+    }
+
+    #[test]
+    fn a_token_and_another_id_cliente_are_forbidden() {
+        let otro = uuid::Uuid::new_v4().to_string();
+        assert!(matches!(
+            cliente(Some(IdUsuario::nuevo()), Some(&otro)),
+            Err(ErrorApi::Prohibido(_))
+        ));
+    }
+
+    #[test]
+    fn a_malformed_id_cliente_is_a_bad_request_even_with_a_token() {
+        assert!(matches!(
+            cliente(Some(IdUsuario::nuevo()), Some("cliente-7")),
+            Err(ErrorApi::SolicitudInvalida {
+                regla: Some("IdClienteValido"),
+                ..
+            })
+        ));
+    }
 }

@@ -18,12 +18,14 @@ pub(crate) fn formatear(instante: DateTime<Utc>) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaisDto {
     pub codigo: String,
     pub nombre: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CiudadDto {
     pub codigo: String,
     pub nombre: String,
@@ -32,6 +34,7 @@ pub struct CiudadDto {
 
 /// A cédula or a RUT: `{"numero": 1020304050, "ciudad": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentoDto {
     pub numero: u64,
     pub ciudad: CiudadDto,
@@ -39,6 +42,7 @@ pub struct DocumentoDto {
 
 /// The part of a registration that depends on the kind of client, tagged by `tipo`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "tipo", rename_all = "lowercase")]
 pub enum DatosClienteDto {
     Natural {
@@ -58,10 +62,12 @@ pub enum DatosClienteDto {
 /// "fecha_nacimiento": "YYYY-MM-DD"}`, or with `"tipo": "empresa"`, `"rut"` and
 /// `"fecha_constitucion"`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistroUsuarioDto {
     pub nombres: String,
     pub apellidos: String,
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub password: PasswordPlano,
     #[serde(flatten)]
     pub cliente: DatosClienteDto,
@@ -69,13 +75,16 @@ pub struct RegistroUsuarioDto {
 
 /// The body of an authentication: `{"email", "password"}`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CredencialesDto {
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub password: PasswordPlano,
 }
 
 /// The answer to a successful authentication: `{"token", "tipo": "Bearer", "expira"}`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenDto {
     pub token: String,
     pub tipo: String,
@@ -96,6 +105,7 @@ impl std::fmt::Debug for TokenDto {
 
 /// The kind of client in answers: `"natural"` or `"empresa"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TipoClienteDto {
     Natural,
@@ -106,6 +116,7 @@ pub enum TipoClienteDto {
 /// client or the RUT of a company; exactly one of `fecha_nacimiento` (natural) and
 /// `fecha_constitucion` (empresa) is present.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsuarioDto {
     pub id: Uuid,
     pub tipo: TipoClienteDto,

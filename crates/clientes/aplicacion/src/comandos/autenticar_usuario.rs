@@ -59,10 +59,11 @@ where
     async fn manejar(&self, comando: AutenticarUsuario) -> Result<TokenDto, ErrorClientes> {
         let (fabrica, hasher) = (self.fabrica.clone(), self.hasher.clone());
         // The verification runs inside the unit of work because that closure runs off the
-        // async executor, and argon2 is slow on purpose.
+        // async executor, and argon2 is slow on purpose. It only reads, so it runs as a
+        // query: no write lock is held while argon2 works.
         let id = self
             .uow
-            .ejecutar(move |tx| {
+            .consultar(move |tx| {
                 let usuario = fabrica.usuarios(tx).obtener_por_email(&comando.email)?;
                 let Some(usuario) = usuario else {
                     hasher.hashear(&comando.password)?;

@@ -26,7 +26,7 @@ where
     F: FabricaRepositorioUsuarios<U::Transaccion>,
 {
     let fabrica = fabrica.clone();
-    uow.ejecutar(move |tx| {
+    uow.consultar(move |tx| {
         let usuarios = listado(&mut fabrica.usuarios(tx))?;
         Ok(usuarios.iter().map(UsuarioDto::from).collect())
     })

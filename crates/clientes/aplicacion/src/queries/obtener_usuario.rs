@@ -40,7 +40,7 @@ where
     async fn manejar(&self, query: ObtenerUsuario) -> Result<UsuarioDto, ErrorClientes> {
         let fabrica = self.fabrica.clone();
         self.uow
-            .ejecutar(move |tx| {
+            .consultar(move |tx| {
                 let usuario = fabrica.usuarios(tx).obtener_por_id(query.id)?;
                 usuario
                     .as_ref()

@@ -1,0 +1,165 @@
+//! The routes of the clientes module: registration, log-in, and reading and deactivating
+//! users (which needs the user's own bearer token).
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpResponse};
+use clientes_aplicacion::dto::{CredencialesDto, RegistroUsuarioDto, TokenDto, UsuarioDto};
+use clientes_aplicacion::{
+    DesactivarUsuario, ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados,
+};
+use clientes_dominio::IdUsuario;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::api::autenticacion::UsuarioAutenticado;
+use crate::api::cuerpo;
+use crate::api::errores::ErrorApi;
+use crate::startup::Contexto;
+
+pub fn rutas(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/clientes/usuarios")
+            .route(web::post().to(registrar))
+            .route(web::get().to(listar_usuarios)),
+    )
+    // Before `/clientes/usuarios/{id}`, which would otherwise take "desactivados" for an id.
+    .service(
+        web::resource("/clientes/usuarios/desactivados").route(web::get().to(listar_desactivados)),
+    )
+    .service(web::resource("/clientes/usuarios/{id}").route(web::get().to(obtener_usuario)))
+    .service(web::resource("/clientes/usuarios/{id}/desactivar").route(web::post().to(desactivar)))
+    .service(web::resource("/clientes/login").route(web::post().to(iniciar_sesion)));
+}
+
+/// The answer to a registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsuarioCreado {
+    pub id: Uuid,
+}
+
+/// Reads a body that carries a password. serde's messages quote the value of a field of
+/// the wrong type, so a `password` that is not a JSON string is refused here, before serde
+/// could quote it in an answer or a log line.
+async fn cuerpo_con_password<T: DeserializeOwned>(payload: web::Payload) -> Result<T, ErrorApi> {
+    let valor: serde_json::Value = cuerpo::json(payload).await?;
+    if valor.get("password").is_some_and(|p| !p.is_string()) {
+        return Err(ErrorApi::solicitud("`password` debe ser un texto"));
+    }
+    serde_json::from_value(valor).map_err(|e| ErrorApi::solicitud(format!("JSON inválido: {e}")))
+}
+
+fn id_usuario(texto: &str) -> Result<IdUsuario, ErrorApi> {
+    texto
+        .parse()
+        .map_err(|_| ErrorApi::solicitud(format!("'{texto}' no es un id de usuario (UUID)")))
+}
+
+/// Register a natural person (`"tipo": "natural"`, `cedula`, `fecha_nacimiento`) or a
+/// company (`"tipo": "empresa"`, `rut`, `fecha_constitucion`).
+#[utoipa::path(post, path = "/clientes/usuarios", tag = "clientes", request_body = RegistroUsuarioDto,
+    responses((status = 201, description = "Registered; `Location` names the user", body = UsuarioCreado),
+              (status = 400, description = "Malformed JSON or a broken rule, named in `regla`"),
+              (status = 409, description = "The e-mail is already registered")))]
+pub async fn registrar(
+    contexto: web::Data<Contexto>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ErrorApi> {
+    let solicitud: RegistroUsuarioDto = cuerpo_con_password(payload).await?;
+    let usuario = contexto
+        .comandos
+        .despachar(solicitud.try_into_domain()?)
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/clientes/usuarios/{}", usuario.id)))
+        .json(UsuarioCreado { id: usuario.id }))
+}
+
+/// Exchange an e-mail and a password for a bearer token.
+#[utoipa::path(post, path = "/clientes/login", tag = "clientes", request_body = CredencialesDto,
+    responses((status = 200, description = "A bearer token for the other routes", body = TokenDto),
+              (status = 400, description = "Malformed JSON or e-mail"),
+              (status = 401, description = "Wrong credentials (which part is not told)")))]
+pub async fn iniciar_sesion(
+    contexto: web::Data<Contexto>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ErrorApi> {
+    let credenciales: CredencialesDto = cuerpo_con_password(payload).await?;
+    let token = contexto
+        .comandos
+        .despachar(credenciales.try_into_domain()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(token))
+}
+
+/// One user with its reservations; only with that user's own token.
+#[utoipa::path(get, path = "/clientes/usuarios/{id}", tag = "clientes",
+    params(("id" = String, Path, description = "The user id")),
+    security(("bearer" = [])),
+    responses((status = 200, body = UsuarioDto), (status = 400, description = "Not a valid id"),
+              (status = 401, description = "No token, or an invalid or expired one"),
+              (status = 403, description = "The token is another user's"),
+              (status = 404, description = "No such user")))]
+pub async fn obtener_usuario(
+    autenticado: UsuarioAutenticado,
+    contexto: web::Data<Contexto>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ErrorApi> {
+    let id = id_usuario(&id)?;
+    autenticado.exigir_que_sea(id)?;
+    let usuario = contexto.queries.despachar(ObtenerUsuario { id }).await?;
+    Ok(HttpResponse::Ok().json(usuario))
+}
+
+/// Deactivate a user: it can no longer log in nor take on reservations. Only with that
+/// user's own token; deactivating twice changes nothing.
+#[utoipa::path(post, path = "/clientes/usuarios/{id}/desactivar", tag = "clientes",
+    params(("id" = String, Path, description = "The user id")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The user, deactivated", body = UsuarioDto),
+              (status = 400, description = "Not a valid id"),
+              (status = 401, description = "No token, or an invalid or expired one"),
+              (status = 403, description = "The token is another user's"),
+              (status = 404, description = "No such user")))]
+pub async fn desactivar(
+    autenticado: UsuarioAutenticado,
+    contexto: web::Data<Contexto>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ErrorApi> {
+    let id = id_usuario(&id)?;
+    autenticado.exigir_que_sea(id)?;
+    let usuario = contexto
+        .comandos
+        .despachar(DesactivarUsuario { id })
+        .await?;
+    Ok(HttpResponse::Ok().json(usuario))
+}
+
+/// Every user, oldest registration first; needs a token.
+#[utoipa::path(get, path = "/clientes/usuarios", tag = "clientes", security(("bearer" = [])),
+    responses((status = 200, body = [UsuarioDto]),
+              (status = 401, description = "No token, or an invalid or expired one")))]
+pub async fn listar_usuarios(
+    _: UsuarioAutenticado,
+    contexto: web::Data<Contexto>,
+) -> Result<HttpResponse, ErrorApi> {
+    let usuarios = contexto.queries.despachar(ObtenerTodosUsuarios).await?;
+    Ok(HttpResponse::Ok().json(usuarios))
+}
+
+/// The deactivated users, oldest registration first; needs a token.
+#[utoipa::path(get, path = "/clientes/usuarios/desactivados", tag = "clientes",
+    security(("bearer" = [])),
+    responses((status = 200, body = [UsuarioDto]),
+              (status = 401, description = "No token, or an invalid or expired one")))]
+pub async fn listar_desactivados(
+    _: UsuarioAutenticado,
+    contexto: web::Data<Contexto>,
+) -> Result<HttpResponse, ErrorApi> {
+    let usuarios = contexto
+        .queries
+        .despachar(ObtenerUsuariosDesactivados)
+        .await?;
+    Ok(HttpResponse::Ok().json(usuarios))
+}

@@ -1,0 +1,347 @@
+//! The diesel repository of users.
+//!
+//! A user is one row of `usuarios`; its document, city and country, small value objects of
+//! a fixed shape, are flattened into columns. The reservations it holds live in their own
+//! table, `usuario_reservas`, one row per reservation with its position: the list only
+//! grows, so adding a reservation (the common write, once per booking) inserts one row
+//! instead of rewriting a JSON column that grows with every booking, and the table's key
+//! keeps a reservation from being held twice.
+//!
+//! Updates are optimistic, as in vuelos: each user row carries a version, and an update
+//! that finds another version than the one it read fails with `Conflicto` instead of
+//! overwriting a concurrent change (a reservation added while the user was deactivated).
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use clientes_dominio::{
+    Ciudad, Cliente, ClienteEmpresa, ClienteNatural, DatosUsuario, Documento, Email, EstadoUsuario,
+    HashPassword, IdReservaCliente, IdUsuario, Nombre, NumeroDocumento, Pais, RepositorioUsuarios,
+    TipoCliente, Usuario,
+};
+use diesel::prelude::*;
+use seedwork_dominio::{Entidad, ErrorPersistencia};
+use seedwork_infraestructura::{de_diesel, Conexion};
+
+use crate::esquema::{usuario_reservas, usuarios};
+
+/// A row of `usuarios`. No `Debug`: it holds the password hash.
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = usuarios)]
+struct FilaUsuario {
+    id: String,
+    email: String,
+    nombres: String,
+    apellidos: String,
+    hash_password: String,
+    tipo: String,
+    documento_numero: i64,
+    ciudad_codigo: String,
+    ciudad_nombre: String,
+    pais_codigo: String,
+    pais_nombre: String,
+    fecha_documento: NaiveDate,
+    estado: String,
+    fecha_creacion: NaiveDateTime,
+    fecha_actualizacion: NaiveDateTime,
+    version: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = usuario_reservas)]
+struct FilaReservaUsuario<'a> {
+    id_usuario: &'a str,
+    id_reserva: String,
+    orden: i64,
+}
+
+const ESTADOS: [EstadoUsuario; 2] = [EstadoUsuario::Activo, EstadoUsuario::Desactivado];
+const TIPOS: [TipoCliente; 2] = [TipoCliente::Natural, TipoCliente::Empresa];
+
+pub struct RepositorioUsuariosDiesel<'a> {
+    conexion: &'a mut Conexion,
+    /// The version of each user as this repository read it.
+    versiones: HashMap<IdUsuario, i64>,
+}
+
+impl<'a> RepositorioUsuariosDiesel<'a> {
+    pub fn new(conexion: &'a mut Conexion) -> Self {
+        Self {
+            conexion,
+            versiones: HashMap::new(),
+        }
+    }
+
+    /// The connection this repository works on (inside the unit of work's transaction).
+    pub fn conexion(&mut self) -> &mut Conexion {
+        self.conexion
+    }
+
+    /// A read row, if any, with its reservations.
+    fn uno(&mut self, fila: Option<FilaUsuario>) -> Result<Option<Usuario>, ErrorPersistencia> {
+        let Some(fila) = fila else {
+            return Ok(None);
+        };
+        let reservas = self.reservas_de(&fila.id)?;
+        self.a_dominio(fila, reservas).map(Some)
+    }
+
+    /// The reservation ids a user holds, in the order they were added.
+    fn reservas_de(&mut self, id_usuario: &str) -> Result<Vec<String>, ErrorPersistencia> {
+        usuario_reservas::table
+            .filter(usuario_reservas::id_usuario.eq(id_usuario))
+            .order(usuario_reservas::orden.asc())
+            .select(usuario_reservas::id_reserva)
+            .load(self.conexion)
+            .map_err(de_diesel)
+    }
+
+    /// The users in the given states, oldest registration first, with their reservations
+    /// read in one more query (not one per user).
+    fn listar(&mut self, estados: &[EstadoUsuario]) -> Result<Vec<Usuario>, ErrorPersistencia> {
+        let estados: Vec<&str> = estados.iter().map(EstadoUsuario::como_str).collect();
+        let filas: Vec<FilaUsuario> = usuarios::table
+            .filter(usuarios::estado.eq_any(&estados))
+            .order((usuarios::fecha_creacion.asc(), usuarios::id.asc()))
+            .select(FilaUsuario::as_select())
+            .load(self.conexion)
+            .map_err(de_diesel)?;
+        let pares: Vec<(String, String)> = usuario_reservas::table
+            .inner_join(usuarios::table)
+            .filter(usuarios::estado.eq_any(&estados))
+            .order((usuario_reservas::id_usuario, usuario_reservas::orden.asc()))
+            .select((usuario_reservas::id_usuario, usuario_reservas::id_reserva))
+            .load(self.conexion)
+            .map_err(de_diesel)?;
+        let mut reservas: HashMap<String, Vec<String>> = HashMap::new();
+        for (id_usuario, id_reserva) in pares {
+            reservas.entry(id_usuario).or_default().push(id_reserva);
+        }
+        filas
+            .into_iter()
+            .map(|fila| {
+                let suyas = reservas.remove(&fila.id).unwrap_or_default();
+                self.a_dominio(fila, suyas)
+            })
+            .collect()
+    }
+
+    fn a_dominio(
+        &mut self,
+        fila: FilaUsuario,
+        reservas: Vec<String>,
+    ) -> Result<Usuario, ErrorPersistencia> {
+        let invalido = |que: &str, causa: String| {
+            ErrorPersistencia::DatosInvalidos(format!("usuario {}: {que}: {causa}", fila.id))
+        };
+        let id = fila
+            .id
+            .parse::<IdUsuario>()
+            .map_err(|e| invalido("id", e.to_string()))?;
+        let pais = Pais::new(&fila.pais_codigo, &fila.pais_nombre)
+            .map_err(|e| invalido("país", e.to_string()))?;
+        let ciudad = Ciudad::new(&fila.ciudad_codigo, &fila.ciudad_nombre, pais)
+            .map_err(|e| invalido("ciudad", e.to_string()))?;
+        let numero = u64::try_from(fila.documento_numero)
+            .map_err(|e| e.to_string())
+            .and_then(|n| NumeroDocumento::new(n).map_err(|e| e.to_string()))
+            .map_err(|e| invalido("documento_numero", e))?;
+        let tipo = TIPOS
+            .into_iter()
+            .find(|t| t.como_str() == fila.tipo)
+            .ok_or_else(|| invalido("tipo", fila.tipo.clone()))?;
+        let cliente = match tipo {
+            TipoCliente::Natural => Cliente::Natural(ClienteNatural::reconstruir(
+                Documento::new(numero, ciudad),
+                fila.fecha_documento,
+            )),
+            TipoCliente::Empresa => Cliente::Empresa(ClienteEmpresa::reconstruir(
+                Documento::new(numero, ciudad),
+                fila.fecha_documento,
+            )),
+        };
+        let estado = ESTADOS
+            .into_iter()
+            .find(|e| e.como_str() == fila.estado)
+            .ok_or_else(|| invalido("estado", fila.estado.clone()))?;
+        let reservas = reservas
+            .iter()
+            .map(|texto| texto.parse::<IdReservaCliente>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalido("reservas", e.to_string()))?;
+        let datos = DatosUsuario {
+            id,
+            nombre: Nombre::new(&fila.nombres, &fila.apellidos)
+                .map_err(|e| invalido("nombre", e.to_string()))?,
+            email: Email::parse(&fila.email).map_err(|e| invalido("email", e.to_string()))?,
+            hash_password: HashPassword::new(fila.hash_password)
+                .map_err(|e| invalido("hash_password", e.to_string()))?,
+            cliente,
+            estado,
+            reservas,
+            fecha_creacion: fila.fecha_creacion.and_utc(),
+            fecha_actualizacion: fila.fecha_actualizacion.and_utc(),
+        };
+        self.versiones.insert(id, fila.version);
+        Ok(Usuario::reconstruir(datos))
+    }
+
+    /// Makes the stored reservations of `usuario` exactly its list, in order. The list only
+    /// grows, so the stored one is normally a prefix of it and only the new rows are
+    /// inserted; anything else rewrites the user's rows.
+    fn guardar_reservas(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
+        let id = usuario.id().to_string();
+        let deseadas: Vec<String> = usuario.reservas().iter().map(|r| r.to_string()).collect();
+        let guardadas = self.reservas_de(&id)?;
+        let desde = if deseadas.starts_with(&guardadas) {
+            guardadas.len()
+        } else {
+            diesel::delete(usuario_reservas::table.filter(usuario_reservas::id_usuario.eq(&id)))
+                .execute(self.conexion)
+                .map_err(de_diesel)?;
+            0
+        };
+        for (orden, id_reserva) in deseadas.into_iter().enumerate().skip(desde) {
+            let orden =
+                i64::try_from(orden).map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?;
+            diesel::insert_into(usuario_reservas::table)
+                .values(FilaReservaUsuario {
+                    id_usuario: &id,
+                    id_reserva,
+                    orden,
+                })
+                .execute(self.conexion)
+                .map_err(de_diesel)?;
+        }
+        Ok(())
+    }
+}
+
+fn a_fila(usuario: &Usuario, version: i64) -> Result<FilaUsuario, ErrorPersistencia> {
+    let (documento_numero, ciudad, fecha_documento) = match usuario.cliente() {
+        Cliente::Natural(natural) => (
+            natural.cedula().numero(),
+            natural.cedula().ciudad(),
+            natural.fecha_nacimiento(),
+        ),
+        Cliente::Empresa(empresa) => (
+            empresa.rut().numero(),
+            empresa.rut().ciudad(),
+            empresa.fecha_constitucion(),
+        ),
+    };
+    Ok(FilaUsuario {
+        id: usuario.id().to_string(),
+        email: usuario.email().to_string(),
+        nombres: usuario.nombre().nombres().to_owned(),
+        apellidos: usuario.nombre().apellidos().to_owned(),
+        hash_password: usuario.hash_password().as_str().to_owned(),
+        tipo: usuario.cliente().tipo().como_str().to_owned(),
+        // At most 12 digits (rule `NumeroDocumentoValido`), so it always fits.
+        documento_numero: i64::try_from(documento_numero.valor())
+            .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?,
+        ciudad_codigo: ciudad.codigo().to_owned(),
+        ciudad_nombre: ciudad.nombre().to_owned(),
+        pais_codigo: ciudad.pais().codigo().to_owned(),
+        pais_nombre: ciudad.pais().nombre().to_owned(),
+        fecha_documento,
+        estado: usuario.estado().como_str().to_owned(),
+        fecha_creacion: usuario.fecha_creacion().naive_utc(),
+        fecha_actualizacion: usuario.fecha_actualizacion().naive_utc(),
+        version,
+    })
+}
+
+impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
+    #[tracing::instrument(skip(self))]
+    fn obtener_por_id(&mut self, id: IdUsuario) -> Result<Option<Usuario>, ErrorPersistencia> {
+        let fila = usuarios::table
+            .find(id.to_string())
+            .select(FilaUsuario::as_select())
+            .first(self.conexion)
+            .optional()
+            .map_err(de_diesel)?;
+        self.uno(fila)
+    }
+
+    #[tracing::instrument(skip_all)]
+    fn obtener_por_email(&mut self, email: &Email) -> Result<Option<Usuario>, ErrorPersistencia> {
+        let fila = usuarios::table
+            .filter(usuarios::email.eq(email.as_str()))
+            .select(FilaUsuario::as_select())
+            .first(self.conexion)
+            .optional()
+            .map_err(de_diesel)?;
+        self.uno(fila)
+    }
+
+    #[tracing::instrument(skip_all)]
+    fn existe_email(&mut self, email: &Email) -> Result<bool, ErrorPersistencia> {
+        let cuantos: i64 = usuarios::table
+            .filter(usuarios::email.eq(email.as_str()))
+            .count()
+            .get_result(self.conexion)
+            .map_err(de_diesel)?;
+        Ok(cuantos > 0)
+    }
+
+    #[tracing::instrument(skip(self))]
+    fn obtener_todos(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {
+        self.listar(&ESTADOS)
+    }
+
+    #[tracing::instrument(skip(self))]
+    fn obtener_desactivados(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {
+        self.listar(&[EstadoUsuario::Desactivado])
+    }
+
+    #[tracing::instrument(skip_all, fields(id_usuario = %usuario.id()))]
+    fn agregar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
+        diesel::insert_into(usuarios::table)
+            .values(a_fila(usuario, 1)?)
+            .execute(self.conexion)
+            .map_err(de_diesel)?;
+        self.guardar_reservas(usuario)?;
+        self.versiones.insert(usuario.id(), 1);
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(id_usuario = %usuario.id()))]
+    fn actualizar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
+        let id = usuario.id();
+        let leida = match self.versiones.get(&id) {
+            Some(version) => *version,
+            // Not read through this repository: read the current version now.
+            None => usuarios::table
+                .find(id.to_string())
+                .select(usuarios::version)
+                .first(self.conexion)
+                .optional()
+                .map_err(de_diesel)?
+                .ok_or_else(|| {
+                    ErrorPersistencia::Inesperado(format!("el usuario {id} no existe"))
+                })?,
+        };
+        let fila = a_fila(usuario, leida + 1)?;
+        let cambiadas = diesel::update(
+            usuarios::table
+                .filter(usuarios::id.eq(&fila.id))
+                .filter(usuarios::version.eq(leida)),
+        )
+        .set((
+            usuarios::estado.eq(&fila.estado),
+            usuarios::fecha_actualizacion.eq(fila.fecha_actualizacion),
+            usuarios::version.eq(fila.version),
+        ))
+        .execute(self.conexion)
+        .map_err(de_diesel)?;
+        if cambiadas == 0 {
+            return Err(ErrorPersistencia::Conflicto(format!(
+                "el usuario {id} cambió desde que se leyó"
+            )));
+        }
+        self.guardar_reservas(usuario)?;
+        self.versiones.insert(id, fila.version);
+        Ok(())
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE usuario_reservas;
+DROP TABLE usuarios;
