@@ -11,3 +11,13 @@ diesel::table! {
         version -> BigInt,
     }
 }
+
+diesel::table! {
+    solicitudes (id_reserva) {
+        id_reserva -> Text,
+        estado -> Text,
+        razon -> Nullable<Text>,
+        fecha_creacion -> Timestamp,
+        fecha_actualizacion -> Timestamp,
+    }
+}

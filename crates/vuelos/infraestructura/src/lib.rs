@@ -4,11 +4,14 @@
 //! outbox ([`integracion`]).
 #![forbid(unsafe_code)]
 
+pub mod consumidores;
+pub mod despachadores;
 pub mod esquema;
 pub mod esquemas;
 pub mod fabrica;
 pub mod integracion;
 pub mod repositorio;
+pub mod solicitudes;
 
 pub use fabrica::FabricaRepositoriosDiesel;
 pub use repositorio::RepositorioReservasDiesel;

@@ -77,6 +77,10 @@ pub trait MensajeIntegracion: Serialize + DeserializeOwned + Sized {
     /// The partition / ordering key: the reservation the message is about.
     fn clave(&self) -> Option<&str>;
 
+    /// The envelope's `id` (the message id consumers record in their inbox), when present:
+    /// records written with the tutorial's schemas have none.
+    fn id_mensaje(&self) -> Option<&str>;
+
     /// Encodes the record as a plain Avro datum with its own schema.
     fn codificar(&self) -> Result<Vec<u8>, ErrorAvro> {
         GenericDatumWriter::builder(Self::esquema())
@@ -180,6 +184,10 @@ macro_rules! mensaje_integracion {
 
             fn clave(&self) -> Option<&str> {
                 self.data.as_ref().and_then(|carga| carga.id_reserva.as_deref())
+            }
+
+            fn id_mensaje(&self) -> Option<&str> {
+                self.id.as_deref()
             }
         }
     };

@@ -1,0 +1,85 @@
+//! Reservations asked for asynchronously, until they exist: `EnProceso` from the moment the
+//! command is accepted, `Rechazada` (with the reason) when the consumer refuses it. Once the
+//! reservation exists the query answers it and its request no longer matters.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use seedwork_dominio::ErrorPersistencia;
+use seedwork_infraestructura::{de_diesel, Conexion};
+use vuelos_dominio::IdReserva;
+
+use crate::esquema::solicitudes;
+
+/// Where an asynchronous request for a reservation stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EstadoSolicitud {
+    EnProceso,
+    Rechazada { razon: String },
+}
+
+const EN_PROCESO: &str = "EnProceso";
+const RECHAZADA: &str = "Rechazada";
+
+/// Records that the creation of `id` was accepted and is on its way.
+pub fn registrar(conexion: &mut Conexion, id: IdReserva) -> Result<(), ErrorPersistencia> {
+    let ahora = Utc::now().naive_utc();
+    diesel::insert_into(solicitudes::table)
+        .values((
+            solicitudes::id_reserva.eq(id.to_string()),
+            solicitudes::estado.eq(EN_PROCESO),
+            solicitudes::fecha_creacion.eq(ahora),
+            solicitudes::fecha_actualizacion.eq(ahora),
+        ))
+        .execute(conexion)
+        .map_err(de_diesel)?;
+    Ok(())
+}
+
+/// Records that the creation of `id` was refused. A request that was never recorded (a
+/// command from another producer) is recorded now, so its refusal can be queried too.
+pub fn rechazar(
+    conexion: &mut Conexion,
+    id: IdReserva,
+    razon: &str,
+) -> Result<(), ErrorPersistencia> {
+    let ahora = Utc::now().naive_utc();
+    let cambiadas = diesel::update(solicitudes::table.find(id.to_string()))
+        .set((
+            solicitudes::estado.eq(RECHAZADA),
+            solicitudes::razon.eq(razon),
+            solicitudes::fecha_actualizacion.eq(ahora),
+        ))
+        .execute(conexion)
+        .map_err(de_diesel)?;
+    if cambiadas == 0 {
+        diesel::insert_into(solicitudes::table)
+            .values((
+                solicitudes::id_reserva.eq(id.to_string()),
+                solicitudes::estado.eq(RECHAZADA),
+                solicitudes::razon.eq(razon),
+                solicitudes::fecha_creacion.eq(ahora),
+                solicitudes::fecha_actualizacion.eq(ahora),
+            ))
+            .execute(conexion)
+            .map_err(de_diesel)?;
+    }
+    Ok(())
+}
+
+pub fn consultar(
+    conexion: &mut Conexion,
+    id: IdReserva,
+) -> Result<Option<EstadoSolicitud>, ErrorPersistencia> {
+    let fila: Option<(String, Option<String>)> = solicitudes::table
+        .find(id.to_string())
+        .select((solicitudes::estado, solicitudes::razon))
+        .first(conexion)
+        .optional()
+        .map_err(de_diesel)?;
+    Ok(fila.map(|(estado, razon)| match estado.as_str() {
+        RECHAZADA => EstadoSolicitud::Rechazada {
+            razon: razon.unwrap_or_default(),
+        },
+        _ => EstadoSolicitud::EnProceso,
+    }))
+}

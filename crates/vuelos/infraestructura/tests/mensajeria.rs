@@ -1,0 +1,441 @@
+//! The vuelos module over a real Pulsar-protocol broker (`pulsar-embedded`): the outbox
+//! relay, the command consumer and the dead-letter topic, on SQLite and (with
+//! TEST_DATABASE_URL) PostgreSQL.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::StreamExt;
+use pulsar::{Consumer, SubType, TokioExecutor};
+use seedwork_aplicacion::{
+    DespachadorComandos, DespachadorQueries, ErrorUnidadTrabajo, UnidadTrabajo,
+};
+use seedwork_infraestructura::mensajeria::{conectar, consumir, Broker, RelevoOutbox, Suscripcion};
+use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
+use seedwork_infraestructura::{outbox, ManejadoresEventos, UnidadTrabajoDiesel};
+use tokio::sync::{oneshot, Notify};
+use vuelos_aplicacion::comandos::{
+    AprobarReserva, CrearReserva, ManejadorCicloDeVida, ManejadorCrearReserva,
+};
+use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
+use vuelos_aplicacion::queries::{ManejadorObtenerReserva, ObtenerReserva};
+use vuelos_dominio::{IdReserva, Itinerario};
+use vuelos_infraestructura::consumidores::{ConsumidorComandos, SUSCRIPCION_COMANDOS};
+use vuelos_infraestructura::despachadores::DespachadorComandosPulsar;
+use vuelos_infraestructura::esquemas::{
+    ComandoAprobarReserva, ComandoCrearReserva, ComandoIntegracion, EventoIntegracion,
+    EventoReservaAprobada, EventoReservaCreada, MensajeIntegracion, Metadatos, CONTRATOS,
+};
+use vuelos_infraestructura::solicitudes::EstadoSolicitud;
+use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel};
+
+const PLAZO: Duration = Duration::from_secs(20);
+
+fn itinerario() -> Itinerario {
+    let aeropuerto = |codigo: &str| AeropuertoDTO {
+        codigo: codigo.into(),
+        nombre: codigo.into(),
+    };
+    ItinerarioDTO {
+        odos: vec![OdoDTO {
+            segmentos: vec![SegmentoDTO {
+                legs: vec![LegDTO {
+                    fecha_salida: "2027-03-10T22:05:00Z".into(),
+                    fecha_llegada: "2027-03-11T14:40:00Z".into(),
+                    origen: aeropuerto("BOG"),
+                    destino: aeropuerto("MAD"),
+                }],
+            }],
+        }],
+    }
+    .try_into_domain()
+    .unwrap()
+}
+
+/// A broker, a database and the vuelos module wired over them, relay and command consumer running.
+struct Sistema {
+    _directorio: tempfile::TempDir,
+    broker_embebido: Option<pulsar_embedded::BrokerHandle>,
+    broker: Broker,
+    uow: UnidadTrabajoDiesel,
+    pulsar_despachador: DespachadorComandosPulsar,
+    queries: DespachadorQueries,
+    detener: Vec<oneshot::Sender<()>>,
+    _base: BaseDePrueba,
+}
+
+impl Sistema {
+    async fn arrancar(base: BaseDePrueba) -> Self {
+        let directorio = tempfile::tempdir().unwrap();
+        let broker_embebido =
+            pulsar_embedded::start(pulsar_embedded::Config::local(directorio.path()))
+                .await
+                .unwrap();
+        let broker = conectar(&format!("pulsar://{}", broker_embebido.address()))
+            .await
+            .unwrap();
+
+        let mut manejadores = ManejadoresEventos::new();
+        integracion::registrar_manejadores(&mut manejadores);
+        let aviso = Arc::new(Notify::new());
+        let uow = UnidadTrabajoDiesel::new(base.base.clone(), Arc::new(manejadores))
+            .con_aviso_outbox(aviso.clone());
+        let mut comandos = DespachadorComandos::new();
+        comandos
+            .registrar::<CrearReserva>(ManejadorCrearReserva::new(
+                uow.clone(),
+                FabricaRepositoriosDiesel,
+            ))
+            .registrar::<AprobarReserva>(ManejadorCicloDeVida::new(
+                uow.clone(),
+                FabricaRepositoriosDiesel,
+            ));
+        let mut queries = DespachadorQueries::new();
+        queries.registrar::<ObtenerReserva>(ManejadorObtenerReserva::new(
+            uow.clone(),
+            FabricaRepositoriosDiesel,
+        ));
+
+        let esquemas: HashMap<String, String> = CONTRATOS
+            .iter()
+            .map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned()))
+            .collect();
+        let (detener_relevo, relevo_apagado) = oneshot::channel::<()>();
+        tokio::spawn(
+            RelevoOutbox::new(uow.clone(), broker.clone(), esquemas, aviso).ejecutar(async move {
+                let _ = relevo_apagado.await;
+            }),
+        );
+        let mut detener = vec![detener_relevo];
+        let consumidor = Arc::new(ConsumidorComandos::new(Arc::new(comandos), uow.clone()));
+        for topico in [ComandoCrearReserva::TOPICO, ComandoAprobarReserva::TOPICO] {
+            let (tx, rx) = oneshot::channel::<()>();
+            detener.push(tx);
+            tokio::spawn(consumir(
+                broker.clone(),
+                Suscripcion::compartida(topico, SUSCRIPCION_COMANDOS),
+                consumidor.clone(),
+                async move {
+                    let _ = rx.await;
+                },
+            ));
+        }
+        Self {
+            _directorio: directorio,
+            broker_embebido: Some(broker_embebido),
+            broker,
+            pulsar_despachador: DespachadorComandosPulsar::new(uow.clone()),
+            uow,
+            queries,
+            detener,
+            _base: base,
+        }
+    }
+
+    async fn suscriptor(&self, topico: &str) -> Consumer<Vec<u8>, TokioExecutor> {
+        self.broker
+            .consumer()
+            .with_topic(topico)
+            .with_subscription(format!("prueba-{}", uuid::Uuid::new_v4()))
+            .with_subscription_type(SubType::Exclusive)
+            .with_options(
+                pulsar::ConsumerOptions::default()
+                    .with_initial_position(pulsar::consumer::InitialPosition::Earliest),
+            )
+            .build()
+            .await
+            .unwrap()
+    }
+
+    async fn estado(&self, id: IdReserva) -> Option<String> {
+        self.queries
+            .despachar(ObtenerReserva { id })
+            .await
+            .ok()
+            .map(|r| r.estado)
+    }
+
+    async fn esperar_estado(&self, id: IdReserva, esperado: &str) {
+        let limite = tokio::time::Instant::now() + PLAZO;
+        while self.estado(id).await.as_deref() != Some(esperado) {
+            assert!(
+                tokio::time::Instant::now() < limite,
+                "the reservation {id} never reached {esperado}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Stops the broker and starts it again on the same port and data after `pausa`,
+    /// running `mientras` while it is down.
+    async fn reiniciar_broker<F: std::future::Future>(&mut self, mientras: F) -> F::Output {
+        let anterior = self.broker_embebido.take().expect("a running broker");
+        let direccion = anterior.address();
+        anterior.shutdown().await;
+        let salida = mientras.await;
+        let config = pulsar_embedded::Config::new(direccion, self._directorio.path());
+        self.broker_embebido = Some(pulsar_embedded::start(config).await.unwrap());
+        salida
+    }
+
+    async fn apagar(self) {
+        for tx in self.detener {
+            let _ = tx.send(());
+        }
+        if let Some(broker) = self.broker_embebido {
+            broker.shutdown().await;
+        }
+    }
+}
+
+fn comando(id: IdReserva) -> CrearReserva {
+    CrearReserva {
+        id,
+        id_cliente: None,
+        itinerarios: vec![itinerario()],
+        fecha_creacion: Utc::now(),
+    }
+}
+
+/// Receives the next message within the deadline, acknowledging it.
+async fn recibir(
+    consumidor: &mut Consumer<Vec<u8>, TokioExecutor>,
+) -> pulsar::consumer::Message<Vec<u8>> {
+    let mensaje = tokio::time::timeout(PLAZO, consumidor.next())
+        .await
+        .expect("a message in time")
+        .unwrap()
+        .unwrap();
+    consumidor.ack(&mensaje).await.unwrap();
+    mensaje
+}
+
+/// Nothing more arrives within a short while.
+async fn nada_mas(consumidor: &mut Consumer<Vec<u8>, TokioExecutor>) {
+    if let Ok(Some(Ok(mensaje))) =
+        tokio::time::timeout(Duration::from_millis(1500), consumidor.next()).await
+    {
+        panic!("an unexpected message: {:?}", mensaje.metadata().properties);
+    }
+}
+
+#[tokio::test]
+async fn an_accepted_command_creates_the_reservation_and_publishes_its_event_once() {
+    for base in pruebas::todas() {
+        let nombre = base.nombre;
+        let sistema = Sistema::arrancar(base).await;
+        let mut eventos = sistema.suscriptor(EventoReservaCreada::TOPICO).await;
+        let id = IdReserva::nuevo();
+
+        sistema
+            .pulsar_despachador
+            .encolar_creacion(comando(id), Metadatos::nuevos())
+            .await
+            .unwrap();
+        assert_eq!(
+            sistema
+                .pulsar_despachador
+                .estado_solicitud(id)
+                .await
+                .unwrap(),
+            Some(EstadoSolicitud::EnProceso)
+        );
+
+        sistema.esperar_estado(id, "Pendiente").await;
+        let mensaje = recibir(&mut eventos).await;
+        let evento = EventoReservaCreada::decodificar(&mensaje.payload.data, None).unwrap();
+        assert_eq!(
+            evento.a_notificacion().unwrap().id_reserva,
+            id,
+            "on {nombre}"
+        );
+        nada_mas(&mut eventos).await;
+
+        let filas = sistema
+            .uow
+            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
+            .await
+            .unwrap();
+        assert_eq!(
+            filas.len(),
+            2,
+            "the command and the event went through the outbox on {nombre}"
+        );
+        assert!(
+            filas.iter().all(|f| f.publicado),
+            "every row marked published on {nombre}"
+        );
+        sistema.apagar().await;
+    }
+}
+
+#[tokio::test]
+async fn a_command_delivered_twice_changes_nothing_twice() {
+    for base in pruebas::todas() {
+        let nombre = base.nombre;
+        let sistema = Sistema::arrancar(base).await;
+        let mut eventos = sistema.suscriptor(EventoReservaAprobada::TOPICO).await;
+        let id = IdReserva::nuevo();
+        sistema
+            .pulsar_despachador
+            .encolar_creacion(comando(id), Metadatos::nuevos())
+            .await
+            .unwrap();
+        sistema.esperar_estado(id, "Pendiente").await;
+
+        // The same message (same envelope id) published twice, as a redelivery would.
+        let registro =
+            ComandoAprobarReserva::desde_comando(&AprobarReserva { id }, &Metadatos::nuevos());
+        let mut productor = sistema
+            .broker
+            .producer()
+            .with_topic(ComandoAprobarReserva::TOPICO)
+            .build()
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            productor
+                .send_non_blocking(registro.codificar().unwrap())
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+
+        sistema.esperar_estado(id, "Aprobada").await;
+        recibir(&mut eventos).await;
+        nada_mas(&mut eventos).await;
+        let filas = sistema
+            .uow
+            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
+            .await
+            .unwrap();
+        let aprobadas = filas
+            .iter()
+            .filter(|f| f.tipo == EventoReservaAprobada::TIPO)
+            .count();
+        assert_eq!(aprobadas, 1, "one approval event on {nombre}");
+        sistema.apagar().await;
+    }
+}
+
+#[tokio::test]
+async fn a_poison_message_lands_in_the_dead_letter_topic_and_the_consumer_keeps_going() {
+    let sistema = Sistema::arrancar(pruebas::sqlite()).await;
+    let mut muertos = sistema
+        .suscriptor(&format!("{}-DLQ", ComandoCrearReserva::TOPICO))
+        .await;
+    let mut productor = sistema
+        .broker
+        .producer()
+        .with_topic(ComandoCrearReserva::TOPICO)
+        .build()
+        .await
+        .unwrap();
+    productor
+        .send_non_blocking(b"\xff\xfe no es avro".to_vec())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    let muerto = recibir(&mut muertos).await;
+    assert_eq!(muerto.payload.data, b"\xff\xfe no es avro");
+    assert!(muerto
+        .metadata()
+        .properties
+        .iter()
+        .any(|kv| kv.key == "razon" && !kv.value.is_empty()));
+
+    let id = IdReserva::nuevo();
+    sistema
+        .pulsar_despachador
+        .encolar_creacion(comando(id), Metadatos::nuevos())
+        .await
+        .unwrap();
+    sistema.esperar_estado(id, "Pendiente").await;
+    sistema.apagar().await;
+}
+
+#[tokio::test]
+async fn a_command_that_breaks_a_rule_is_recorded_as_refused_and_dead_lettered() {
+    let sistema = Sistema::arrancar(pruebas::sqlite()).await;
+    let mut muertos = sistema
+        .suscriptor(&format!("{}-DLQ", ComandoCrearReserva::TOPICO))
+        .await;
+    let id = IdReserva::nuevo();
+    let mut sin_itinerario = comando(id);
+    sin_itinerario.itinerarios.clear();
+    sistema
+        .pulsar_despachador
+        .encolar_creacion(sin_itinerario, Metadatos::nuevos())
+        .await
+        .unwrap();
+
+    recibir(&mut muertos).await;
+    let estado = sistema
+        .pulsar_despachador
+        .estado_solicitud(id)
+        .await
+        .unwrap();
+    assert!(
+        matches!(estado, Some(EstadoSolicitud::Rechazada { ref razon }) if razon.contains("itinerario")),
+        "{estado:?}"
+    );
+    assert_eq!(sistema.estado(id).await, None);
+    sistema.apagar().await;
+}
+
+#[tokio::test]
+async fn commands_accepted_while_the_broker_is_down_are_all_handled_once_it_is_back() {
+    for base in pruebas::todas() {
+        let nombre = base.nombre;
+        let mut sistema = Sistema::arrancar(base).await;
+        let ids: Vec<IdReserva> = (0..20).map(|_| IdReserva::nuevo()).collect();
+        let despachador = sistema.pulsar_despachador.clone();
+        let aceptados = ids.clone();
+        sistema
+            .reiniciar_broker(async move {
+                // Accepted while the broker is down: they wait in the outbox.
+                for id in aceptados {
+                    despachador
+                        .encolar_creacion(comando(id), Metadatos::nuevos())
+                        .await
+                        .unwrap();
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            })
+            .await;
+        for id in &ids {
+            sistema.esperar_estado(*id, "Pendiente").await;
+        }
+        let mut eventos = sistema.suscriptor(EventoReservaCreada::TOPICO).await;
+        let mut vistos = std::collections::HashSet::new();
+        while vistos.len() < ids.len() {
+            let mensaje = recibir(&mut eventos).await;
+            let evento = EventoReservaCreada::decodificar(&mensaje.payload.data, None).unwrap();
+            assert!(
+                vistos.insert(evento.a_notificacion().unwrap().id_reserva),
+                "a duplicate event on {nombre}"
+            );
+        }
+        nada_mas(&mut eventos).await;
+        let filas = sistema
+            .uow
+            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
+            .await
+            .unwrap();
+        assert_eq!(
+            filas
+                .iter()
+                .filter(|f| f.tipo == EventoReservaCreada::TIPO)
+                .count(),
+            20,
+            "on {nombre}"
+        );
+        assert!(filas.iter().all(|f| f.publicado), "on {nombre}");
+        sistema.apagar().await;
+    }
+}
