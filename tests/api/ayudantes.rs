@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use aeroalpes::configuracion::{Configuracion, SecretoJwt};
+use aeroalpes::configuracion::{BrokerEmbebido, Configuracion, SecretoJwt};
 use aeroalpes::startup::Aplicacion;
 use reqwest::{Client, Response};
 use seedwork_infraestructura::outbox;
@@ -55,6 +55,9 @@ pub struct AppDePrueba {
     pub direccion: String,
     pub cliente: Client,
     pub base: BaseDePrueba,
+    /// The application's embedded broker (`pulsar://…`).
+    pub url_broker: String,
+    _datos_broker: tempfile::TempDir,
 }
 
 /// The application on a fresh SQLite database.
@@ -65,22 +68,30 @@ pub async fn spawn_app() -> AppDePrueba {
 /// The application on the given test database.
 pub async fn spawn_app_en(base: BaseDePrueba) -> AppDePrueba {
     capturar_logs();
+    let datos_broker = tempfile::tempdir().expect("a directory for the broker's data");
     let configuracion = Configuracion {
         host: "127.0.0.1".into(),
         puerto: 0,
         url_base_datos: base.url.clone(),
         secreto_jwt: SecretoJwt::new(SECRETO_JWT).expect("a long enough secret"),
+        broker_embebido: BrokerEmbebido {
+            puerto: 0,
+            directorio: datos_broker.path().to_owned(),
+        },
         ..Configuracion::default()
     };
     let aplicacion = Aplicacion::construir(&configuracion)
         .await
         .expect("the application starts");
     let direccion = format!("http://127.0.0.1:{}", aplicacion.puerto());
+    let url_broker = aplicacion.url_broker().to_owned();
     tokio::spawn(aplicacion.ejecutar_hasta_detener());
     AppDePrueba {
         direccion,
         cliente: Client::new(),
         base,
+        url_broker,
+        _datos_broker: datos_broker,
     }
 }
 

@@ -19,6 +19,28 @@ pub struct Configuracion {
     pub secreto_jwt: SecretoJwt,
     /// `AEROALPES_JWT_TTL_MINUTES`, default 60: how long an access token is accepted.
     pub vigencia_tokens: TimeDelta,
+    /// The broker: `PULSAR_URL`, or `PULSAR_ADDRESS` / `BROKER_HOST` (host[:port]). `None`
+    /// starts `pulsar-embedded` inside this process.
+    pub url_broker: Option<String>,
+    /// Where the embedded broker listens (127.0.0.1) and keeps its data, when it runs.
+    pub broker_embebido: BrokerEmbebido,
+}
+
+/// The embedded broker's settings: `AEROALPES_BROKER_PORT` (default 6650, 0 picks a free
+/// port) and `AEROALPES_BROKER_DATA` (default `data/broker`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerEmbebido {
+    pub puerto: u16,
+    pub directorio: std::path::PathBuf,
+}
+
+impl Default for BrokerEmbebido {
+    fn default() -> Self {
+        Self {
+            puerto: 6650,
+            directorio: "data/broker".into(),
+        }
+    }
 }
 
 /// The key that signs and checks access tokens. It never prints.
@@ -69,8 +91,8 @@ impl fmt::Debug for SecretoJwt {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ErrorConfiguracion {
-    #[error("AEROALPES_PORT debe ser un número de puerto, no '{0}'")]
-    Puerto(String),
+    #[error("{0} debe ser un número de puerto, no '{1}'")]
+    Puerto(&'static str, String),
     #[error("AEROALPES_JWT_SECRET debe tener al menos {LONGITUD_MINIMA_SECRETO} bytes")]
     SecretoCorto,
     #[error(
@@ -89,6 +111,8 @@ impl Default for Configuracion {
             url_base_datos: Self::BASE_DATOS_POR_DEFECTO.into(),
             secreto_jwt: SecretoJwt::aleatorio(),
             vigencia_tokens: TimeDelta::minutes(Self::VIGENCIA_POR_DEFECTO_MINUTOS),
+            url_broker: None,
+            broker_embebido: BrokerEmbebido::default(),
         }
     }
 }
@@ -107,12 +131,19 @@ impl Configuracion {
 
     /// Reads the configuration from any source of variables (the environment, or a map in tests).
     pub fn desde(variable: impl Fn(&str) -> Option<String>) -> Result<Self, ErrorConfiguracion> {
-        let puerto = match variable("AEROALPES_PORT") {
+        let puerto_de = |nombre: &'static str, por_defecto: u16| match variable(nombre) {
             Some(texto) => texto
                 .trim()
                 .parse()
-                .map_err(|_| ErrorConfiguracion::Puerto(texto))?,
-            None => Self::PUERTO_POR_DEFECTO,
+                .map_err(|_| ErrorConfiguracion::Puerto(nombre, texto)),
+            None => Ok(por_defecto),
+        };
+        let puerto = puerto_de("AEROALPES_PORT", Self::PUERTO_POR_DEFECTO)?;
+        let broker_embebido = BrokerEmbebido {
+            puerto: puerto_de("AEROALPES_BROKER_PORT", BrokerEmbebido::default().puerto)?,
+            directorio: variable("AEROALPES_BROKER_DATA")
+                .map(Into::into)
+                .unwrap_or(BrokerEmbebido::default().directorio),
         };
         let secreto_jwt = match variable("AEROALPES_JWT_SECRET") {
             Some(secreto) => SecretoJwt::new(secreto)?,
@@ -134,6 +165,8 @@ impl Configuracion {
                 .unwrap_or_else(|| Self::BASE_DATOS_POR_DEFECTO.into()),
             secreto_jwt,
             vigencia_tokens: TimeDelta::minutes(minutos),
+            url_broker: seedwork_infraestructura::mensajeria::url_desde(&variable),
+            broker_embebido,
         })
     }
 }
@@ -220,10 +253,27 @@ mod tests {
     }
 
     #[test]
+    fn with_no_broker_configured_the_embedded_one_runs_on_6650_under_data() {
+        let configuracion = desde(&[]).unwrap();
+        assert_eq!(configuracion.url_broker, None);
+        assert_eq!(configuracion.broker_embebido, BrokerEmbebido::default());
+        assert_eq!(configuracion.broker_embebido.puerto, 6650);
+    }
+
+    #[test]
+    fn the_tutorial_broker_variables_configure_an_external_broker() {
+        let configuracion = desde(&[("BROKER_HOST", "broker")]).unwrap();
+        assert_eq!(
+            configuracion.url_broker.as_deref(),
+            Some("pulsar://broker:6650")
+        );
+    }
+
+    #[test]
     fn a_port_that_is_not_a_number_is_a_clear_error() {
         assert!(matches!(
             desde(&[("AEROALPES_PORT", "cinco")]),
-            Err(ErrorConfiguracion::Puerto(_))
+            Err(ErrorConfiguracion::Puerto("AEROALPES_PORT", _))
         ));
     }
 }

@@ -9,5 +9,6 @@
 
 pub mod api;
 pub mod configuracion;
+pub mod mensajeria;
 pub mod startup;
 pub mod telemetria;

@@ -17,6 +17,7 @@ use seedwork_aplicacion::{DespachadorComandos, DespachadorQueries};
 use seedwork_infraestructura::{
     BaseDatos, ManejadoresEventos, TransaccionDiesel, UnidadTrabajoDiesel,
 };
+use tokio::sync::Notify;
 use tracing_actix_web::TracingLogger;
 use vuelos_aplicacion::comandos::{
     AprobarReserva, CancelarReserva, CrearReserva, ManejadorCicloDeVida, ManejadorCrearReserva,
@@ -27,22 +28,28 @@ use vuelos_aplicacion::queries::{
     ObtenerReservasNoPagadas, ObtenerReservasPorEstado, ObtenerTodasReservas,
 };
 use vuelos_dominio::ReservaCreada;
+use vuelos_infraestructura::despachadores::DespachadorComandosPulsar;
 use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel};
 
 use crate::api;
 use crate::configuracion::Configuracion;
+use crate::mensajeria::Mensajeria;
 
-/// What the routes share: the dispatchers of every module, the database (for health) and
-/// the token issuer (to check the bearer tokens of requests).
+/// What the routes share: the dispatchers of every module (in process, and over Pulsar for
+/// the asynchronous routes), the database (for health) and the token issuer (to check the
+/// bearer tokens of requests).
 pub struct Contexto {
-    pub comandos: DespachadorComandos,
+    pub comandos: Arc<DespachadorComandos>,
     pub queries: DespachadorQueries,
+    pub comandos_pulsar: DespachadorComandosPulsar,
+    pub uow: UnidadTrabajoDiesel,
     pub base: BaseDatos,
     pub tokens: EmisorTokensJwt,
 }
 
-/// Wires every module's handlers to the diesel adapters over one database.
-pub fn componer(base: BaseDatos, tokens: EmisorTokensJwt) -> Contexto {
+/// Wires every module's handlers to the diesel adapters over one database. Commits that
+/// write the outbox wake `aviso_outbox` (the relay).
+pub fn componer(base: BaseDatos, tokens: EmisorTokensJwt, aviso_outbox: Arc<Notify>) -> Contexto {
     let usuarios = FabricaRepositorioUsuariosDiesel;
     let mut eventos = ManejadoresEventos::new();
     // clientes reacts to vuelos: a reservation with a client is added to that user inside
@@ -60,7 +67,8 @@ pub fn componer(base: BaseDatos, tokens: EmisorTokensJwt) -> Contexto {
         }
     });
     integracion::registrar_manejadores(&mut eventos);
-    let uow = UnidadTrabajoDiesel::new(base.clone(), Arc::new(eventos));
+    let uow =
+        UnidadTrabajoDiesel::new(base.clone(), Arc::new(eventos)).con_aviso_outbox(aviso_outbox);
     let fabrica = FabricaRepositoriosDiesel;
 
     let mut comandos = DespachadorComandos::new();
@@ -97,21 +105,25 @@ pub fn componer(base: BaseDatos, tokens: EmisorTokensJwt) -> Contexto {
             usuarios,
         ))
         .registrar::<ObtenerUsuariosDesactivados>(ManejadorObtenerUsuariosDesactivados::new(
-            uow, usuarios,
+            uow.clone(),
+            usuarios,
         ));
 
     Contexto {
-        comandos,
+        comandos: Arc::new(comandos),
         queries,
+        comandos_pulsar: DespachadorComandosPulsar::new(uow.clone()),
+        uow,
         base,
         tokens,
     }
 }
 
-/// A built application, bound to its port but not yet serving.
+/// A built application, bound to its port but not yet serving; its messaging runs.
 pub struct Aplicacion {
     puerto: u16,
     servidor: Server,
+    mensajeria: Mensajeria,
 }
 
 impl Aplicacion {
@@ -129,7 +141,15 @@ impl Aplicacion {
             configuracion.secreto_jwt.como_bytes(),
             configuracion.vigencia_tokens,
         )?;
-        let contexto = web::Data::new(componer(base, tokens));
+        let aviso_outbox = Arc::new(Notify::new());
+        let contexto = web::Data::new(componer(base, tokens, aviso_outbox.clone()));
+        let mensajeria = Mensajeria::arrancar(
+            configuracion,
+            contexto.uow.clone(),
+            contexto.comandos.clone(),
+            aviso_outbox,
+        )
+        .await?;
 
         let listener = TcpListener::bind((configuracion.host.as_str(), configuracion.puerto))?;
         let puerto = listener.local_addr()?.port();
@@ -143,15 +163,27 @@ impl Aplicacion {
         // On SIGINT/SIGTERM, stop accepting and give in-flight requests this long to finish.
         .shutdown_timeout(10)
         .run();
-        Ok(Self { puerto, servidor })
+        Ok(Self {
+            puerto,
+            servidor,
+            mensajeria,
+        })
     }
 
     pub fn puerto(&self) -> u16 {
         self.puerto
     }
 
-    /// Serves until a shutdown signal, then drains.
+    /// The URL of the broker this application uses (its embedded one, when none is configured).
+    pub fn url_broker(&self) -> &str {
+        self.mensajeria.url()
+    }
+
+    /// Serves until a shutdown signal, then drains: in-flight requests first, then the
+    /// consumers and the relay, then the embedded broker.
     pub async fn ejecutar_hasta_detener(self) -> std::io::Result<()> {
-        self.servidor.await
+        let resultado = self.servidor.await;
+        self.mensajeria.detener().await;
+        resultado
     }
 }

@@ -25,6 +25,8 @@ use crate::api::{clientes, salud, vuelos};
         vuelos::obtener_reserva,
         vuelos::listar_reservas,
         vuelos::cambiar_estado,
+        vuelos::crear_reserva_asincrona,
+        vuelos::cambiar_estado_asincrono,
         clientes::registrar,
         clientes::iniciar_sesion,
         clientes::listar_usuarios,

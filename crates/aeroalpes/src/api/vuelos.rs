@@ -1,8 +1,11 @@
 //! The routes of the vuelos module, as the tutorial names them.
 
+use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
+use serde_json::json;
+use tracing_actix_web::RequestId;
 use utoipa::IntoParams;
 use vuelos_aplicacion::comandos::{AprobarReserva, CancelarReserva, CrearReserva, PagarReserva};
 use vuelos_aplicacion::dto::{ReservaDTO, SolicitudReservaDTO};
@@ -11,7 +14,12 @@ use vuelos_aplicacion::queries::{
     ObtenerReserva, ObtenerReservasCanceladas, ObtenerReservasNoPagadas, ObtenerReservasPorEstado,
     ObtenerTodasReservas,
 };
-use vuelos_dominio::{EstadoReserva, IdCliente, IdReserva, Pagina};
+use vuelos_aplicacion::ErrorVuelos;
+use vuelos_dominio::{EstadoReserva, IdCliente, IdReserva, Pagina, Reserva};
+use vuelos_infraestructura::esquemas::{
+    ComandoAprobarReserva, ComandoCancelarReserva, ComandoPagarReserva, Metadatos,
+};
+use vuelos_infraestructura::solicitudes::EstadoSolicitud;
 
 use crate::api::autenticacion::Portador;
 use crate::api::cuerpo;
@@ -25,7 +33,54 @@ pub fn rutas(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/vuelos/reserva-query").route(web::get().to(listar_reservas)))
         .service(
             web::resource("/vuelos/reserva/{id}/{accion}").route(web::post().to(cambiar_estado)),
+        )
+        // The tutorial spells it "commando"; the Spanish spelling is accepted too.
+        .service(
+            web::resource(["/vuelos/reserva-commando", "/vuelos/reserva-comando"])
+                .route(web::post().to(crear_reserva_asincrona)),
+        )
+        .service(
+            web::resource([
+                "/vuelos/reserva-commando/{id}/{accion}",
+                "/vuelos/reserva-comando/{id}/{accion}",
+            ])
+            .route(web::post().to(cambiar_estado_asincrono)),
         );
+}
+
+/// The creation command of a request body, with its rules checked: the synchronous and
+/// the asynchronous routes refuse the same bodies with the same errors.
+async fn comando_de_creacion(
+    portador: Portador,
+    payload: web::Payload,
+) -> Result<CrearReserva, ErrorApi> {
+    let solicitud: SolicitudReservaDTO = cuerpo::json(payload).await?;
+    let comando = CrearReserva {
+        id: IdReserva::nuevo(),
+        id_cliente: cliente_de_reserva(portador, solicitud.id_cliente.as_deref())?,
+        itinerarios: itinerarios_de(&solicitud.itinerarios)?,
+        fecha_creacion: Utc::now(),
+    };
+    // The aggregate's own rules (at least one itinerary), checked before acceptance.
+    Reserva::crear(
+        comando.id,
+        comando.id_cliente,
+        comando.itinerarios.clone(),
+        comando.fecha_creacion,
+    )?;
+    Ok(comando)
+}
+
+fn aceptado(id: IdReserva) -> HttpResponse {
+    HttpResponse::Accepted()
+        .insert_header((LOCATION, format!("/vuelos/reserva-query/{id}")))
+        .json(json!({ "id": id.to_string() }))
+}
+
+fn accion_desconocida(accion: &str) -> ErrorApi {
+    ErrorApi::NoEncontrado(format!(
+        "acción desconocida '{accion}': use aprobar, cancelar o pagar"
+    ))
 }
 
 /// The client of a reservation request: the user of its bearer token, else the body's
@@ -65,13 +120,7 @@ pub async fn crear_reserva(
     contexto: web::Data<Contexto>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ErrorApi> {
-    let solicitud: SolicitudReservaDTO = cuerpo::json(payload).await?;
-    let comando = CrearReserva {
-        id: IdReserva::nuevo(),
-        id_cliente: cliente_de_reserva(portador, solicitud.id_cliente.as_deref())?,
-        itinerarios: itinerarios_de(&solicitud.itinerarios)?,
-        fecha_creacion: Utc::now(),
-    };
+    let comando = comando_de_creacion(portador, payload).await?;
     let reserva = contexto.comandos.despachar(comando).await?;
     Ok(HttpResponse::Ok().json(reserva))
 }
@@ -79,14 +128,32 @@ pub async fn crear_reserva(
 /// One reservation (`/vuelos/reserva/{id}` answers the same).
 #[utoipa::path(get, path = "/vuelos/reserva-query/{id}", tag = "vuelos",
     params(("id" = String, Path, description = "The reservation id")),
-    responses((status = 200, body = ReservaDTO), (status = 400, description = "Not a valid id"), (status = 404, description = "No such reservation")))]
+    responses((status = 200, body = ReservaDTO),
+              (status = 202, description = "Asked for asynchronously and not yet handled: id and estado EnProceso"),
+              (status = 400, description = "Not a valid id"),
+              (status = 404, description = "No such reservation, and none asked for"),
+              (status = 422, description = "Asked for asynchronously and refused: id, estado Rechazada and the error")))]
 pub async fn obtener_reserva(
     contexto: web::Data<Contexto>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ErrorApi> {
     let id = IdReserva::parse(&id)?;
-    let reserva = contexto.queries.despachar(ObtenerReserva { id }).await?;
-    Ok(HttpResponse::Ok().json(reserva))
+    match contexto.queries.despachar(ObtenerReserva { id }).await {
+        Ok(reserva) => Ok(HttpResponse::Ok().json(reserva)),
+        Err(ErrorVuelos::NoEncontrada(_)) => {
+            match contexto.comandos_pulsar.estado_solicitud(id).await? {
+                Some(EstadoSolicitud::EnProceso) => Ok(HttpResponse::Accepted()
+                    .json(json!({ "id": id.to_string(), "estado": "EnProceso" }))),
+                Some(EstadoSolicitud::Rechazada { razon }) => {
+                    Ok(HttpResponse::UnprocessableEntity().json(
+                        json!({ "id": id.to_string(), "estado": "Rechazada", "error": razon }),
+                    ))
+                }
+                None => Err(ErrorVuelos::NoEncontrada(id).into()),
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Filters of the reservation listing.
@@ -163,13 +230,81 @@ pub async fn cambiar_estado(
         "aprobar" => comandos.despachar(AprobarReserva { id }).await?,
         "cancelar" => comandos.despachar(CancelarReserva { id }).await?,
         "pagar" => comandos.despachar(PagarReserva { id }).await?,
-        otra => {
-            return Err(ErrorApi::NoEncontrado(format!(
-                "acción desconocida '{otra}': use aprobar, cancelar o pagar"
-            )))
-        }
+        otra => return Err(accion_desconocida(otra)),
     };
     Ok(HttpResponse::Ok().json(reserva))
+}
+
+/// Ask for a reservation asynchronously: the command is stored durably (outbox) and
+/// travels over Pulsar to the command consumer. Poll the `Location` for the result.
+#[utoipa::path(post, path = "/vuelos/reserva-commando", tag = "vuelos", request_body = SolicitudReservaDTO,
+    security((), ("bearer" = [])),
+    responses((status = 202, description = "Accepted: the id, with Location /vuelos/reserva-query/{id}"),
+              (status = 400, description = "Malformed JSON or a broken rule, named in `regla`"),
+              (status = 401, description = "A bearer token was sent, but it is invalid or expired"),
+              (status = 403, description = "`id_cliente` is not the user of the token"),
+              (status = 413, description = "Body over 256 KiB")))]
+pub async fn crear_reserva_asincrona(
+    portador: Portador,
+    contexto: web::Data<Contexto>,
+    peticion: RequestId,
+    payload: web::Payload,
+) -> Result<HttpResponse, ErrorApi> {
+    let comando = comando_de_creacion(portador, payload).await?;
+    let id = comando.id;
+    let metadatos = Metadatos::nuevos().correlacionados(peticion.to_string());
+    contexto
+        .comandos_pulsar
+        .encolar_creacion(comando, metadatos)
+        .await?;
+    Ok(aceptado(id))
+}
+
+/// Approve, cancel or pay a reservation asynchronously (202; poll the `Location`).
+#[utoipa::path(post, path = "/vuelos/reserva-commando/{id}/{accion}", tag = "vuelos",
+    params(("id" = String, Path, description = "The reservation id"),
+           ("accion" = String, Path, description = "aprobar, cancelar or pagar")),
+    responses((status = 202, description = "Accepted, with Location /vuelos/reserva-query/{id}"),
+              (status = 404, description = "No such reservation (nor one in process), or no such action")))]
+pub async fn cambiar_estado_asincrono(
+    contexto: web::Data<Contexto>,
+    peticion: RequestId,
+    ruta: web::Path<(String, String)>,
+) -> Result<HttpResponse, ErrorApi> {
+    let (id, accion) = ruta.into_inner();
+    let id = IdReserva::parse(&id)?;
+    let existe = match contexto.queries.despachar(ObtenerReserva { id }).await {
+        Ok(_) => true,
+        Err(ErrorVuelos::NoEncontrada(_)) => matches!(
+            contexto.comandos_pulsar.estado_solicitud(id).await?,
+            Some(EstadoSolicitud::EnProceso)
+        ),
+        Err(error) => return Err(error.into()),
+    };
+    if !existe {
+        return Err(ErrorVuelos::NoEncontrada(id).into());
+    }
+    let metadatos = Metadatos::nuevos().correlacionados(peticion.to_string());
+    let pulsar = &contexto.comandos_pulsar;
+    match accion.as_str() {
+        "aprobar" => {
+            pulsar
+                .encolar::<ComandoAprobarReserva>(&AprobarReserva { id }, metadatos)
+                .await?
+        }
+        "cancelar" => {
+            pulsar
+                .encolar::<ComandoCancelarReserva>(&CancelarReserva { id }, metadatos)
+                .await?
+        }
+        "pagar" => {
+            pulsar
+                .encolar::<ComandoPagarReserva>(&PagarReserva { id }, metadatos)
+                .await?
+        }
+        otra => return Err(accion_desconocida(otra)),
+    }
+    Ok(aceptado(id))
 }
 
 #[cfg(test)]

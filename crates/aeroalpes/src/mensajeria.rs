@@ -1,0 +1,154 @@
+//! The messaging side of the monolith: the broker (the configured one, or `pulsar-embedded`
+//! started in this process), the outbox relay, the command consumer
+//! (`aeroalpes-sub-comandos`) and the event consumer (`aeroalpes-sub-eventos`). They run
+//! until the application stops, and the HTTP side never waits for the broker: accepted
+//! commands wait in the outbox until it is reachable.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use seedwork_aplicacion::DespachadorComandos;
+use seedwork_infraestructura::mensajeria::{conectar, consumir, RelevoOutbox, Suscripcion};
+use seedwork_infraestructura::UnidadTrabajoDiesel;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+use vuelos_infraestructura::consumidores::{
+    ConsumidorComandos, ConsumidorEventos, SUSCRIPCION_COMANDOS, SUSCRIPCION_EVENTOS,
+    TOPICOS_COMANDOS, TOPICOS_EVENTOS,
+};
+use vuelos_infraestructura::esquemas::CONTRATOS;
+
+use crate::configuracion::Configuracion;
+
+/// How long stopping waits for the relay and consumers to finish what they hold.
+const PLAZO_DETENCION: Duration = Duration::from_secs(15);
+
+pub struct Mensajeria {
+    url: String,
+    embebido: Option<pulsar_embedded::BrokerHandle>,
+    apagar: watch::Sender<bool>,
+    supervisor: JoinHandle<()>,
+}
+
+impl Mensajeria {
+    /// Starts the embedded broker if none is configured, then, in the background, connects
+    /// and runs the relay and the consumers.
+    pub async fn arrancar(
+        configuracion: &Configuracion,
+        uow: UnidadTrabajoDiesel,
+        comandos: Arc<DespachadorComandos>,
+        aviso_outbox: Arc<Notify>,
+    ) -> anyhow::Result<Self> {
+        let (url, embebido) = match &configuracion.url_broker {
+            Some(url) => (url.clone(), None),
+            None => {
+                let local = &configuracion.broker_embebido;
+                let direccion = SocketAddr::from((Ipv4Addr::LOCALHOST, local.puerto));
+                let broker = pulsar_embedded::start(pulsar_embedded::Config::new(
+                    direccion,
+                    &local.directorio,
+                ))
+                .await?;
+                tracing::info!(direccion = %broker.address(), datos = %local.directorio.display(), "broker embebido iniciado");
+                (format!("pulsar://{}", broker.address()), Some(broker))
+            }
+        };
+        let (apagar, apagado) = watch::channel(false);
+        let supervisor = tokio::spawn(supervisar(
+            url.clone(),
+            uow,
+            comandos,
+            aviso_outbox,
+            apagado,
+        ));
+        Ok(Self {
+            url,
+            embebido,
+            apagar,
+            supervisor,
+        })
+    }
+
+    /// The broker's URL (`pulsar://…`), for clients of this process's embedded broker.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Stops the consumers (each after the message in hand) and the relay (after its
+    /// batch), then the embedded broker.
+    pub async fn detener(self) {
+        let _ = self.apagar.send(true);
+        if tokio::time::timeout(PLAZO_DETENCION, self.supervisor)
+            .await
+            .is_err()
+        {
+            tracing::warn!("la mensajería no se detuvo a tiempo");
+        }
+        if let Some(broker) = self.embebido {
+            broker.shutdown().await;
+        }
+    }
+}
+
+fn senal(mut apagado: watch::Receiver<bool>) -> impl Future<Output = ()> {
+    async move {
+        let _ = apagado.wait_for(|apagar| *apagar).await;
+    }
+}
+
+async fn supervisar(
+    url: String,
+    uow: UnidadTrabajoDiesel,
+    comandos: Arc<DespachadorComandos>,
+    aviso_outbox: Arc<Notify>,
+    apagado: watch::Receiver<bool>,
+) {
+    // The client retries the connection until the broker answers.
+    let broker = tokio::select! {
+        _ = senal(apagado.clone()) => return,
+        broker = conectar(&url) => broker,
+    };
+    let broker = match broker {
+        Ok(broker) => broker,
+        Err(error) => {
+            tracing::error!(url = %url, error = %error, "no se pudo conectar al broker");
+            return;
+        }
+    };
+    tracing::info!(url = %url, "conectado al broker");
+
+    let esquemas: HashMap<String, String> = CONTRATOS
+        .iter()
+        .map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned()))
+        .collect();
+    let mut tareas: Vec<JoinHandle<()>> = vec![tokio::spawn(
+        RelevoOutbox::new(uow.clone(), broker.clone(), esquemas, aviso_outbox)
+            .ejecutar(senal(apagado.clone())),
+    )];
+    let consumidor_comandos = Arc::new(ConsumidorComandos::new(comandos, uow));
+    for topico in TOPICOS_COMANDOS {
+        let suscripcion = Suscripcion::compartida(topico, SUSCRIPCION_COMANDOS);
+        tareas.push(tokio::spawn(consumir(
+            broker.clone(),
+            suscripcion,
+            consumidor_comandos.clone(),
+            senal(apagado.clone()),
+        )));
+    }
+    let consumidor_eventos = Arc::new(ConsumidorEventos::default());
+    for topico in TOPICOS_EVENTOS {
+        let suscripcion = Suscripcion::compartida(topico, SUSCRIPCION_EVENTOS);
+        tareas.push(tokio::spawn(consumir(
+            broker.clone(),
+            suscripcion,
+            consumidor_eventos.clone(),
+            senal(apagado.clone()),
+        )));
+    }
+    for tarea in tareas {
+        let _ = tarea.await;
+    }
+}
