@@ -1,24 +1,35 @@
 //! Latency samples and the figures reported from them.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Default)]
 pub struct Muestras {
     latencias: Vec<Duration>,
+    /// The id each successful request answered, with when it left.
+    ids: Vec<(String, Instant)>,
     pub errores: u64,
 }
 
 impl Muestras {
-    pub fn registrar(&mut self, latencia: Duration, ok: bool) {
-        self.latencias.push(latencia);
-        if !ok {
-            self.errores += 1;
+    /// Records one request: `id` is what it answered, `None` for a failure.
+    pub fn registrar(&mut self, salida: Instant, latencia: Duration, id: Option<String>) {
+        match id {
+            Some(id) => {
+                self.latencias.push(latencia);
+                self.ids.push((id, salida));
+            }
+            None => self.errores += 1,
         }
     }
 
     pub fn unir(&mut self, otras: Muestras) {
         self.latencias.extend(otras.latencias);
+        self.ids.extend(otras.ids);
         self.errores += otras.errores;
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = (&str, Instant)> {
+        self.ids.iter().map(|(id, salida)| (id.as_str(), *salida))
     }
 
     /// The latency below which `p` percent of the samples fall (nearest rank).
@@ -34,8 +45,12 @@ impl Muestras {
     pub fn informar(mut self, duracion: Duration) {
         let n = self.latencias.len();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!("requests:   {n} ({} failed) in {:.2} s", self.errores, duracion.as_secs_f64());
-        println!("throughput: {:.0} req/s", n as f64 / duracion.as_secs_f64());
+        println!(
+            "completed:  {n} ({} failed) in {:.2} s",
+            self.errores,
+            duracion.as_secs_f64()
+        );
+        println!("throughput: {:.0} /s", n as f64 / duracion.as_secs_f64());
         println!(
             "latency:    p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             ms(self.percentil(50.0)),
@@ -54,7 +69,11 @@ mod tests {
     fn percentiles_follow_the_nearest_rank_definition() {
         let mut muestras = Muestras::default();
         for ms in 1..=100 {
-            muestras.registrar(Duration::from_millis(ms), true);
+            muestras.registrar(
+                Instant::now(),
+                Duration::from_millis(ms),
+                Some(ms.to_string()),
+            );
         }
         assert_eq!(muestras.percentil(50.0), Duration::from_millis(50));
         assert_eq!(muestras.percentil(99.0), Duration::from_millis(99));
@@ -64,5 +83,13 @@ mod tests {
     #[test]
     fn an_empty_run_reports_zero_latency() {
         assert_eq!(Muestras::default().percentil(99.0), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_failed_request_counts_as_an_error_not_a_latency() {
+        let mut muestras = Muestras::default();
+        muestras.registrar(Instant::now(), Duration::from_millis(3), None);
+        assert_eq!(muestras.errores, 1);
+        assert_eq!(muestras.ids().count(), 0);
     }
 }

@@ -3,10 +3,16 @@
 //! It posts one reservation body to a route from `--concurrencia` workers, each on its own
 //! keep-alive connection, until `--total` requests are done, printing progress each second
 //! and, at the end, throughput and latency percentiles. A warm-up phase runs first and is
-//! not measured.
+//! not measured. With `--tasa` the requests are paced to that many per second (open loop),
+//! so latency is measured below saturation.
+//!
+//! Two modes: `http` measures each request's response time; `evento` (for the
+//! asynchronous route) measures, per reservation, from the POST until its
+//! `EventoReservaCreada` reaches a consumer on the broker.
 #![forbid(unsafe_code)]
 
 mod estadisticas;
+mod eventos;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,12 +20,23 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
 use crate::estadisticas::Muestras;
+use crate::eventos::Llegadas;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Modo {
+    /// Latency of the HTTP response.
+    Http,
+    /// Latency from the POST to the reservation's event on the broker.
+    Evento,
+}
 
 #[derive(Debug, Parser)]
-#[command(about = "Drives an AeroAlpes route at a given concurrency and reports throughput and latency")]
+#[command(
+    about = "Drives an AeroAlpes route at a given concurrency and reports throughput and latency"
+)]
 struct Argumentos {
     /// Base URL of aeroalpes.
     #[arg(long, default_value = "http://127.0.0.1:5000")]
@@ -39,77 +56,144 @@ struct Argumentos {
     /// Unmeasured requests sent first.
     #[arg(long, default_value_t = 2_000)]
     calentamiento: u64,
+    /// Requests per second to pace at (default: as fast as the concurrency allows).
+    #[arg(long)]
+    tasa: Option<u64>,
+    #[arg(long, value_enum, default_value_t = Modo::Http)]
+    modo: Modo,
+    /// The broker whose `eventos-reserva` topic `--modo evento` listens to.
+    #[arg(long, default_value = "pulsar://127.0.0.1:6650")]
+    broker: String,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let argumentos = Argumentos::parse();
-    let cuerpo = std::fs::read(&argumentos.cuerpo).with_context(|| format!("reading {}", argumentos.cuerpo.display()))?;
-    let url = format!("{}{}", argumentos.url.trim_end_matches('/'), argumentos.ruta);
+    let cuerpo = std::fs::read(&argumentos.cuerpo)
+        .with_context(|| format!("reading {}", argumentos.cuerpo.display()))?;
+    let url = format!(
+        "{}{}",
+        argumentos.url.trim_end_matches('/'),
+        argumentos.ruta
+    );
+    let llegadas = match argumentos.modo {
+        Modo::Http => None,
+        Modo::Evento => Some(Llegadas::escuchar(&argumentos.broker).await?),
+    };
+    let carga = Carga {
+        url,
+        cuerpo,
+        concurrencia: argumentos.concurrencia,
+        tasa: argumentos.tasa,
+        llegadas,
+    };
 
     if argumentos.calentamiento > 0 {
         println!("warming up: {} requests", argumentos.calentamiento);
-        correr(&url, &cuerpo, argumentos.concurrencia, argumentos.calentamiento, false).await?;
+        carga.correr(argumentos.calentamiento, false).await?;
     }
-    println!("measuring: {} requests to {url} at concurrency {}", argumentos.total, argumentos.concurrencia);
+    let ritmo = argumentos
+        .tasa
+        .map(|t| format!(", paced at {t} req/s"))
+        .unwrap_or_default();
+    println!(
+        "measuring: {} requests to {} at concurrency {}{ritmo} ({:?} latency)",
+        argumentos.total, carga.url, argumentos.concurrencia, argumentos.modo
+    );
     let inicio = Instant::now();
-    let muestras = correr(&url, &cuerpo, argumentos.concurrencia, argumentos.total, true).await?;
-    let duracion = inicio.elapsed();
-    muestras.informar(duracion);
-    if muestras.errores > 0 {
-        anyhow::bail!("{} requests failed", muestras.errores);
+    let mut muestras = carga.correr(argumentos.total, true).await?;
+    if let Some(llegadas) = &carga.llegadas {
+        muestras = llegadas.esperar(&muestras, Duration::from_secs(60)).await;
+    }
+    let errores = muestras.errores;
+    muestras.informar(inicio.elapsed());
+    if errores > 0 {
+        anyhow::bail!("{errores} requests failed");
     }
     Ok(())
 }
 
-/// Sends `total` requests from `concurrencia` workers; answers every latency.
-async fn correr(url: &str, cuerpo: &[u8], concurrencia: u64, total: u64, progreso: bool) -> anyhow::Result<Muestras> {
-    let enviadas = Arc::new(AtomicU64::new(0));
-    let hechas = Arc::new(AtomicU64::new(0));
-    let trabajadores: Vec<_> = (0..concurrencia)
-        .map(|_| {
-            let (url, cuerpo) = (url.to_owned(), cuerpo.to_vec());
-            let (enviadas, hechas) = (enviadas.clone(), hechas.clone());
-            tokio::spawn(async move {
-                // One client per worker: one keep-alive connection each, like N users.
-                let cliente = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
-                let mut muestras = Muestras::default();
-                while enviadas.fetch_add(1, Ordering::Relaxed) < total {
-                    let inicio = Instant::now();
-                    let ok = match cliente.post(&url).header("content-type", "application/json").body(cuerpo.clone()).send().await {
-                        Ok(respuesta) => {
-                            let ok = respuesta.status().is_success();
-                            respuesta.bytes().await.is_ok() && ok
+struct Carga {
+    url: String,
+    cuerpo: Vec<u8>,
+    concurrencia: u64,
+    tasa: Option<u64>,
+    llegadas: Option<Llegadas>,
+}
+
+impl Carga {
+    /// Sends `total` requests from the workers; answers every latency (in `evento` mode,
+    /// the POST's start time of each accepted reservation, to be matched with its event).
+    async fn correr(&self, total: u64, progreso: bool) -> anyhow::Result<Muestras> {
+        let enviadas = Arc::new(AtomicU64::new(0));
+        let hechas = Arc::new(AtomicU64::new(0));
+        let inicio = Instant::now();
+        let trabajadores: Vec<_> = (0..self.concurrencia)
+            .map(|_| {
+                let (url, cuerpo, tasa) = (self.url.clone(), self.cuerpo.clone(), self.tasa);
+                let (enviadas, hechas) = (enviadas.clone(), hechas.clone());
+                tokio::spawn(async move {
+                    // One client per worker: one keep-alive connection each, like N users.
+                    let cliente = reqwest::Client::builder()
+                        .pool_max_idle_per_host(1)
+                        .build()?;
+                    let mut muestras = Muestras::default();
+                    loop {
+                        let indice = enviadas.fetch_add(1, Ordering::Relaxed);
+                        if indice >= total {
+                            break;
                         }
-                        Err(_) => false,
-                    };
-                    muestras.registrar(inicio.elapsed(), ok);
-                    hechas.fetch_add(1, Ordering::Relaxed);
-                }
-                anyhow::Ok(muestras)
+                        if let Some(tasa) = tasa {
+                            // Open loop: request i leaves at i/tasa seconds, late or not.
+                            tokio::time::sleep_until(
+                                (inicio + Duration::from_secs_f64(indice as f64 / tasa as f64))
+                                    .into(),
+                            )
+                            .await;
+                        }
+                        let salida = Instant::now();
+                        let respuesta = cliente
+                            .post(&url)
+                            .header("content-type", "application/json")
+                            .body(cuerpo.clone())
+                            .send()
+                            .await;
+                        let id = match respuesta {
+                            Ok(respuesta) if respuesta.status().is_success() => respuesta
+                                .json::<serde_json::Value>()
+                                .await
+                                .ok()
+                                .and_then(|v| v["id"].as_str().map(str::to_owned)),
+                            _ => None,
+                        };
+                        muestras.registrar(salida, salida.elapsed(), id);
+                        hechas.fetch_add(1, Ordering::Relaxed);
+                    }
+                    anyhow::Ok(muestras)
+                })
             })
-        })
-        .collect();
+            .collect();
 
-    let informe = progreso.then(|| {
-        let hechas = hechas.clone();
-        tokio::spawn(async move {
-            let mut anterior = 0;
-            loop {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                let ahora = hechas.load(Ordering::Relaxed);
-                println!("  {ahora:>8}/{total} done, {:>6} req/s", ahora - anterior);
-                anterior = ahora;
-            }
-        })
-    });
+        let informe = progreso.then(|| {
+            let hechas = hechas.clone();
+            tokio::spawn(async move {
+                let mut anterior = 0;
+                loop {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    let ahora = hechas.load(Ordering::Relaxed);
+                    println!("  {ahora:>8}/{total} sent, {:>6} req/s", ahora - anterior);
+                    anterior = ahora;
+                }
+            })
+        });
 
-    let mut todas = Muestras::default();
-    for trabajador in trabajadores {
-        todas.unir(trabajador.await??);
+        let mut todas = Muestras::default();
+        for trabajador in trabajadores {
+            todas.unir(trabajador.await??);
+        }
+        if let Some(informe) = informe {
+            informe.abort();
+        }
+        Ok(todas)
     }
-    if let Some(informe) = informe {
-        informe.abort();
-    }
-    Ok(todas)
 }
