@@ -6,10 +6,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps system-deps python-deps lint bench-http clean
+.PHONY: run test deps system-deps python-deps lint bench bench-http bench-eventos bench-broker clean
 
 run: system-deps
-	$(CARGO) build --release -p aeroalpes
+	$(CARGO) build --release -p aeroalpes -p notificaciones
 	./scripts/run.sh
 
 test: deps
@@ -42,10 +42,22 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# Requests/s and latency of POST /vuelos/reserva on SQLite (figures in README.md).
+# The figures in README.md: requests/s and latency of POST /vuelos/reserva on SQLite, and
+# reservations/s from POST /vuelos/reserva-commando to EventoReservaCreada, at full speed
+# and paced at 1,000/s. `make bench-broker` measures pulsar-embedded alone.
+bench: bench-http bench-eventos
+
 bench-http:
 	$(CARGO) build --release -p aeroalpes -p carga
-	./scripts/bench-http.sh
+	./scripts/bench-http.sh --ruta /vuelos/reserva --concurrencia 32 --total 20000
+
+bench-eventos:
+	$(CARGO) build --release -p aeroalpes -p carga
+	./scripts/bench-http.sh --ruta /vuelos/reserva-commando --modo evento --concurrencia 32 --total 20000
+	./scripts/bench-http.sh --ruta /vuelos/reserva-commando --modo evento --concurrencia 64 --total 10000 --tasa 1000
+
+bench-broker:
+	$(CARGO) bench -p pulsar-embedded --bench throughput
 
 clean:
 	$(CARGO) clean

@@ -1,19 +1,44 @@
 #!/usr/bin/env bash
-# Starts AeroAlpes on the embedded defaults (SQLite file under data/) and prints how to
-# reach it. Ctrl-C stops it.
+# Starts AeroAlpes on the embedded defaults: aeroalpes (HTTP API, SQLite under data/, and
+# the embedded Pulsar broker on 127.0.0.1:6650) and the notification service, with their
+# logs prefixed. Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 port="${AEROALPES_PORT:-5000}"
 bin=target/release
+mkdir -p data
 
+pids=()
+stop() {
+	trap - INT TERM EXIT
+	kill -TERM "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+prefixed() { # name, command...
+	local name=$1
+	shift
+	"$@" > >(sed -u "s/^/[$name] /") 2>&1 &
+	pids+=($!)
+}
+
+prefixed aeroalpes "$bin/aeroalpes"
+# The notification service reaches the broker aeroalpes embeds; it retries until it is up.
+prefixed notificaciones "$bin/notificaciones"
+
+for _ in $(seq 100); do curl -sf "localhost:$port/health" >/dev/null && break; sleep 0.2; done
 cat <<MSG
-AeroAlpes
+
+AeroAlpes is up
   API:      http://localhost:$port   (health: /health, OpenAPI: /spec, Swagger UI: /docs)
+  broker:   pulsar://127.0.0.1:${AEROALPES_BROKER_PORT:-6650} (embedded; data in data/broker)
   database: ${DATABASE_URL:-data/aeroalpes.db}
 Try:
-  curl -s -X POST localhost:$port/vuelos/reserva -d @tests/fixtures/reserva_bog_mad.json
+  curl -s -X POST localhost:$port/vuelos/reserva-commando -d @tests/fixtures/reserva_bog_mad.json
   curl -s localhost:$port/vuelos/reserva-query/<id>
-MSG
+and watch [notificaciones] log the mail. Ctrl-C stops everything.
 
-exec "$bin/aeroalpes"
+MSG
+wait -n "${pids[@]}"
