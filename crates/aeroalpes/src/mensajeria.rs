@@ -5,7 +5,6 @@
 //! commands wait in the outbox until it is reachable.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,10 +92,8 @@ impl Mensajeria {
     }
 }
 
-fn senal(mut apagado: watch::Receiver<bool>) -> impl Future<Output = ()> {
-    async move {
-        let _ = apagado.wait_for(|apagar| *apagar).await;
-    }
+async fn senal(mut apagado: watch::Receiver<bool>) {
+    let _ = apagado.wait_for(|apagar| *apagar).await;
 }
 
 async fn supervisar(

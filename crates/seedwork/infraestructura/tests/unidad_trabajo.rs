@@ -40,6 +40,11 @@ fn mensaje(topico: &str) -> MensajeSaliente {
     }
 }
 
+/// Stands for a bug in a handler: it panics.
+fn con_un_fallo_de_programacion() -> Result<(), ErrorUnidadTrabajo> {
+    panic!("a bug in a handler")
+}
+
 /// A unit of work whose only event handler writes the event to the outbox, or refuses it.
 fn uow(prueba: &BaseDePrueba) -> UnidadTrabajoDiesel {
     let mut manejadores = ManejadoresEventos::new();
@@ -135,9 +140,7 @@ async fn work_that_panics_is_reported_and_rolled_back() {
         let error = uow
             .ejecutar(|tx| {
                 tx.agregar_al_outbox(&mensaje("directo"))?;
-                let fallo_de_programacion: Option<()> = None;
-                fallo_de_programacion.expect("a bug in a handler");
-                Ok::<_, ErrorUnidadTrabajo>(())
+                con_un_fallo_de_programacion()
             })
             .await
             .unwrap_err();

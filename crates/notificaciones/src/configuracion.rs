@@ -1,0 +1,102 @@
+//! The configuration of the notification service, read once from the environment.
+
+use seedwork_infraestructura::mensajeria::url_desde;
+use seedwork_infraestructura::Motor;
+
+/// Which broker to consume from and where the inbox lives. `RUST_LOG` is read by
+/// [`crate::telemetria`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Configuracion {
+    /// `PULSAR_URL`, else `PULSAR_ADDRESS` or `BROKER_HOST` (`host[:port]`); default
+    /// `pulsar://127.0.0.1:6650`, where aeroalpes starts its embedded broker.
+    pub url_broker: String,
+    /// `NOTIFICACIONES_DATABASE_URL`: `postgres://…`, `sqlite://PATH` or a path; default
+    /// `data/notificaciones.db`. It holds the inbox of the messages already notified.
+    pub url_base_datos: String,
+}
+
+impl Default for Configuracion {
+    fn default() -> Self {
+        Self {
+            url_broker: Self::BROKER_POR_DEFECTO.into(),
+            url_base_datos: Self::BASE_DATOS_POR_DEFECTO.into(),
+        }
+    }
+}
+
+impl Configuracion {
+    pub const BROKER_POR_DEFECTO: &'static str = "pulsar://127.0.0.1:6650";
+    pub const BASE_DATOS_POR_DEFECTO: &'static str = "data/notificaciones.db";
+    pub const VARIABLE_BASE_DATOS: &'static str = "NOTIFICACIONES_DATABASE_URL";
+
+    pub fn desde_entorno() -> Self {
+        Self::desde(|nombre| std::env::var(nombre).ok())
+    }
+
+    /// Reads the configuration from any source of variables (the environment, or a map in
+    /// tests). Nothing here can be invalid: a bad URL shows up when connecting.
+    pub fn desde(variable: impl Fn(&str) -> Option<String>) -> Self {
+        let por_defecto = Self::default();
+        Self {
+            url_broker: url_desde(&variable).unwrap_or(por_defecto.url_broker),
+            url_base_datos: variable(Self::VARIABLE_BASE_DATOS)
+                .map(|url| url.trim().to_owned())
+                .filter(|url| !url.is_empty())
+                .unwrap_or(por_defecto.url_base_datos),
+        }
+    }
+
+    /// The database URL without its password, fit for a log line.
+    pub fn descripcion_base_datos(&self) -> String {
+        Motor::desde_url(&self.url_base_datos).descripcion()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configuracion(pares: &[(&str, &str)]) -> Configuracion {
+        Configuracion::desde(|nombre| {
+            pares
+                .iter()
+                .find(|(k, _)| *k == nombre)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn an_empty_environment_means_the_embedded_broker_and_a_local_sqlite_file() {
+        assert_eq!(configuracion(&[]), Configuracion::default());
+        assert_eq!(
+            configuracion(&[]).url_broker,
+            Configuracion::BROKER_POR_DEFECTO
+        );
+        assert_eq!(
+            configuracion(&[("NOTIFICACIONES_DATABASE_URL", "  ")]).url_base_datos,
+            Configuracion::BASE_DATOS_POR_DEFECTO
+        );
+    }
+
+    #[test]
+    fn the_broker_is_found_under_the_tutorial_names_too() {
+        assert_eq!(
+            configuracion(&[("PULSAR_ADDRESS", "pulsar")]).url_broker,
+            "pulsar://pulsar:6650"
+        );
+        assert_eq!(
+            configuracion(&[("PULSAR_URL", "pulsar://b:1"), ("BROKER_HOST", "c")]).url_broker,
+            "pulsar://b:1"
+        );
+    }
+
+    #[test]
+    fn the_inbox_database_is_its_own_variable_and_its_password_is_not_logged() {
+        let leida = configuracion(&[
+            ("NOTIFICACIONES_DATABASE_URL", "postgres://u:secreto@db/n"),
+            ("DATABASE_URL", "otra.db"),
+        ]);
+        assert_eq!(leida.url_base_datos, "postgres://u:secreto@db/n");
+        assert!(!leida.descripcion_base_datos().contains("secreto"));
+    }
+}

@@ -1,0 +1,132 @@
+//! The composition root of the notification service: the one place that opens the inbox
+//! database, connects to the broker and wires a consumer loop per event topic to the
+//! handlers and the notifier.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use seedwork_infraestructura::mensajeria::{conectar, consumir, Broker, Suscripcion};
+use seedwork_infraestructura::{
+    BaseDatos, ErrorConfiguracionBaseDatos, ManejadoresEventos, UnidadTrabajoDiesel,
+};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use vuelos_infraestructura::esquemas::{
+    EventoReservaAprobada, EventoReservaCancelada, EventoReservaCreada, EventoReservaPagada,
+};
+
+use crate::configuracion::Configuracion;
+use crate::consumidor::{ConsumidorEventos, EsquemasEscritor, EventoNotificable, SUSCRIPCION};
+use crate::notificador::Notificador;
+use crate::notificador_log::NotificadorLog;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorArranque {
+    #[error(transparent)]
+    BaseDatos(#[from] ErrorConfiguracionBaseDatos),
+    #[error("no se pudo abrir la base de datos: {0}")]
+    Tarea(String),
+    #[error("no se pudo conectar al broker {url}: {causa}")]
+    Broker { url: String, causa: String },
+}
+
+/// Why the service stopped without being told to.
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorEjecucion {
+    #[error("un consumidor se detuvo antes de tiempo: {0}")]
+    ConsumidorDetenido(String),
+}
+
+/// The service, connected and ready to consume.
+pub struct Aplicacion {
+    broker: Broker,
+    uow: UnidadTrabajoDiesel,
+}
+
+impl Aplicacion {
+    /// Opens the inbox database (applying its migrations) and connects to the broker,
+    /// waiting for it while it is not reachable yet: the service may start first.
+    pub async fn construir(configuracion: &Configuracion) -> Result<Self, ErrorArranque> {
+        let url = configuracion.url_base_datos.clone();
+        // Connecting and migrating block on the database.
+        let base = tokio::task::spawn_blocking(move || BaseDatos::conectar(&url))
+            .await
+            .map_err(|e| ErrorArranque::Tarea(e.to_string()))??;
+        let uow = UnidadTrabajoDiesel::new(base, Arc::new(ManejadoresEventos::new()));
+        let broker =
+            conectar(&configuracion.url_broker)
+                .await
+                .map_err(|e| ErrorArranque::Broker {
+                    url: configuracion.url_broker.clone(),
+                    causa: e.to_string(),
+                })?;
+        tracing::info!(broker = %configuracion.url_broker, "conectado al broker");
+        Ok(Self { broker, uow })
+    }
+
+    /// Consumes every event topic, mailing through the log, until `apagado` resolves;
+    /// then lets each loop finish the message in hand and returns.
+    pub async fn ejecutar_hasta(
+        self,
+        apagado: impl Future<Output = ()>,
+    ) -> Result<(), ErrorEjecucion> {
+        self.ejecutar_con(Arc::new(NotificadorLog), apagado).await
+    }
+
+    /// [`Self::ejecutar_hasta`] with any notifier.
+    pub async fn ejecutar_con<N: Notificador>(
+        self,
+        notificador: Arc<N>,
+        apagado: impl Future<Output = ()>,
+    ) -> Result<(), ErrorEjecucion> {
+        let detener = CancellationToken::new();
+        let esquemas = Arc::new(EsquemasEscritor::default());
+        let mut bucles = JoinSet::new();
+        self.consumir::<EventoReservaCreada, N>(&notificador, &esquemas, &detener, &mut bucles);
+        self.consumir::<EventoReservaAprobada, N>(&notificador, &esquemas, &detener, &mut bucles);
+        self.consumir::<EventoReservaCancelada, N>(&notificador, &esquemas, &detener, &mut bucles);
+        self.consumir::<EventoReservaPagada, N>(&notificador, &esquemas, &detener, &mut bucles);
+        // A loop only returns when told to; one that ends before (it panicked) would leave
+        // its topic unread, so the whole service stops and says so, for its supervisor to
+        // restart it.
+        let resultado = tokio::select! {
+            _ = apagado => {
+                tracing::info!("apagando: cada consumidor termina el mensaje en curso");
+                Ok(())
+            }
+            Some(fin) = bucles.join_next() => {
+                let causa = fin.err().map_or_else(|| "terminó".to_owned(), |e| e.to_string());
+                tracing::error!(%causa, "un consumidor se detuvo antes de tiempo: se apaga el servicio");
+                Err(ErrorEjecucion::ConsumidorDetenido(causa))
+            }
+        };
+        detener.cancel();
+        while let Some(fin) = bucles.join_next().await {
+            if let Err(error) = fin {
+                tracing::error!(error = %error, "un consumidor terminó con un fallo");
+            }
+        }
+        resultado
+    }
+
+    /// Spawns the consumer loop of the topic of `E`.
+    fn consumir<E: EventoNotificable, N: Notificador>(
+        &self,
+        notificador: &Arc<N>,
+        esquemas: &Arc<EsquemasEscritor>,
+        detener: &CancellationToken,
+        bucles: &mut JoinSet<()>,
+    ) {
+        let manejador = Arc::new(ConsumidorEventos::<E, N>::new(
+            self.uow.clone(),
+            notificador.clone(),
+            esquemas.clone(),
+        ));
+        bucles.spawn(consumir(
+            self.broker.clone(),
+            Suscripcion::compartida(E::TOPICO, SUSCRIPCION),
+            manejador,
+            detener.clone().cancelled_owned(),
+        ));
+    }
+}

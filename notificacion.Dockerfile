@@ -1,0 +1,25 @@
+# The notification service: multi-stage, release build, slim runtime, non-root user.
+# The build needs schema/ (records compiled in) and migrations/ (the inbox table): the whole
+# repository is the context, as for aeroalpes.Dockerfile.
+FROM rust:1-slim-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        protobuf-compiler libpq-dev libssl-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked -p notificaciones
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 libssl3 ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --create-home --home-dir /app notificaciones \
+    && mkdir -p /app/data && chown notificaciones /app/data
+WORKDIR /app
+COPY --from=build /src/target/release/notificaciones /usr/local/bin/notificaciones
+USER notificaciones
+# PULSAR_ADDRESS (or PULSAR_URL) names the broker; the inbox lives in the data volume.
+ENV NOTIFICACIONES_DATABASE_URL=/app/data/notificaciones.db RUST_LOG=info
+VOLUME ["/app/data"]
+# SIGTERM (docker stop) finishes the message in hand, then exits 0.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/local/bin/notificaciones"]
