@@ -12,7 +12,9 @@ run: system-deps
 	$(CARGO) build --release -p aeroalpes -p notificaciones
 	./scripts/run.sh
 
+# The end-to-end tests (tests/e2e) run the workspace's binaries as processes: build them first.
 test: deps
+	$(CARGO) build --workspace --bins
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \
 	else \

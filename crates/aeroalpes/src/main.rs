@@ -1,13 +1,18 @@
 //! The aeroalpes binary: reads the configuration, starts the application, runs until
-//! SIGINT or SIGTERM, then drains in-flight requests.
+//! SIGINT or SIGTERM, then drains in-flight requests and stops its messaging.
+
+use std::future::Future;
 
 use aeroalpes::configuracion::Configuracion;
 use aeroalpes::startup::Aplicacion;
 use aeroalpes::telemetria;
+use tokio::signal::unix::{signal, SignalKind};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     telemetria::inicializar();
+    // Registered first, so a signal that arrives while starting up is not lost.
+    let apagado = senal_de_apagado()?;
     let configuracion = Configuracion::desde_entorno()?;
     let aplicacion = Aplicacion::construir(&configuracion).await?;
     tracing::info!(
@@ -16,7 +21,19 @@ async fn main() -> anyhow::Result<()> {
         configuracion.host,
         aplicacion.puerto()
     );
-    aplicacion.ejecutar_hasta_detener().await?;
+    aplicacion.ejecutar_hasta(apagado).await?;
     tracing::info!("aeroalpes detenido");
     Ok(())
+}
+
+/// Resolves on the first SIGINT or SIGTERM.
+fn senal_de_apagado() -> std::io::Result<impl Future<Output = ()>> {
+    let mut terminar = signal(SignalKind::terminate())?;
+    let mut interrumpir = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminar.recv() => tracing::info!("SIGTERM recibido: deteniendo"),
+            _ = interrumpir.recv() => tracing::info!("SIGINT recibido: deteniendo"),
+        }
+    })
 }

@@ -117,17 +117,16 @@ async fn supervisar(
     };
     tracing::info!(url = %url, "conectado al broker");
 
-    let esquemas: HashMap<String, String> = CONTRATOS
-        .iter()
-        .map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned()))
-        .collect();
-    let mut tareas: Vec<JoinHandle<()>> = vec![tokio::spawn(
-        RelevoOutbox::new(uow.clone(), broker.clone(), esquemas, aviso_outbox)
-            .ejecutar(senal(apagado.clone())),
-    )];
-    let consumidor_comandos = Arc::new(ConsumidorComandos::new(comandos, uow));
+    let mut tareas: Vec<JoinHandle<()>> = Vec::new();
+    let mut avisos = Vec::new();
+    let mut suscribir = |topico: &str, nombre: &str| {
+        let aviso = Arc::new(Notify::new());
+        avisos.push(aviso.clone());
+        Suscripcion::compartida(topico, nombre).con_aviso_de_listo(aviso)
+    };
+    let consumidor_comandos = Arc::new(ConsumidorComandos::new(comandos, uow.clone()));
     for topico in TOPICOS_COMANDOS {
-        let suscripcion = Suscripcion::compartida(topico, SUSCRIPCION_COMANDOS);
+        let suscripcion = suscribir(topico, SUSCRIPCION_COMANDOS);
         tareas.push(tokio::spawn(consumir(
             broker.clone(),
             suscripcion,
@@ -137,13 +136,25 @@ async fn supervisar(
     }
     let consumidor_eventos = Arc::new(ConsumidorEventos::default());
     for topico in TOPICOS_EVENTOS {
-        let suscripcion = Suscripcion::compartida(topico, SUSCRIPCION_EVENTOS);
+        let suscripcion = suscribir(topico, SUSCRIPCION_EVENTOS);
         tareas.push(tokio::spawn(consumir(
             broker.clone(),
             suscripcion,
             consumidor_eventos.clone(),
             senal(apagado.clone()),
         )));
+    }
+    // The relay starts once this process's subscriptions exist: on a first start, a command
+    // published before its subscription would be kept for nobody.
+    let suscritos = futures::future::join_all(avisos.iter().map(|aviso| aviso.notified()));
+    tokio::select! {
+        _ = senal(apagado.clone()) => {}
+        _ = suscritos => {
+            let esquemas: HashMap<String, String> =
+                CONTRATOS.iter().map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned())).collect();
+            let relevo = RelevoOutbox::new(uow, broker.clone(), esquemas, aviso_outbox);
+            tareas.push(tokio::spawn(relevo.ejecutar(senal(apagado.clone()))));
+        }
     }
     for tarea in tareas {
         let _ = tarea.await;

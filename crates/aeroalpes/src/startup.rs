@@ -160,7 +160,10 @@ impl Aplicacion {
                 .configure(api::rutas)
         })
         .listen(listener)?
-        // On SIGINT/SIGTERM, stop accepting and give in-flight requests this long to finish.
+        // The binary handles signals itself (see `ejecutar_hasta`): actix installs its
+        // handlers only once the server is first polled, too late for an early signal.
+        .disable_signals()
+        // When stopping, stop accepting and give in-flight requests this long to finish.
         .shutdown_timeout(10)
         .run();
         Ok(Self {
@@ -179,11 +182,28 @@ impl Aplicacion {
         self.mensajeria.url()
     }
 
-    /// Serves until a shutdown signal, then drains: in-flight requests first, then the
+    /// Serves until `apagado` resolves, then drains: in-flight requests first, then the
     /// consumers and the relay, then the embedded broker.
-    pub async fn ejecutar_hasta_detener(self) -> std::io::Result<()> {
-        let resultado = self.servidor.await;
+    pub async fn ejecutar_hasta(
+        self,
+        apagado: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        let control = self.servidor.handle();
+        let mut servidor = self.servidor;
+        let resultado = tokio::select! {
+            resultado = &mut servidor => resultado,
+            _ = apagado => {
+                // The server future processes the stop command, so it is polled alongside.
+                let (resultado, ()) = tokio::join!(servidor, control.stop(true));
+                resultado
+            }
+        };
         self.mensajeria.detener().await;
         resultado
+    }
+
+    /// Serves until the process ends (tests start applications this way).
+    pub async fn ejecutar_hasta_detener(self) -> std::io::Result<()> {
+        self.ejecutar_hasta(std::future::pending()).await
     }
 }

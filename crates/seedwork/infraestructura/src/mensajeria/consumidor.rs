@@ -60,6 +60,8 @@ pub struct Suscripcion {
     pub nombre: String,
     /// Redeliveries after which the client moves a message to the dead-letter topic.
     pub entregas_maximas: usize,
+    /// Notified once the subscription exists on the broker.
+    pub aviso_listo: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Suscripcion {
@@ -69,7 +71,16 @@ impl Suscripcion {
             topico: topico.into(),
             nombre: nombre.into(),
             entregas_maximas: 10,
+            aviso_listo: None,
         }
+    }
+
+    /// Notifies `aviso` once subscribed. A broker keeps a message only for the
+    /// subscriptions that exist when it arrives (as Apache Pulsar without retention does),
+    /// so a publisher of this process can wait for its own consumers first.
+    pub fn con_aviso_de_listo(mut self, aviso: Arc<tokio::sync::Notify>) -> Self {
+        self.aviso_listo = Some(aviso);
+        self
     }
 
     pub fn topico_dlq(&self) -> String {
@@ -109,6 +120,9 @@ pub async fn consumir<M: ManejadorMensajes>(
         };
         espera = ESPERA_MINIMA;
         tracing::info!(topico = %suscripcion.topico, suscripcion = %suscripcion.nombre, "consumidor listo");
+        if let Some(aviso) = &suscripcion.aviso_listo {
+            aviso.notify_one();
+        }
         let mut bucle = Bucle {
             broker: &broker,
             suscripcion: &suscripcion,

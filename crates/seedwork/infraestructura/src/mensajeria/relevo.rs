@@ -44,6 +44,8 @@ const ESPERA_MAXIMA: Duration = Duration::from_secs(5);
 /// How often the relay looks even when no commit woke it (rows of another replica, or a
 /// wake-up missed while it was publishing).
 const SONDEO: Duration = Duration::from_millis(500);
+/// Consecutive failed batches after which the producers are made anew.
+const FALLOS_ANTES_DE_RECREAR: u32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ErrorRelevo {
@@ -91,23 +93,29 @@ impl RelevoOutbox {
     pub async fn ejecutar(mut self, apagado: impl Future<Output = ()>) {
         tokio::pin!(apagado);
         let mut espera = ESPERA_MINIMA;
+        let mut fallos_seguidos = 0u32;
         loop {
             let pausa = match self.publicar_lote().await {
-                // A full batch: there may be more waiting.
-                Ok(publicadas) if publicadas as i64 == LOTE => {
+                Ok(publicadas) => {
                     espera = ESPERA_MINIMA;
-                    continue;
-                }
-                Ok(_) => {
-                    espera = ESPERA_MINIMA;
+                    fallos_seguidos = 0;
+                    // A full batch: there may be more waiting.
+                    if publicadas as i64 == LOTE {
+                        continue;
+                    }
                     SONDEO
                 }
                 Err(error) => {
                     tracing::warn!(error = %error, reintento_en_ms = espera.as_millis() as u64, "relevo del outbox: se reintentará");
+                    fallos_seguidos += 1;
+                    // Producers reconnect by themselves after a broker restart, and keeping
+                    // them keeps the broker's deduplication of their re-sends. Only a
+                    // producer that keeps failing is replaced.
+                    if fallos_seguidos % FALLOS_ANTES_DE_RECREAR == 0 {
+                        self.productores.clear();
+                    }
                     let pausa = espera;
                     espera = (espera * 2).min(ESPERA_MAXIMA);
-                    // Producers may be broken after a broker restart: make new ones.
-                    self.productores.clear();
                     pausa
                 }
             };
