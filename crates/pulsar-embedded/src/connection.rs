@@ -9,16 +9,13 @@
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use futures::{SinkExt, StreamExt};
-use pulsar::{
-    message::Message,
-    proto::{
-        self,
-        base_command::Type as CommandType,
-        command_lookup_topic_response::LookupType,
-        command_partitioned_topic_metadata_response::LookupType as MetadataLookupType,
-        command_subscribe::{InitialPosition, SubType},
-        BaseCommand, ServerError,
-    },
+use pulsar::proto::{
+    self,
+    base_command::Type as CommandType,
+    command_lookup_topic_response::LookupType,
+    command_partitioned_topic_metadata_response::LookupType as MetadataLookupType,
+    command_subscribe::{InitialPosition, SubType},
+    BaseCommand, ServerError,
 };
 use tokio::{
     net::{tcp::OwnedWriteHalf, TcpStream},
@@ -32,7 +29,8 @@ use tokio_util::{
 
 use crate::{
     broker::Broker,
-    frame::{FrameError, Inbound, InboundCodec, Outbound, OutboundCodec},
+    entry::Entry,
+    frame::{FrameError, Inbound, InboundCodec, Outbound, OutboundCodec, SendFrame},
     schema_registry::{self, SchemaError},
     subscription::{Consumer, ConsumerKey},
     topic::{self, Receipt, Refusal, StartPosition, Topic},
@@ -211,7 +209,14 @@ impl Connection {
                                 })
                             }));
                         }
-                        Some(Ok(Inbound::Frame(message))) => self.handle(*message).await?,
+                        Some(Ok(Inbound::Send(send))) => {
+                            if self.connected {
+                                self.publish(*send);
+                            } else {
+                                return Err(ConnectionError::NoHandshake("Send".into()));
+                            }
+                        }
+                        Some(Ok(Inbound::Command(command))) => self.handle(*command).await?,
                     }
                 }
             }
@@ -223,11 +228,7 @@ impl Connection {
         let _ = self.tx.send(Outbound::command(command));
     }
 
-    async fn handle(&mut self, message: Message) -> Result<(), ConnectionError> {
-        let Message {
-            command: cmd,
-            payload,
-        } = message;
+    async fn handle(&mut self, cmd: BaseCommand) -> Result<(), ConnectionError> {
         let kind = CommandType::try_from(cmd.r#type);
         if !self.connected {
             return match (kind, cmd.connect) {
@@ -283,8 +284,14 @@ impl Connection {
                 }
             }
             Ok(CommandType::Send) => {
+                // A SEND with a payload arrives as `Inbound::Send`; without one it is refused.
                 if let Some(send) = cmd.send {
-                    self.publish(send, payload);
+                    let receipt = self.receipt(&send);
+                    topic::send_error(
+                        &receipt,
+                        ServerError::UnknownError,
+                        "send without a payload",
+                    );
                 }
             }
             Ok(CommandType::CloseProducer) => {
@@ -483,41 +490,41 @@ impl Connection {
         }))
     }
 
-    fn publish(&self, send: proto::CommandSend, payload: Option<pulsar::message::Payload>) {
-        let receipt = Receipt {
+    fn receipt(&self, send: &proto::CommandSend) -> Receipt {
+        Receipt {
             tx: self.tx.clone(),
             producer_id: send.producer_id,
             sequence_id: send.sequence_id,
             highest_sequence_id: send.highest_sequence_id.unwrap_or(0).max(send.sequence_id),
-        };
-        let Some(producer) = self.producers.get(&send.producer_id) else {
-            tracing::warn!(peer = %self.peer, producer_id = send.producer_id, "send for an unknown producer");
+        }
+    }
+
+    fn publish(&self, frame: SendFrame) {
+        let receipt = self.receipt(&frame.send);
+        let Some(producer) = self.producers.get(&frame.send.producer_id) else {
+            tracing::warn!(peer = %self.peer, producer_id = frame.send.producer_id, "send for an unknown producer");
             topic::send_error(&receipt, ServerError::UnknownError, "unknown producer id");
             return;
         };
-        let Some(mut payload) = payload else {
-            topic::send_error(
-                &receipt,
-                ServerError::UnknownError,
-                "send without a payload",
-            );
-            return;
-        };
-        if payload.data.len() > self.broker.config.max_message_size {
+        let payload = &frame.body[frame.payload_offset..];
+        if payload.len() > self.broker.config.max_message_size {
             topic::send_error(&receipt, ServerError::NotAllowedError, "message too large");
             return;
         }
-        if payload.metadata.schema_version.is_none() {
-            payload.metadata.schema_version = producer.schema_version.clone();
-        }
+        let entry = match &producer.schema_version {
+            // The producer's schema version goes into messages that lack it, which means
+            // re-encoding the metadata (and a new checksum) for those only.
+            Some(version) if frame.metadata.schema_version.is_none() => {
+                let mut metadata = frame.metadata;
+                metadata.schema_version = Some(version.clone());
+                Entry::new(0, &metadata, payload)
+            }
+            _ => Entry::from_wire(0, frame.body.clone(), frame.crc, &frame.metadata),
+        };
         let persistent = producer.topic.name.persistent;
-        producer.topic.publish(
-            &producer.name,
-            &payload.metadata,
-            &payload.data,
-            persistent,
-            receipt,
-        );
+        producer
+            .topic
+            .publish(&producer.name, entry, payload.len(), persistent, receipt);
     }
 
     async fn subscribe(&mut self, request: proto::CommandSubscribe) -> Result<(), Refusal> {

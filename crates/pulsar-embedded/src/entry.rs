@@ -50,6 +50,12 @@ impl Entry {
         Some(Entry::from_parts(id, Bytes::from(body), crc, &metadata))
     }
 
+    /// An entry from the checksummed section of a SEND (`body`, with its wire checksum
+    /// `crc`) and its decoded metadata: stored and delivered without re-encoding.
+    pub fn from_wire(id: u64, body: Bytes, crc: u32, metadata: &MessageMetadata) -> Entry {
+        Entry::from_parts(id, body, crc, metadata)
+    }
+
     fn from_parts(id: u64, body: Bytes, crc: u32, metadata: &MessageMetadata) -> Entry {
         let key = metadata
             .ordering_key

@@ -5,7 +5,8 @@
 //!
 //! - [`config`]: [`Config`]; [`start`] returns a [`BrokerHandle`] once listening.
 //! - `server` accepts connections; `connection` runs the protocol of one client over
-//!   `frame` (the `pulsar` crate's codec, guarded against hostile input).
+//!   `frame` (Pulsar's framing with the `pulsar` crate's protobuf types, guarded against
+//!   hostile input).
 //! - `broker` holds the loaded topics; `topic` a topic's entries, producers and
 //!   subscriptions; `subscription` a cursor and the dispatch to its consumers;
 //!   `schema_registry` the versions of a topic's schema.

@@ -75,10 +75,18 @@ pub struct Subscription {
     redelivery_counts: HashMap<u64, u32>,
     next_shared: usize,
     pub msg_out_counter: u64,
+    /// Entries whose acknowledgement changed since the journal last got records (durable
+    /// subscriptions only); may hold repeats.
+    unjournaled: Vec<u64>,
+    /// The mark-delete position as the journal last recorded it.
+    journaled_mark: u64,
 }
 
 impl Subscription {
     pub fn new(name: String, sub_type: SubType, durable: bool, cursor: Cursor) -> Self {
+        // A new subscription's position is journaled by its Create record, a loaded one's
+        // is already in the journal.
+        let cursor_mark = cursor.mark_delete();
         Subscription {
             name,
             sub_type,
@@ -91,6 +99,8 @@ impl Subscription {
             redelivery_counts: HashMap::new(),
             next_shared: 0,
             msg_out_counter: 0,
+            unjournaled: Vec::new(),
+            journaled_mark: cursor_mark,
         }
     }
 
@@ -175,36 +185,32 @@ impl Subscription {
         }
     }
 
-    /// Applies an ACK; returns the journal records of what changed.
-    pub fn ack(&mut self, ack: &CommandAck, view: &EntriesView) -> Vec<CursorRecord> {
-        let mut records = Vec::new();
+    /// Applies an ACK. What changed is journaled later, by [`Subscription::take_records`].
+    pub fn ack(&mut self, ack: &CommandAck, view: &EntriesView) {
         let num_messages = |entry: u64| view.get(entry).map_or(1, |e| e.num_messages);
         if ack.ack_type == AckType::Cumulative as i32 {
             let Some(id) = ack.message_id.first() else {
-                return records;
+                return;
             };
             let entry = id.entry_id.min(view.end_id.saturating_sub(1));
             let n = num_messages(entry);
             let index = id.batch_index.unwrap_or(-1);
             if n > 1 && index >= 0 && (index as u32) < n - 1 {
                 // Up to a message inside a batch: the batch itself stays partly acked.
-                if self.cursor.ack_below(entry) {
-                    records.push(self.mark_record());
-                }
+                self.cursor.ack_below(entry);
                 let upto = index as u32 + 1;
                 let bits = bits_below(upto, n);
-                if let Some(acked) = self.cursor.ack_batch(entry, n, &bits) {
-                    records.push(self.batch_record(entry, acked));
-                }
-            } else if self.cursor.ack_below(entry + 1) {
-                records.push(self.mark_record());
+                self.cursor.ack_batch(entry, n, &bits);
+                self.touched(entry);
+            } else {
+                self.cursor.ack_below(entry + 1);
             }
             let cursor = &self.cursor;
             self.pending.retain(|entry, _| !cursor.is_acked(*entry));
             self.redeliver.retain(|entry| !cursor.is_acked(*entry));
             self.redelivery_counts
                 .retain(|entry, _| !cursor.is_acked(*entry));
-            return records;
+            return;
         }
         for id in &ack.message_id {
             let entry = id.entry_id;
@@ -213,57 +219,79 @@ impl Subscription {
             }
             let n = num_messages(entry);
             let index = id.batch_index.unwrap_or(-1);
-            let partial = if n > 1 && !id.ack_set.is_empty() {
+            let complete = if n > 1 && !id.ack_set.is_empty() {
                 // ack_set holds the messages still unacknowledged (Java's BitSet words).
                 let mut acked: Vec<u64> = id.ack_set.iter().map(|w| !(*w as u64)).collect();
                 acked.resize((n as usize).div_ceil(64), u64::MAX);
-                Some(self.cursor.ack_batch(entry, n, &acked))
+                self.cursor.ack_batch(entry, n, &acked)
             } else if n > 1 && index >= 0 && (index as u32) < n {
-                let mut bits = vec![0u64; (n as usize).div_ceil(64)];
-                bits[index as usize / 64] |= 1 << (index % 64);
-                Some(self.cursor.ack_batch(entry, n, &bits))
+                self.cursor.ack_batch_message(entry, n, index as u32)
             } else {
-                None
+                self.cursor.ack(entry);
+                true
             };
-            match partial {
-                Some(Some(acked)) => records.push(self.batch_record(entry, acked)),
-                Some(None) | None => {
-                    if partial.is_none() {
-                        self.cursor.ack(entry);
-                    }
-                    if self.cursor.is_acked(entry) {
-                        self.pending.remove(&entry);
-                        self.redeliver.remove(&entry);
-                        self.redelivery_counts.remove(&entry);
-                        records.push(CursorRecord::Ack {
-                            sub: self.name.clone(),
-                            entry,
-                        });
-                    }
-                }
+            if complete {
+                self.pending.remove(&entry);
+                self.redeliver.remove(&entry);
+                self.redelivery_counts.remove(&entry);
+            }
+            self.touched(entry);
+        }
+    }
+
+    /// Notes that the acknowledgement of `entry` changed and is not journaled yet.
+    fn touched(&mut self, entry: u64) {
+        // Acks of one batch come in a row: skip the repeats cheaply here, the rest are
+        // deduplicated when the records are taken.
+        if self.durable && self.unjournaled.last() != Some(&entry) {
+            self.unjournaled.push(entry);
+        }
+    }
+
+    /// The journal records of what changed since the last call: the mark-delete position
+    /// if it moved, then the current state of every entry acked since. A group commit
+    /// writes one record per touched entry, not one per ACK (a batch of 1000 messages
+    /// acked one by one is one record, not 1000 bitmaps).
+    pub fn take_records(&mut self, records: &mut Vec<CursorRecord>) {
+        let mark = self.cursor.mark_delete();
+        if mark != self.journaled_mark {
+            records.push(CursorRecord::MarkDelete {
+                sub: self.name.clone(),
+                mark_delete: mark,
+            });
+            self.journaled_mark = mark;
+        }
+        let mut touched = std::mem::take(&mut self.unjournaled);
+        touched.sort_unstable();
+        touched.dedup();
+        for entry in touched.into_iter().filter(|entry| *entry >= mark) {
+            if self.cursor.is_acked(entry) {
+                records.push(CursorRecord::Ack {
+                    sub: self.name.clone(),
+                    entry,
+                });
+            } else if let Some(acked) = self.cursor.batch_acked(entry) {
+                records.push(CursorRecord::BatchAck {
+                    sub: self.name.clone(),
+                    entry,
+                    acked: acked.to_vec(),
+                });
             }
         }
-        records
     }
 
-    fn mark_record(&self) -> CursorRecord {
-        CursorRecord::MarkDelete {
-            sub: self.name.clone(),
-            mark_delete: self.cursor.mark_delete(),
-        }
-    }
-
-    fn batch_record(&self, entry: u64, acked: Vec<u64>) -> CursorRecord {
-        CursorRecord::BatchAck {
-            sub: self.name.clone(),
-            entry,
-            acked,
-        }
+    /// Forgets what is unjournaled: a snapshot of the whole cursor was taken instead.
+    pub fn journaled_by_snapshot(&mut self) {
+        self.unjournaled.clear();
+        self.journaled_mark = self.cursor.mark_delete();
     }
 
     /// Moves the cursor to `position`: everything from there on is unacknowledged again.
     pub fn reset(&mut self, position: u64) -> CursorRecord {
         self.cursor = Cursor::at(position);
+        // The Create record returned covers whatever was not journaled yet.
+        self.unjournaled.clear();
+        self.journaled_mark = position;
         self.read_position = position;
         self.pending.clear();
         self.redeliver.clear();
@@ -591,5 +619,52 @@ mod tests {
         assert_eq!(received(&mut rx_a), vec![(0, 0)]);
         sub.ack(&ack(&[(0, 1)], false), &view);
         assert_eq!(sub.backlog(1), 0);
+    }
+
+    #[test]
+    fn the_journal_records_taken_after_many_acks_replay_to_the_same_cursor() {
+        let log = entries(4, 3);
+        let view = EntriesView {
+            entries: &log,
+            first_id: 0,
+            end_id: 4,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cursors");
+        let (mut journal, _) = crate::storage::cursor::CursorJournal::open(&path).unwrap();
+        let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
+        journal
+            .append(&[CursorRecord::Create {
+                sub: "s".into(),
+                mark_delete: 0,
+            }])
+            .unwrap();
+        // Entry 0 completed message by message, entry 2 partly, entry 3 whole.
+        for (entry, index) in [(0, 0), (0, 1), (2, 1), (0, 2), (3, -1)] {
+            sub.ack(&ack(&[(entry, index)], false), &view);
+        }
+        let mut records = Vec::new();
+        sub.take_records(&mut records);
+        assert_eq!(
+            records.len(),
+            3,
+            "mark-delete, entry 2 bits, entry 3: {records:?}"
+        );
+        journal.append(&records).unwrap();
+        // Nothing new: nothing to write.
+        let mut again = Vec::new();
+        sub.take_records(&mut again);
+        assert!(again.is_empty());
+        // Then entry 1 completes the prefix, and a cumulative ack reaches into entry 2.
+        sub.ack(&ack(&[(1, 0), (1, 1), (1, 2)], false), &view);
+        sub.ack(&ack(&[(2, 0)], true), &view);
+        let mut records = Vec::new();
+        sub.take_records(&mut records);
+        journal.append(&records).unwrap();
+        journal.sync().unwrap();
+        let (_, cursors) = crate::storage::cursor::CursorJournal::open(&path).unwrap();
+        assert_eq!(cursors["s"], sub.cursor);
+        assert_eq!(sub.cursor.mark_delete(), 2);
+        assert_eq!(sub.backlog(4), 1);
     }
 }

@@ -14,7 +14,7 @@ use std::{
 
 use pulsar::proto::{
     base_command::Type as CommandType, command_subscribe::SubType, BaseCommand, CommandAck,
-    CommandSendError, CommandSendReceipt, MessageIdData, MessageMetadata, ServerError,
+    CommandSendError, CommandSendReceipt, MessageIdData, ServerError,
 };
 use tokio::sync::{mpsc::UnboundedSender, Notify};
 
@@ -75,6 +75,8 @@ struct TopicState {
     unflushed: Vec<(Entry, Receipt)>,
     journal: Vec<CursorRecord>,
     ack_receipts: Vec<(UnboundedSender<Outbound>, BaseCommand)>,
+    /// Acks were applied to durable subscriptions since the writer last took records.
+    cursors_changed: bool,
     producers: HashMap<String, ProducerSlot>,
     last_sequence: HashMap<String, u64>,
     subscriptions: HashMap<String, Subscription>,
@@ -181,6 +183,7 @@ impl Topic {
                 unflushed: Vec::new(),
                 journal: Vec::new(),
                 ack_receipts: Vec::new(),
+                cursors_changed: false,
                 producers: HashMap::new(),
                 last_sequence,
                 subscriptions,
@@ -247,12 +250,11 @@ impl Topic {
     pub fn publish(
         &self,
         producer_name: &str,
-        metadata: &MessageMetadata,
-        payload: &[u8],
+        mut entry: Entry,
+        payload_len: usize,
         persistent: bool,
         receipt: Receipt,
     ) {
-        let mut entry = Entry::new(0, metadata, payload);
         let mut state = self.lock();
         if let Some(reason) = &state.failed {
             send_error(&receipt, ServerError::PersistenceError, reason);
@@ -266,14 +268,19 @@ impl Topic {
                 }
             }
         }
-        state.last_sequence.insert(
-            producer_name.to_string(),
-            receipt.highest_sequence_id.max(receipt.sequence_id),
-        );
+        let highest = receipt.highest_sequence_id.max(receipt.sequence_id);
+        match state.last_sequence.get_mut(producer_name) {
+            Some(last) => *last = highest,
+            None => {
+                state
+                    .last_sequence
+                    .insert(producer_name.to_string(), highest);
+            }
+        }
         entry.id = state.next_id;
         state.next_id += 1;
         state.msg_in += u64::from(entry.num_messages);
-        state.bytes_in += payload.len() as u64;
+        state.bytes_in += payload_len as u64;
         if persistent {
             state.unflushed.push((entry, receipt));
             drop(state);
@@ -375,11 +382,10 @@ impl Topic {
         let Some(sub) = state.subscriptions.get_mut(subscription) else {
             return;
         };
-        let records = sub.ack(ack, &view);
+        let mark_before = sub.cursor.mark_delete();
+        sub.ack(ack, &view);
+        let moved = sub.cursor.mark_delete() != mark_before;
         let journaled = sub.durable && self.is_persistent();
-        if journaled {
-            state.journal.extend(records);
-        }
         match response {
             Some(response) if journaled => state.ack_receipts.push(response),
             Some((tx, command)) => {
@@ -387,8 +393,12 @@ impl Topic {
             }
             None => {}
         }
-        state.trim(self.is_persistent());
+        // Only a moved mark-delete position can free entries.
+        if moved {
+            state.trim(self.is_persistent());
+        }
         if journaled {
+            state.cursors_changed = true;
             self.wake_writer.notify_one();
         }
     }
@@ -515,19 +525,31 @@ impl Topic {
     pub fn take_batch(&self, wants_snapshot: bool) -> Option<WriteBatch> {
         let mut state = self.lock();
         let state = &mut *state;
-        if state.unflushed.is_empty() && state.journal.is_empty() && state.ack_receipts.is_empty() {
+        if state.unflushed.is_empty()
+            && state.journal.is_empty()
+            && state.ack_receipts.is_empty()
+            && !state.cursors_changed
+        {
             return None;
         }
-        let records = std::mem::take(&mut state.journal);
+        state.cursors_changed = false;
+        let mut records = std::mem::take(&mut state.journal);
         // The snapshot reflects every record taken with it, so it replaces them.
-        let snapshot = wants_snapshot.then(|| {
-            state
-                .subscriptions
-                .values()
-                .filter(|s| s.durable)
-                .flat_map(|s| s.cursor.snapshot(&s.name))
-                .collect()
-        });
+        let snapshot = if wants_snapshot {
+            let mut snapshot = Vec::new();
+            for sub in state.subscriptions.values_mut().filter(|s| s.durable) {
+                snapshot.extend(sub.cursor.snapshot(&sub.name));
+                sub.journaled_by_snapshot();
+            }
+            Some(snapshot)
+        } else {
+            // After the explicit records (creations, resets, deletions), which the acks
+            // they precede never outlive.
+            for sub in state.subscriptions.values_mut().filter(|s| s.durable) {
+                sub.take_records(&mut records);
+            }
+            None
+        };
         Some(WriteBatch {
             writes: std::mem::take(&mut state.unflushed),
             records,
