@@ -152,8 +152,16 @@ async fn supervisar(
         _ = suscritos => {
             let esquemas: HashMap<String, String> =
                 CONTRATOS.iter().map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned())).collect();
-            let relevo = RelevoOutbox::new(uow, broker.clone(), esquemas, aviso_outbox);
-            tareas.push(tokio::spawn(relevo.ejecutar(senal(apagado.clone()))));
+            // The relay gets a connection of its own. The `pulsar` crate leaves Nagle's
+            // algorithm on, so on a shared connection a SEND queued behind a consumer's ack
+            // (which gets no reply) waits for the broker's delayed ACK, about 40 ms.
+            match conectar(&url).await {
+                Ok(broker_relevo) => {
+                    let relevo = RelevoOutbox::new(uow, broker_relevo, esquemas, aviso_outbox);
+                    tareas.push(tokio::spawn(relevo.ejecutar(senal(apagado.clone()))));
+                }
+                Err(error) => tracing::error!(url = %url, error = %error, "el relevo no pudo conectar al broker"),
+            }
         }
     }
     for tarea in tareas {

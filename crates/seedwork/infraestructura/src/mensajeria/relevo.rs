@@ -251,6 +251,9 @@ impl RelevoOutbox {
                         r#type: schema::Type::Avro as i32,
                         properties: Vec::new(),
                     }),
+                    // A full batch outruns the client's send queue: wait for room rather
+                    // than fail the batch with SlowDown.
+                    block_queue_if_full: true,
                     ..Default::default()
                 })
                 .build()

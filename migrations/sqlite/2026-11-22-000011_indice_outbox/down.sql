@@ -1,0 +1,2 @@
+DROP INDEX outbox_pendientes;
+CREATE INDEX outbox_pendientes ON outbox (secuencia) WHERE NOT publicado;
