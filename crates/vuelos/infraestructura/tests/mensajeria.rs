@@ -439,3 +439,77 @@ async fn commands_accepted_while_the_broker_is_down_are_all_handled_once_it_is_b
         sistema.apagar().await;
     }
 }
+
+#[tokio::test]
+async fn two_relays_on_one_postgresql_database_never_publish_a_row_twice() {
+    let Some(base) = pruebas::postgresql() else {
+        return;
+    };
+    let directorio = tempfile::tempdir().unwrap();
+    let broker_embebido = pulsar_embedded::start(pulsar_embedded::Config::local(directorio.path()))
+        .await
+        .unwrap();
+    let url = format!("pulsar://{}", broker_embebido.address());
+    let uow = UnidadTrabajoDiesel::new(base.base.clone(), Arc::new(ManejadoresEventos::new()));
+    let observador = conectar(&url).await.unwrap();
+    let mut consumidor = observador
+        .consumer()
+        .with_topic(ComandoCrearReserva::TOPICO)
+        .with_subscription("observador")
+        .build::<Vec<u8>>()
+        .await
+        .unwrap();
+
+    // 300 rows written before either relay runs, so both find the same backlog.
+    let despachador = DespachadorComandosPulsar::new(uow.clone());
+    let ids: Vec<IdReserva> = (0..300).map(|_| IdReserva::nuevo()).collect();
+    for id in &ids {
+        despachador
+            .encolar_creacion(comando(*id), Metadatos::nuevos())
+            .await
+            .unwrap();
+    }
+    let esquemas: HashMap<String, String> = CONTRATOS
+        .iter()
+        .map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned()))
+        .collect();
+    let mut detener = Vec::new();
+    for _ in 0..2 {
+        // Each replica has its own client, as separate processes would.
+        let broker = conectar(&url).await.unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        detener.push(tx);
+        let relevo = RelevoOutbox::new(
+            uow.clone(),
+            broker,
+            esquemas.clone(),
+            Arc::new(Notify::new()),
+        );
+        tokio::spawn(relevo.ejecutar(async move {
+            let _ = rx.await;
+        }));
+    }
+
+    let mut vistos: HashMap<String, usize> = HashMap::new();
+    while vistos.len() < ids.len() {
+        let mensaje = recibir(&mut consumidor).await;
+        let registro = ComandoCrearReserva::decodificar(&mensaje.payload.data, None).unwrap();
+        *vistos
+            .entry(registro.id_mensaje().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    nada_mas(&mut consumidor).await;
+    assert!(
+        vistos.values().all(|veces| *veces == 1),
+        "a row was published twice"
+    );
+    let filas = uow
+        .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
+        .await
+        .unwrap();
+    assert!(filas.iter().all(|f| f.publicado));
+    for tx in detener {
+        let _ = tx.send(());
+    }
+    broker_embebido.shutdown().await;
+}
