@@ -111,7 +111,7 @@ impl RelevoOutbox {
                     // Producers reconnect by themselves after a broker restart, and keeping
                     // them keeps the broker's deduplication of their re-sends. Only a
                     // producer that keeps failing is replaced.
-                    if fallos_seguidos % FALLOS_ANTES_DE_RECREAR == 0 {
+                    if fallos_seguidos.is_multiple_of(FALLOS_ANTES_DE_RECREAR) {
                         self.productores.clear();
                     }
                     let pausa = espera;
