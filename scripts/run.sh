@@ -25,8 +25,13 @@ prefixed() { # name, command...
 }
 
 prefixed aeroalpes "$bin/aeroalpes"
-# The notification service reaches the broker aeroalpes embeds; it retries until it is up.
-prefixed notificaciones "$bin/notificaciones"
+# The notification service reaches the broker aeroalpes embeds (unless one is configured);
+# it retries until the broker is up.
+if [ -z "${PULSAR_URL:-}${PULSAR_ADDRESS:-}${BROKER_HOST:-}" ]; then
+	PULSAR_URL="pulsar://127.0.0.1:${AEROALPES_BROKER_PORT:-6650}" prefixed notificaciones "$bin/notificaciones"
+else
+	prefixed notificaciones "$bin/notificaciones"
+fi
 
 for _ in $(seq 100); do curl -sf "localhost:$port/health" >/dev/null && break; sleep 0.2; done
 cat <<MSG
