@@ -167,10 +167,7 @@ impl<E: EventoNotificable, N: Notificador> ConsumidorEventos<E, N> {
     /// Sends the notification unless the inbox has seen the message.
     async fn enviar_una_vez(&self, id_mensaje: String, notificacion: Notificacion) -> Desenlace {
         let notificador = Arc::clone(&self.notificador);
-        let en_curso = MensajeEnCurso {
-            id_mensaje: id_mensaje.clone(),
-            tipo: E::TIPO.to_owned(),
-        };
+        let en_curso = MensajeEnCurso::new(id_mensaje.clone(), E::TIPO);
         // The work runs on a blocking thread: carry the message's span there, so the mail's
         // log line names the message too.
         let span = tracing::Span::current();

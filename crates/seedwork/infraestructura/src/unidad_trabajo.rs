@@ -24,12 +24,20 @@ pub struct TransaccionDiesel {
     eventos: VecDeque<Box<dyn EventoDominio>>,
     /// Whether this transaction wrote to the outbox (the relay is woken after commit).
     pub(crate) outbox_escrito: bool,
+    /// The integration message being handled, if the work comes from one.
+    mensaje: Option<MensajeEnCurso>,
 }
 
 impl TransaccionDiesel {
     /// The connection, inside the open transaction, for repositories to use.
     pub fn conexion(&mut self) -> &mut Conexion {
         &mut self.conexion
+    }
+
+    /// The integration message whose handling opened this transaction, if any: what the
+    /// transaction publishes is caused by it.
+    pub fn mensaje_en_curso(&self) -> Option<&MensajeEnCurso> {
+        self.mensaje.as_ref()
     }
 }
 
@@ -95,6 +103,7 @@ impl UnidadTrabajoDiesel {
             conexion,
             eventos: VecDeque::new(),
             outbox_escrito: false,
+            mensaje: mensaje.cloned(),
         };
         tx.conexion
             .comenzar(modo)

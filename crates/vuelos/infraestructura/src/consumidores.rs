@@ -114,10 +114,8 @@ impl ConsumidorComandos {
             Ok(comando) => comando,
             Err(error) => return self.rechazar::<R>(id_reserva, error.to_string()).await,
         };
-        let en_curso = MensajeEnCurso {
-            id_mensaje,
-            tipo: R::TIPO.to_owned(),
-        };
+        let en_curso = MensajeEnCurso::new(id_mensaje, R::TIPO)
+            .correlacionado(registro.correlation_id().map(str::to_owned));
         match en_contexto_de_mensaje(en_curso, self.despachador.despachar(comando)).await {
             Ok(_) => Desenlace::Procesado,
             // Handled before (the inbox has it), or the reservation exists already.

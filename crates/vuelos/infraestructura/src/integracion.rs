@@ -4,6 +4,7 @@
 
 use seedwork_aplicacion::ErrorUnidadTrabajo;
 use seedwork_dominio::{ErrorPersistencia, EventoDominio};
+use seedwork_infraestructura::mensajeria::MensajeEnCurso;
 use seedwork_infraestructura::{ManejadoresEventos, MensajeSaliente, TransaccionDiesel};
 use vuelos_dominio::{ReservaAprobada, ReservaCancelada, ReservaCreada, ReservaPagada};
 
@@ -48,9 +49,19 @@ fn saliente<M: MensajeIntegracion>(
 }
 
 /// The outbox message of the integration event of a domain event. Its id (the envelope's
-/// `id` and the outbox's `id_mensaje`) is the event's `id_evento`.
-pub fn evento_al_outbox<E: EventoDeIntegracion>(evento: &E) -> Result<MensajeSaliente, ErrorAvro> {
-    let metadatos = Metadatos::con_id(evento.id_evento());
+/// `id` and the outbox's `id_mensaje`) is the event's `id_evento`; when the event was raised
+/// while handling a message (`causa`), it is caused by that message and shares its
+/// correlation id.
+pub fn evento_al_outbox<E: EventoDeIntegracion>(
+    evento: &E,
+    causa: Option<&MensajeEnCurso>,
+) -> Result<MensajeSaliente, ErrorAvro> {
+    let metadatos = match causa {
+        Some(causa) => Metadatos::con_id(evento.id_evento())
+            .causados_por(causa.id_mensaje.clone())
+            .correlacionados(causa.correlacion()),
+        None => Metadatos::con_id(evento.id_evento()),
+    };
     saliente(&E::Registro::desde_evento(evento, &metadatos), &metadatos)
 }
 
@@ -68,8 +79,8 @@ pub fn al_outbox<E: EventoDeIntegracion>(
     evento: &E,
     tx: &mut TransaccionDiesel,
 ) -> Result<(), ErrorUnidadTrabajo> {
-    let mensaje =
-        evento_al_outbox(evento).map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?;
+    let mensaje = evento_al_outbox(evento, tx.mensaje_en_curso())
+        .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?;
     Ok(tx.agregar_al_outbox(&mensaje)?)
 }
 

@@ -229,9 +229,11 @@ async fn an_accepted_command_creates_the_reservation_and_publishes_its_event_onc
         let mut eventos = sistema.suscriptor(EventoReservaCreada::TOPICO).await;
         let id = IdReserva::nuevo();
 
+        let metadatos = Metadatos::nuevos().correlacionados("peticion-http-1");
+        let id_comando = metadatos.id_mensaje.to_string();
         sistema
             .pulsar_despachador
-            .encolar_creacion(comando(id), Metadatos::nuevos())
+            .encolar_creacion(comando(id), metadatos)
             .await
             .unwrap();
         assert_eq!(
@@ -251,6 +253,17 @@ async fn an_accepted_command_creates_the_reservation_and_publishes_its_event_onc
             id,
             "on {nombre}"
         );
+        // The conversation is traceable: the event is caused by the command and shares the
+        // request's correlation id, in the envelope and in the message's properties.
+        assert_eq!(evento.correlation_id(), Some("peticion-http-1"));
+        assert_eq!(evento.causation_id.as_deref(), Some(id_comando.as_str()));
+        let propiedades: HashMap<&str, &str> = mensaje
+            .metadata()
+            .properties
+            .iter()
+            .map(|kv| (kv.key.as_str(), kv.value.as_str()))
+            .collect();
+        assert_eq!(propiedades.get("correlation_id"), Some(&"peticion-http-1"));
         nada_mas(&mut eventos).await;
 
         let filas = sistema

@@ -81,6 +81,9 @@ pub trait MensajeIntegracion: Serialize + DeserializeOwned + Sized {
     /// records written with the tutorial's schemas have none.
     fn id_mensaje(&self) -> Option<&str>;
 
+    /// The envelope's `correlation_id`, when present.
+    fn correlation_id(&self) -> Option<&str>;
+
     /// Encodes the record as a plain Avro datum with its own schema.
     fn codificar(&self) -> Result<Vec<u8>, ErrorAvro> {
         GenericDatumWriter::builder(Self::esquema())
@@ -188,6 +191,10 @@ macro_rules! mensaje_integracion {
 
             fn id_mensaje(&self) -> Option<&str> {
                 self.id.as_deref()
+            }
+
+            fn correlation_id(&self) -> Option<&str> {
+                self.correlation_id.as_deref()
             }
         }
     };
