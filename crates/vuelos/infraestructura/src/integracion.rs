@@ -114,7 +114,7 @@ mod tests {
             fecha_creacion: fecha,
         };
 
-        let mensaje = evento_al_outbox(&evento).unwrap();
+        let mensaje = evento_al_outbox(&evento, None).unwrap();
 
         assert_eq!(mensaje.id_mensaje, evento.id_evento);
         assert_eq!(
@@ -130,6 +130,36 @@ mod tests {
         let notificacion = registro.a_notificacion().unwrap();
         assert_eq!(notificacion.id_reserva, evento.id_reserva);
         assert_eq!(notificacion.estado, EstadoReserva::Pendiente);
+    }
+
+    #[test]
+    fn an_event_raised_while_handling_a_message_is_caused_by_it_and_shares_its_correlation() {
+        let fecha = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+        let evento = ReservaCreada {
+            id_evento: uuid::Uuid::now_v7(),
+            fecha_evento: fecha,
+            id_reserva: IdReserva::nuevo(),
+            id_cliente: None,
+            estado: EstadoReserva::Pendiente,
+            fecha_creacion: fecha,
+        };
+        let comando = MensajeEnCurso::new("comando-1", "ComandoCrearReserva")
+            .correlacionado(Some("peticion-9".into()));
+        let sin_correlacion = MensajeEnCurso::new("comando-2", "ComandoCrearReserva");
+
+        let registro = |causa: &MensajeEnCurso| {
+            let mensaje = evento_al_outbox(&evento, Some(causa)).unwrap();
+            EventoReservaCreada::decodificar(&mensaje.carga, None).unwrap()
+        };
+
+        let causado = registro(&comando);
+        assert_eq!(causado.causation_id.as_deref(), Some("comando-1"));
+        assert_eq!(causado.correlation_id.as_deref(), Some("peticion-9"));
+        // A message with no correlation opened the conversation: its id correlates it.
+        assert_eq!(
+            registro(&sin_correlacion).correlation_id.as_deref(),
+            Some("comando-2")
+        );
     }
 
     #[test]
