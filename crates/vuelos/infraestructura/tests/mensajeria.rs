@@ -526,3 +526,58 @@ async fn two_relays_on_one_postgresql_database_never_publish_a_row_twice() {
     }
     broker_embebido.shutdown().await;
 }
+
+#[tokio::test]
+async fn published_rows_are_purged_after_the_retention_and_unpublished_ones_never() {
+    let sistema = Sistema::arrancar(pruebas::sqlite()).await;
+    let id = IdReserva::nuevo();
+    sistema
+        .pulsar_despachador
+        .encolar_creacion(comando(id), Metadatos::nuevos())
+        .await
+        .unwrap();
+    sistema.esperar_estado(id, "Pendiente").await;
+    let filas = || async {
+        sistema
+            .uow
+            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
+            .await
+            .unwrap()
+    };
+    let limite = tokio::time::Instant::now() + PLAZO;
+    while !(filas().await.len() == 2 && filas().await.iter().all(|f| f.publicado)) {
+        assert!(
+            tokio::time::Instant::now() < limite,
+            "the command and the event were never published"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A row no relay can publish (no schema for its type) stays pending.
+    let pendiente = seedwork_infraestructura::MensajeSaliente {
+        id_mensaje: uuid::Uuid::new_v4(),
+        topico: "persistent://public/default/sin-esquema".into(),
+        tipo: "SinEsquema".into(),
+        clave: None,
+        carga: vec![1],
+        propiedades: Default::default(),
+    };
+    sistema
+        .uow
+        .ejecutar(move |tx| Ok::<_, ErrorUnidadTrabajo>(tx.agregar_al_outbox(&pendiente)?))
+        .await
+        .unwrap();
+
+    let purgador = RelevoOutbox::new(
+        sistema.uow.clone(),
+        sistema.broker.clone(),
+        HashMap::new(),
+        Arc::new(Notify::new()),
+    )
+    .con_retencion(Duration::ZERO);
+    assert_eq!(purgador.purgar_publicadas().await.unwrap(), 2);
+    let quedan = filas().await;
+    assert_eq!(quedan.len(), 1);
+    assert_eq!(quedan[0].tipo, "SinEsquema");
+    assert!(!quedan[0].publicado);
+    sistema.apagar().await;
+}

@@ -44,6 +44,9 @@ const ESPERA_MAXIMA: Duration = Duration::from_secs(5);
 /// How often the relay looks even when no commit woke it (rows of another replica, or a
 /// wake-up missed while it was publishing).
 const SONDEO: Duration = Duration::from_millis(500);
+/// How long published rows are kept by default, and how often the relay deletes older ones.
+const RETENCION: Duration = Duration::from_secs(3600);
+const PURGA_CADA: Duration = Duration::from_secs(60);
 /// Consecutive failed batches after which the producers are made anew.
 const FALLOS_ANTES_DE_RECREAR: u32 = 5;
 
@@ -64,6 +67,9 @@ pub struct RelevoOutbox {
     esquemas: Arc<HashMap<String, String>>,
     productores: HashMap<String, Producer<TokioExecutor>>,
     aviso: Arc<Notify>,
+    /// How long published rows are kept (for diagnostics) before they are deleted.
+    retencion: Duration,
+    ultima_purga: tokio::time::Instant,
 }
 
 /// Rows claimed for publication; on PostgreSQL, with the transaction that locks them.
@@ -86,6 +92,51 @@ impl RelevoOutbox {
             esquemas: Arc::new(esquemas),
             productores: HashMap::new(),
             aviso,
+            retencion: RETENCION,
+            ultima_purga: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Keeps published rows for `retencion` instead of the default hour.
+    pub fn con_retencion(mut self, retencion: Duration) -> Self {
+        self.retencion = retencion;
+        self
+    }
+
+    /// Deletes the rows published longer than the retention ago; answers how many. Unpublished
+    /// rows are never touched.
+    pub async fn purgar_publicadas(&self) -> Result<usize, ErrorRelevo> {
+        let limite = chrono::Utc::now().naive_utc()
+            - chrono::TimeDelta::from_std(self.retencion).unwrap_or(chrono::TimeDelta::MAX);
+        let uow = self.uow.clone();
+        bloqueante(move || {
+            uow.ejecutar_bloqueando(Modo::Escritura, None, |tx| {
+                diesel::delete(
+                    outbox::table
+                        .filter(outbox::publicado.eq(true))
+                        .filter(outbox::fecha_publicacion.lt(limite)),
+                )
+                .execute(tx.conexion())
+                .map_err(|e| seedwork_aplicacion::ErrorUnidadTrabajo::from(de_diesel(e)))
+            })
+            .map_err(|e| match e {
+                seedwork_aplicacion::ErrorUnidadTrabajo::Persistencia(p) => p,
+                otro => ErrorPersistencia::Inesperado(otro.to_string()),
+            })
+        })
+        .await
+    }
+
+    /// Purges now and then: the outbox would otherwise grow with every message ever sent.
+    async fn purgar_si_toca(&mut self) {
+        if self.ultima_purga.elapsed() < PURGA_CADA {
+            return;
+        }
+        self.ultima_purga = tokio::time::Instant::now();
+        match self.purgar_publicadas().await {
+            Ok(0) => {}
+            Ok(borradas) => tracing::debug!(borradas, "filas publicadas del outbox purgadas"),
+            Err(error) => tracing::warn!(error = %error, "no se pudo purgar el outbox"),
         }
     }
 
@@ -103,6 +154,7 @@ impl RelevoOutbox {
                     if publicadas as i64 == LOTE {
                         continue;
                     }
+                    self.purgar_si_toca().await;
                     SONDEO
                 }
                 Err(error) => {
