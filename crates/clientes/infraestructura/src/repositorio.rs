@@ -21,7 +21,7 @@ use clientes_dominio::{
 };
 use diesel::prelude::*;
 use seedwork_dominio::{Entidad, ErrorPersistencia};
-use seedwork_infraestructura::{de_diesel, Conexion};
+use seedwork_infraestructura::{de_diesel, Conexion, Versiones};
 
 use crate::esquema::{usuario_reservas, usuarios};
 
@@ -61,14 +61,14 @@ const TIPOS: [TipoCliente; 2] = [TipoCliente::Natural, TipoCliente::Empresa];
 pub struct RepositorioUsuariosDiesel<'a> {
     conexion: &'a mut Conexion,
     /// The version of each user as this repository read it.
-    versiones: HashMap<IdUsuario, i64>,
+    versiones: Versiones<IdUsuario>,
 }
 
 impl<'a> RepositorioUsuariosDiesel<'a> {
     pub fn new(conexion: &'a mut Conexion) -> Self {
         Self {
             conexion,
-            versiones: HashMap::new(),
+            versiones: Versiones::default(),
         }
     }
 
@@ -182,7 +182,7 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
             fecha_creacion: fila.fecha_creacion.and_utc(),
             fecha_actualizacion: fila.fecha_actualizacion.and_utc(),
         };
-        self.versiones.insert(id, fila.version);
+        self.versiones.registrar(id, fila.version);
         Ok(Usuario::reconstruir(datos))
     }
 
@@ -302,26 +302,22 @@ impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
             .execute(self.conexion)
             .map_err(de_diesel)?;
         self.guardar_reservas(usuario)?;
-        self.versiones.insert(usuario.id(), 1);
+        self.versiones.registrar(usuario.id(), 1);
         Ok(())
     }
 
     #[tracing::instrument(skip_all, fields(id_usuario = %usuario.id()))]
     fn actualizar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
         let id = usuario.id();
-        let leida = match self.versiones.get(&id) {
-            Some(version) => *version,
-            // Not read through this repository: read the current version now.
-            None => usuarios::table
+        let leida = self.versiones.base(id, "el usuario", || {
+            // Not read through this repository: the stored version.
+            usuarios::table
                 .find(id.to_string())
                 .select(usuarios::version)
                 .first(self.conexion)
                 .optional()
-                .map_err(de_diesel)?
-                .ok_or_else(|| {
-                    ErrorPersistencia::Inesperado(format!("el usuario {id} no existe"))
-                })?,
-        };
+                .map_err(de_diesel)
+        })?;
         let fila = a_fila(usuario, leida + 1)?;
         let cambiadas = diesel::update(
             usuarios::table
@@ -335,13 +331,8 @@ impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
         ))
         .execute(self.conexion)
         .map_err(de_diesel)?;
-        if cambiadas == 0 {
-            return Err(ErrorPersistencia::Conflicto(format!(
-                "el usuario {id} cambió desde que se leyó"
-            )));
-        }
-        self.guardar_reservas(usuario)?;
-        self.versiones.insert(id, fila.version);
-        Ok(())
+        self.versiones
+            .confirmar(id, "el usuario", cambiadas, fila.version)?;
+        self.guardar_reservas(usuario)
     }
 }

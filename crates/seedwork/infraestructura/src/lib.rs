@@ -14,9 +14,11 @@ pub mod migraciones;
 pub mod outbox;
 pub mod pruebas;
 pub mod unidad_trabajo;
+pub mod versiones;
 
 pub use base_datos::{BaseDatos, ErrorConfiguracionBaseDatos, Motor};
 pub use conexion::{Conexion, Modo};
 pub use errores::de_diesel;
 pub use outbox::MensajeSaliente;
 pub use unidad_trabajo::{ManejadoresEventos, TransaccionDiesel, UnidadTrabajoDiesel};
+pub use versiones::Versiones;

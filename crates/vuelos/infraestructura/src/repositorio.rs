@@ -5,12 +5,10 @@
 //! and an update that finds another version than the one it read fails with `Conflicto`
 //! instead of overwriting a concurrent change.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use seedwork_dominio::{Entidad, ErrorPersistencia};
-use seedwork_infraestructura::{de_diesel, Conexion};
+use seedwork_infraestructura::{de_diesel, Conexion, Versiones};
 use vuelos_aplicacion::dto::ItinerarioDTO;
 use vuelos_aplicacion::mapeadores::itinerarios_de;
 use vuelos_dominio::{
@@ -35,14 +33,14 @@ struct FilaReserva {
 pub struct RepositorioReservasDiesel<'a> {
     conexion: &'a mut Conexion,
     /// The version of each reservation as this repository read it.
-    versiones: HashMap<IdReserva, i64>,
+    versiones: Versiones<IdReserva>,
 }
 
 impl<'a> RepositorioReservasDiesel<'a> {
     pub fn new(conexion: &'a mut Conexion) -> Self {
         Self {
             conexion,
-            versiones: HashMap::new(),
+            versiones: Versiones::default(),
         }
     }
 
@@ -70,7 +68,7 @@ impl<'a> RepositorioReservasDiesel<'a> {
             .map_err(|e| invalido("itinerarios", e.to_string()))?;
         let itinerarios =
             itinerarios_de(&dtos).map_err(|e| invalido("itinerarios", e.to_string()))?;
-        self.versiones.insert(id, fila.version);
+        self.versiones.registrar(id, fila.version);
         Ok(Reserva::reconstruir(DatosReserva {
             id,
             id_cliente,
@@ -141,25 +139,21 @@ impl RepositorioReservas for RepositorioReservasDiesel<'_> {
             .values(a_fila(reserva, 1)?)
             .execute(self.conexion)
             .map_err(de_diesel)?;
-        self.versiones.insert(reserva.id(), 1);
+        self.versiones.registrar(reserva.id(), 1);
         Ok(())
     }
 
     fn actualizar(&mut self, reserva: &Reserva) -> Result<(), ErrorPersistencia> {
         let id = reserva.id();
-        let leida = match self.versiones.get(&id) {
-            Some(version) => *version,
-            // Not read through this repository: read the current version now.
-            None => reservas::table
+        let leida = self.versiones.base(id, "la reserva", || {
+            // Not read through this repository: the stored version.
+            reservas::table
                 .find(id.to_string())
                 .select(reservas::version)
                 .first(self.conexion)
                 .optional()
-                .map_err(de_diesel)?
-                .ok_or_else(|| {
-                    ErrorPersistencia::Inesperado(format!("la reserva {id} no existe"))
-                })?,
-        };
+                .map_err(de_diesel)
+        })?;
         let fila = a_fila(reserva, leida + 1)?;
         let cambiadas = diesel::update(
             reservas::table
@@ -175,12 +169,7 @@ impl RepositorioReservas for RepositorioReservasDiesel<'_> {
         ))
         .execute(self.conexion)
         .map_err(de_diesel)?;
-        if cambiadas == 0 {
-            return Err(ErrorPersistencia::Conflicto(format!(
-                "la reserva {id} cambió desde que se leyó"
-            )));
-        }
-        self.versiones.insert(id, fila.version);
-        Ok(())
+        self.versiones
+            .confirmar(id, "la reserva", cambiadas, fila.version)
     }
 }
