@@ -26,7 +26,10 @@ fn capturar_logs() -> &'static Mutex<Vec<u8>> {
     LOGS.get_or_init(|| {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let escritor = Arc::clone(&buffer);
-        aeroalpes::telemetria::inicializar_con(move || Captura(Arc::clone(&escritor)), "debug");
+        seedwork_infraestructura::telemetria::inicializar_con(
+            move || Captura(Arc::clone(&escritor)),
+            "debug",
+        );
         buffer
     })
 }

@@ -4,11 +4,10 @@
 //! Layout: `configuracion` reads the environment once; `startup` builds the application
 //! (the only place that names actix and diesel types together) and exposes the bound port
 //! so tests can start it on port 0; `api` holds the routes, one file per module, and the
-//! single mapping of application errors to HTTP; `telemetria` sets up `tracing`.
+//! single mapping of application errors to HTTP.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod configuracion;
 pub mod mensajeria;
 pub mod startup;
-pub mod telemetria;

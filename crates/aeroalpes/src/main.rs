@@ -5,7 +5,7 @@ use std::future::Future;
 
 use aeroalpes::configuracion::Configuracion;
 use aeroalpes::startup::Aplicacion;
-use aeroalpes::telemetria;
+use seedwork_infraestructura::telemetria;
 use tokio::signal::unix::{signal, SignalKind};
 
 #[actix_web::main]

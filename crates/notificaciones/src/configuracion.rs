@@ -4,7 +4,7 @@ use seedwork_infraestructura::mensajeria::url_desde;
 use seedwork_infraestructura::Motor;
 
 /// Which broker to consume from and where the inbox lives. `RUST_LOG` is read by
-/// [`crate::telemetria`].
+/// `seedwork_infraestructura::telemetria`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Configuracion {
     /// `PULSAR_URL`, else `PULSAR_ADDRESS` or `BROKER_HOST` (`host[:port]`); default

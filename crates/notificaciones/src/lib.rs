@@ -9,7 +9,7 @@
 //!   that writes the mail to the log.
 //! - [`consumidor`]: the handler of the event topics — decodes a record with its writer's
 //!   schema, turns it into a notification and sends it inside the inbox transaction.
-//! - [`configuracion`] (read once from the environment), [`telemetria`], and
+//! - [`configuracion`] (read once from the environment; logging is the seedwork's), and
 //!   [`startup`], the composition root: the one place that wires the database, the broker
 //!   and the handlers, and runs one consumer loop per topic until shut down.
 #![forbid(unsafe_code)]
@@ -20,7 +20,6 @@ pub mod dominio;
 pub mod notificador;
 pub mod notificador_log;
 pub mod startup;
-pub mod telemetria;
 
 pub use configuracion::Configuracion;
 pub use dominio::{Destinatario, MotivoNotificacion, Notificacion};

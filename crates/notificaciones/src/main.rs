@@ -5,7 +5,8 @@
 use std::future::Future;
 
 use notificaciones::startup::Aplicacion;
-use notificaciones::{telemetria, Configuracion};
+use notificaciones::Configuracion;
+use seedwork_infraestructura::telemetria;
 use tokio::signal::unix::{signal, SignalKind};
 
 #[tokio::main]

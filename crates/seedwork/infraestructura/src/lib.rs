@@ -13,6 +13,7 @@ pub mod mensajeria;
 pub mod migraciones;
 pub mod outbox;
 pub mod pruebas;
+pub mod telemetria;
 pub mod unidad_trabajo;
 pub mod versiones;
 

@@ -1,4 +1,6 @@
-//! Logging through `tracing`: one line per event, filtered by `RUST_LOG` (default `info`).
+//! Logging through `tracing`, the same for every binary: one line per event, filtered by
+//! `RUST_LOG` (default `info`), without colour codes unless the output is a terminal (logs
+//! are grepped: the notification service's mails are lines of its log).
 
 use std::io::IsTerminal;
 
