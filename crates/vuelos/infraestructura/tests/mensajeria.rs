@@ -199,6 +199,13 @@ fn comando(id: IdReserva) -> CrearReserva {
     }
 }
 
+/// Every outbox row, published or not, in creation order.
+async fn filas_outbox(uow: &UnidadTrabajoDiesel) -> Vec<outbox::FilaOutbox> {
+    uow.consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
+        .await
+        .unwrap()
+}
+
 /// Receives the next message within the deadline, acknowledging it.
 async fn recibir(
     consumidor: &mut Consumer<Vec<u8>, TokioExecutor>,
@@ -266,11 +273,7 @@ async fn an_accepted_command_creates_the_reservation_and_publishes_its_event_onc
         assert_eq!(propiedades.get("correlation_id"), Some(&"peticion-http-1"));
         nada_mas(&mut eventos).await;
 
-        let filas = sistema
-            .uow
-            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
-            .await
-            .unwrap();
+        let filas = filas_outbox(&sistema.uow).await;
         assert_eq!(
             filas.len(),
             2,
@@ -320,11 +323,7 @@ async fn a_command_delivered_twice_changes_nothing_twice() {
         sistema.esperar_estado(id, "Aprobada").await;
         recibir(&mut eventos).await;
         nada_mas(&mut eventos).await;
-        let filas = sistema
-            .uow
-            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
-            .await
-            .unwrap();
+        let filas = filas_outbox(&sistema.uow).await;
         let aprobadas = filas
             .iter()
             .filter(|f| f.tipo == EventoReservaAprobada::TIPO)
@@ -435,11 +434,7 @@ async fn commands_accepted_while_the_broker_is_down_are_all_handled_once_it_is_b
             );
         }
         nada_mas(&mut eventos).await;
-        let filas = sistema
-            .uow
-            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
-            .await
-            .unwrap();
+        let filas = filas_outbox(&sistema.uow).await;
         assert_eq!(
             filas
                 .iter()
@@ -516,10 +511,7 @@ async fn two_relays_on_one_postgresql_database_never_publish_a_row_twice() {
         vistos.values().all(|veces| *veces == 1),
         "a row was published twice"
     );
-    let filas = uow
-        .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
-        .await
-        .unwrap();
+    let filas = filas_outbox(&uow).await;
     assert!(filas.iter().all(|f| f.publicado));
     for tx in detener {
         let _ = tx.send(());
@@ -537,13 +529,7 @@ async fn published_rows_are_purged_after_the_retention_and_unpublished_ones_neve
         .await
         .unwrap();
     sistema.esperar_estado(id, "Pendiente").await;
-    let filas = || async {
-        sistema
-            .uow
-            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
-            .await
-            .unwrap()
-    };
+    let filas = || async { filas_outbox(&sistema.uow).await };
     let limite = tokio::time::Instant::now() + PLAZO;
     while !(filas().await.len() == 2 && filas().await.iter().all(|f| f.publicado)) {
         assert!(
