@@ -1,0 +1,126 @@
+//! Building a topic: in memory only, or loaded from its directory, recovering from a
+//! crash if needed.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    io,
+    path::Path,
+    sync::{Arc, Mutex},
+};
+
+use pulsar::proto::command_subscribe::SubType;
+use tokio::sync::Notify;
+
+use super::{Topic, TopicState};
+use crate::{
+    entry::Entry,
+    schema_registry::SchemaRegistry,
+    storage::{
+        cursor::{Cursor, CursorJournal},
+        log::SegmentLog,
+    },
+    subscription::Subscription,
+    topic_name::TopicName,
+};
+
+/// What loading a persistent topic hands to its writer.
+pub struct Storage {
+    pub log: SegmentLog,
+    pub journal: CursorJournal,
+}
+
+impl Topic {
+    /// A topic kept in memory only.
+    pub fn in_memory(name: TopicName, deduplication: bool) -> Arc<Topic> {
+        Arc::new(Topic::build(
+            name,
+            Vec::new(),
+            0,
+            HashMap::new(),
+            SchemaRegistry::in_memory(),
+            deduplication,
+        ))
+    }
+
+    /// Loads a persistent topic from `dir` (blocking), recovering from a crash if needed.
+    pub fn load(
+        name: TopicName,
+        dir: &Path,
+        deduplication: bool,
+    ) -> io::Result<(Arc<Topic>, Storage)> {
+        std::fs::create_dir_all(dir)?;
+        let (log, stored) = SegmentLog::open(&dir.join("ledger"))?;
+        let (journal, cursors) = CursorJournal::open(&dir.join("cursors"))?;
+        let schemas = SchemaRegistry::open(&dir.join("schemas"))?;
+        let next_id = log.next_id();
+        let entries: Vec<Entry> = stored
+            .into_iter()
+            .filter_map(|e| {
+                let id = e.id;
+                let entry = Entry::decode(e.id, e.body, e.crc);
+                if entry.is_none() {
+                    tracing::warn!(topic = %name, entry = id, "skipping an undecodable entry");
+                }
+                entry
+            })
+            .collect();
+        let topic = Topic::build(name, entries, next_id, cursors, schemas, deduplication);
+        Ok((Arc::new(topic), Storage { log, journal }))
+    }
+
+    fn build(
+        name: TopicName,
+        entries: Vec<Entry>,
+        next_id: u64,
+        cursors: HashMap<String, Cursor>,
+        schemas: SchemaRegistry,
+        deduplication: bool,
+    ) -> Topic {
+        let mut last_sequence = HashMap::new();
+        for entry in &entries {
+            last_sequence.insert(entry.producer_name.clone(), entry.highest_sequence_id);
+        }
+        let subscriptions: HashMap<String, Subscription> = cursors
+            .into_iter()
+            .map(|(sub, cursor)| {
+                // The type is not stored: the first consumer to come back sets it.
+                let subscription = Subscription::new(sub.clone(), SubType::Shared, true, cursor);
+                (sub, subscription)
+            })
+            .collect();
+        let keep_from = subscriptions
+            .values()
+            .map(|s| s.cursor.mark_delete())
+            .min()
+            .unwrap_or(0);
+        let entries: VecDeque<Arc<Entry>> = entries
+            .into_iter()
+            .filter(|e| e.id >= keep_from)
+            .map(Arc::new)
+            .collect();
+        let first_id = entries.front().map_or(next_id, |e| e.id);
+        Topic {
+            full_name: name.to_string(),
+            name,
+            state: Mutex::new(TopicState {
+                entries,
+                first_id,
+                end_id: next_id,
+                next_id,
+                unflushed: Vec::new(),
+                journal: Vec::new(),
+                ack_receipts: Vec::new(),
+                cursors_changed: false,
+                producers: HashMap::new(),
+                last_sequence,
+                subscriptions,
+                msg_in: 0,
+                bytes_in: 0,
+                failed: None,
+            }),
+            wake_writer: Notify::new(),
+            schemas: Arc::new(Mutex::new(schemas)),
+            deduplication,
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! A topic: its entries, producers, subscriptions and schemas.
+//!
+//! All mutable state sits behind one short-held mutex (never held across an await). A
+//! persistent topic's entries become visible, and their SEND_RECEIPTs leave, only once
+//! the topic's writer (see [`crate::storage::writer`]) made them durable; acks are applied
+//! at once and journaled by the same writer.
+//!
+//! The handling is grouped by role: `load` builds a topic (in memory, or from its
+//! directory), `publish` the producers and the deduplicated publish path,
+//! `subscriptions` the subscriptions and the dispatch to their consumers, `group_commit`
+//! the writer's side of storing, and `stats` the admin API's statistics.
+
+mod group_commit;
+mod load;
+mod publish;
+mod stats;
+mod subscriptions;
+
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use pulsar::proto::{BaseCommand, ServerError};
+use tokio::sync::{mpsc::UnboundedSender, Notify};
+
+pub use self::{
+    load::Storage,
+    publish::{send_error, Receipt},
+    subscriptions::{reader_start, StartPosition},
+};
+use crate::{
+    entry::Entry, frame::Outbound, schema_registry::SchemaRegistry, storage::cursor::CursorRecord,
+    subscription::Subscription, topic_name::TopicName,
+};
+
+/// A refusal sent back to a client: the server error and a message.
+pub type Refusal = (ServerError, String);
+
+struct ProducerSlot {
+    connection: u64,
+    address: String,
+}
+
+struct TopicState {
+    entries: VecDeque<Arc<Entry>>,
+    first_id: u64,
+    /// Entries below this id are visible (stored).
+    end_id: u64,
+    /// The id of the next published entry.
+    next_id: u64,
+    unflushed: Vec<(Entry, Receipt)>,
+    journal: Vec<CursorRecord>,
+    ack_receipts: Vec<(UnboundedSender<Outbound>, BaseCommand)>,
+    /// Acks were applied to durable subscriptions since the writer last took records.
+    cursors_changed: bool,
+    producers: HashMap<String, ProducerSlot>,
+    last_sequence: HashMap<String, u64>,
+    subscriptions: HashMap<String, Subscription>,
+    msg_in: u64,
+    bytes_in: u64,
+    /// Set once storing failed: the topic refuses sends from then on.
+    failed: Option<String>,
+}
+
+/// One topic.
+pub struct Topic {
+    pub name: TopicName,
+    full_name: String,
+    state: Mutex<TopicState>,
+    wake_writer: Notify,
+    schemas: Arc<Mutex<SchemaRegistry>>,
+    deduplication: bool,
+}
+
+impl Topic {
+    pub fn full_name(&self) -> &str {
+        &self.full_name
+    }
+
+    fn lock(&self) -> MutexGuard<'_, TopicState> {
+        // A panic while holding the lock would be a broker bug; the state is still the
+        // best there is, so keep serving rather than poisoning every later call.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The schema registry (locked briefly; registration does blocking I/O, so callers
+    /// run it on a blocking thread).
+    pub fn schemas(&self) -> Arc<Mutex<SchemaRegistry>> {
+        self.schemas.clone()
+    }
+
+    fn is_persistent(&self) -> bool {
+        self.name.persistent
+    }
+}

@@ -1,0 +1,314 @@
+//! Subscriptions of a topic: attaching and detaching consumers, flow, acks,
+//! redelivery, seeks, the dispatch of entries to consumers, and trimming what every
+//! subscription acknowledged.
+
+use pulsar::proto::{
+    command_subscribe::SubType, BaseCommand, CommandAck, MessageIdData, ServerError,
+};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{Refusal, Topic, TopicState};
+use crate::{
+    entry::LEDGER_ID,
+    frame::Outbound,
+    storage::cursor::{Cursor, CursorRecord},
+    subscription::{Consumer, ConsumerKey, EntriesView, Subscription},
+};
+
+/// How a new subscription is positioned.
+#[derive(Debug, Clone, Copy)]
+pub enum StartPosition {
+    Earliest,
+    Latest,
+    /// A reader's start message id.
+    At(u64),
+}
+
+impl Topic {
+    /// Attaches a consumer, creating the subscription if needed. Subscriptions of a
+    /// non-persistent topic are never durable: they end with their last consumer.
+    pub fn subscribe(
+        &self,
+        subscription: &str,
+        sub_type: SubType,
+        durable: bool,
+        start: StartPosition,
+        consumer: Consumer,
+    ) -> Result<(), Refusal> {
+        let durable = durable && self.is_persistent();
+        let mut state = self.lock();
+        let state = &mut *state;
+        if !state.subscriptions.contains_key(subscription) {
+            let position = match start {
+                StartPosition::Earliest => state.first_id,
+                StartPosition::Latest => state.end_id,
+                StartPosition::At(id) => id.clamp(state.first_id, state.end_id),
+            };
+            let sub = Subscription::new(
+                subscription.to_string(),
+                sub_type,
+                durable,
+                Cursor::at(position),
+            );
+            if durable {
+                state.journal.push(CursorRecord::Create {
+                    sub: subscription.to_string(),
+                    mark_delete: position,
+                });
+                self.wake_writer.notify_one();
+            }
+            state.subscriptions.insert(subscription.to_string(), sub);
+        }
+        let view = EntriesView {
+            entries: &state.entries,
+            first_id: state.first_id,
+            end_id: state.end_id,
+        };
+        let Some(sub) = state.subscriptions.get_mut(subscription) else {
+            return Err((ServerError::UnknownError, "subscription vanished".into()));
+        };
+        sub.add_consumer(sub_type, consumer)
+            .map_err(|busy| (ServerError::ConsumerBusy, busy.0))?;
+        sub.dispatch(&view);
+        Ok(())
+    }
+
+    /// Detaches a consumer (closed, or its connection ended); its unacknowledged entries
+    /// go to the subscription's other consumers.
+    pub fn remove_consumer(&self, subscription: &str, key: ConsumerKey) {
+        let mut state = self.lock();
+        let state = &mut *state;
+        let Some(sub) = state.subscriptions.get_mut(subscription) else {
+            return;
+        };
+        sub.remove_consumer(key);
+        if !sub.durable && sub.consumers().is_empty() {
+            state.subscriptions.remove(subscription);
+            state.trim(self.is_persistent());
+        } else {
+            state.dispatch_one(subscription);
+        }
+    }
+
+    pub fn flow(&self, subscription: &str, key: ConsumerKey, permits: u32) {
+        let mut state = self.lock();
+        if let Some(sub) = state.subscriptions.get_mut(subscription) {
+            sub.flow(key, permits);
+        }
+        state.dispatch_one(subscription);
+    }
+
+    /// Applies an ACK. With `response`, the ACK_RESPONSE leaves once the ack is durable.
+    pub fn ack(
+        &self,
+        subscription: &str,
+        ack: &CommandAck,
+        response: Option<(UnboundedSender<Outbound>, BaseCommand)>,
+    ) {
+        let mut state = self.lock();
+        let state = &mut *state;
+        let view = EntriesView {
+            entries: &state.entries,
+            first_id: state.first_id,
+            end_id: state.end_id,
+        };
+        let Some(sub) = state.subscriptions.get_mut(subscription) else {
+            return;
+        };
+        let mark_before = sub.cursor.mark_delete();
+        sub.ack(ack, &view);
+        let moved = sub.cursor.mark_delete() != mark_before;
+        let journaled = sub.durable && self.is_persistent();
+        match response {
+            Some(response) if journaled => state.ack_receipts.push(response),
+            Some((tx, command)) => {
+                let _ = tx.send(Outbound::command(command));
+            }
+            None => {}
+        }
+        // Only a moved mark-delete position can free entries.
+        if moved {
+            state.trim(self.is_persistent());
+        }
+        if journaled {
+            state.cursors_changed = true;
+            self.wake_writer.notify_one();
+        }
+    }
+
+    /// Negative acks: the named entries (all the consumer holds if none) are redelivered.
+    pub fn redeliver(&self, subscription: &str, key: ConsumerKey, ids: &[MessageIdData]) {
+        let mut state = self.lock();
+        if let Some(sub) = state.subscriptions.get_mut(subscription) {
+            sub.redeliver(key, ids);
+        }
+        state.dispatch_one(subscription);
+    }
+
+    /// Removes a subscription on behalf of its only consumer.
+    pub fn unsubscribe(&self, subscription: &str, key: ConsumerKey) -> Result<(), Refusal> {
+        let mut state = self.lock();
+        let Some(sub) = state.subscriptions.get(subscription) else {
+            return Ok(());
+        };
+        if sub.consumers().iter().any(|c| c.key != key) {
+            return Err((
+                ServerError::ConsumerBusy,
+                format!("subscription {subscription} has other consumers"),
+            ));
+        }
+        let durable = sub.durable;
+        state.subscriptions.remove(subscription);
+        if durable && self.is_persistent() {
+            state.journal.push(CursorRecord::Delete {
+                sub: subscription.to_string(),
+            });
+            self.wake_writer.notify_one();
+        }
+        state.trim(self.is_persistent());
+        Ok(())
+    }
+
+    /// Moves a subscription's cursor to a message id or a publish time. Its consumers are
+    /// detached and returned, to be told to reconnect, as Apache Pulsar does.
+    pub fn seek(
+        &self,
+        subscription: &str,
+        message_id: Option<&MessageIdData>,
+        publish_time: Option<u64>,
+    ) -> Result<Vec<Consumer>, Refusal> {
+        let mut state = self.lock();
+        let state = &mut *state;
+        let position = match (message_id, publish_time) {
+            (Some(id), _) if is_earliest(id) => state.first_id,
+            (Some(id), _) if is_latest(id) => state.end_id,
+            (Some(id), _) => id.entry_id.clamp(state.first_id, state.end_id),
+            (None, Some(time)) => state
+                .entries
+                .iter()
+                .find(|e| e.publish_time >= time)
+                .map_or(state.end_id, |e| e.id),
+            (None, None) => {
+                return Err((
+                    ServerError::UnknownError,
+                    "seek needs a message id or a time".into(),
+                ))
+            }
+        };
+        let Some(sub) = state.subscriptions.get_mut(subscription) else {
+            return Err((
+                ServerError::SubscriptionNotFound,
+                format!("no subscription {subscription}"),
+            ));
+        };
+        let consumers = sub.take_consumers();
+        let record = sub.reset(position);
+        if sub.durable && self.is_persistent() {
+            state.journal.push(record);
+            self.wake_writer.notify_one();
+        }
+        Ok(consumers)
+    }
+
+    /// The id of the last stored message, and the subscription's mark-delete position.
+    pub fn last_message_id(&self, subscription: &str) -> (MessageIdData, MessageIdData) {
+        let state = self.lock();
+        let last = match state.end_id.checked_sub(1) {
+            None => MessageIdData {
+                ledger_id: LEDGER_ID,
+                entry_id: u64::MAX,
+                ..Default::default()
+            },
+            Some(id) => {
+                let batch = state
+                    .entries
+                    .back()
+                    .filter(|e| e.id == id && e.num_messages > 1)
+                    .map(|e| e.num_messages as i32 - 1);
+                MessageIdData {
+                    ledger_id: LEDGER_ID,
+                    entry_id: id,
+                    batch_index: batch,
+                    ..Default::default()
+                }
+            }
+        };
+        let mark = state
+            .subscriptions
+            .get(subscription)
+            .map_or(0, |s| s.cursor.mark_delete());
+        let mark_delete = MessageIdData {
+            ledger_id: LEDGER_ID,
+            entry_id: mark.checked_sub(1).unwrap_or(u64::MAX),
+            ..Default::default()
+        };
+        (last, mark_delete)
+    }
+}
+
+impl TopicState {
+    pub(super) fn dispatch_all(&mut self) {
+        let view = EntriesView {
+            entries: &self.entries,
+            first_id: self.first_id,
+            end_id: self.end_id,
+        };
+        for sub in self.subscriptions.values_mut() {
+            sub.dispatch(&view);
+        }
+    }
+
+    fn dispatch_one(&mut self, subscription: &str) {
+        let view = EntriesView {
+            entries: &self.entries,
+            first_id: self.first_id,
+            end_id: self.end_id,
+        };
+        if let Some(sub) = self.subscriptions.get_mut(subscription) {
+            sub.dispatch(&view);
+        }
+    }
+
+    /// Drops entries every subscription acknowledged. A persistent topic without
+    /// subscriptions keeps everything (a later Earliest subscription reads it); a
+    /// non-persistent one only serves the consumers present.
+    pub(super) fn trim(&mut self, persistent: bool) {
+        let needed = self
+            .subscriptions
+            .values()
+            .map(|s| s.cursor.mark_delete())
+            .min();
+        let needed = match needed {
+            Some(needed) => needed,
+            None if persistent => return,
+            None => self.end_id,
+        };
+        while self.entries.front().is_some_and(|e| e.id < needed) {
+            self.entries.pop_front();
+        }
+        self.first_id = self.entries.front().map_or(self.end_id, |e| e.id);
+    }
+}
+
+fn is_earliest(id: &MessageIdData) -> bool {
+    id.ledger_id == u64::MAX && id.entry_id == u64::MAX
+}
+
+fn is_latest(id: &MessageIdData) -> bool {
+    id.ledger_id == i64::MAX as u64
+}
+
+/// Where a reader's start message id puts a new subscription, as Apache Pulsar reads it:
+/// a batch message id starts at its entry (the client skips what it already saw), a plain
+/// one just after it.
+pub fn reader_start(id: &MessageIdData) -> StartPosition {
+    if is_earliest(id) {
+        StartPosition::Earliest
+    } else if is_latest(id) {
+        StartPosition::Latest
+    } else if id.batch_index.unwrap_or(-1) >= 0 {
+        StartPosition::At(id.entry_id)
+    } else {
+        StartPosition::At(id.entry_id.saturating_add(1))
+    }
+}
