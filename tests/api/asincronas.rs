@@ -6,9 +6,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use reqwest::Response;
 use serde_json::{json, Value};
-use vuelos_infraestructura::esquemas::{
-    EventoIntegracion, EventoReservaCreada, MensajeIntegracion,
-};
+use vuelos_contrato::{EventoIntegracion, EventoReservaCreada, MensajeIntegracion};
 
 use crate::ayudantes::{json, reserva_bog_mad, spawn_app, AppDePrueba};
 

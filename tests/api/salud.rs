@@ -30,8 +30,8 @@ async fn the_spec_describes_every_route() {
         assert!(rutas.contains_key(ruta), "{ruta} is missing from /spec");
     }
     assert!(spec["components"]["schemas"]["ReservaDTO"].is_object());
-    assert!(spec["components"]["schemas"]["RegistroUsuarioDto"].is_object());
-    assert!(spec["components"]["schemas"]["UsuarioDto"].is_object());
+    assert!(spec["components"]["schemas"]["RegistroUsuarioDTO"].is_object());
+    assert!(spec["components"]["schemas"]["UsuarioDTO"].is_object());
     assert_eq!(
         spec["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"

@@ -7,7 +7,7 @@ use futures::StreamExt;
 use pulsar::{Consumer, Pulsar, TokioExecutor};
 use reqwest::Client;
 use serde_json::Value;
-use vuelos_infraestructura::esquemas::{
+use vuelos_contrato::{
     EventoIntegracion, EventoReservaAprobada, EventoReservaCreada, EventoReservaPagada,
     MensajeIntegracion,
 };

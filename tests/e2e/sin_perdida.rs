@@ -8,9 +8,7 @@ use futures::StreamExt;
 use pulsar::{Pulsar, TokioExecutor};
 use reqwest::Client;
 use serde_json::Value;
-use vuelos_infraestructura::esquemas::{
-    EventoIntegracion, EventoReservaCreada, MensajeIntegracion,
-};
+use vuelos_contrato::{EventoIntegracion, EventoReservaCreada, MensajeIntegracion};
 
 use crate::flujo::{
     cliente_registrado, esperar_estado, esperar_suscripciones, fixture_para, suscriptor,

@@ -9,16 +9,14 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use seedwork_aplicacion::DespachadorComandos;
 use seedwork_infraestructura::mensajeria::{conectar, consumir, RelevoOutbox, Suscripcion};
 use seedwork_infraestructura::UnidadTrabajoDiesel;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
-use vuelos_infraestructura::consumidores::{
-    ConsumidorComandos, ConsumidorEventos, SUSCRIPCION_COMANDOS, SUSCRIPCION_EVENTOS,
-    TOPICOS_COMANDOS, TOPICOS_EVENTOS,
+use vuelos_contrato::{
+    contratos, ComandoVuelos, EventoVuelos, SUSCRIPCION_COMANDOS, SUSCRIPCION_EVENTOS,
 };
-use vuelos_infraestructura::esquemas::CONTRATOS;
+use vuelos_infraestructura::consumidores::{ConsumidorComandos, ConsumidorEventos};
 
 use crate::configuracion::Configuracion;
 
@@ -38,7 +36,6 @@ impl Mensajeria {
     pub async fn arrancar(
         configuracion: &Configuracion,
         uow: UnidadTrabajoDiesel,
-        comandos: Arc<DespachadorComandos>,
         aviso_outbox: Arc<Notify>,
     ) -> anyhow::Result<Self> {
         let (url, embebido) = match &configuracion.url_broker {
@@ -56,13 +53,7 @@ impl Mensajeria {
             }
         };
         let (apagar, apagado) = watch::channel(false);
-        let supervisor = tokio::spawn(supervisar(
-            url.clone(),
-            uow,
-            comandos,
-            aviso_outbox,
-            apagado,
-        ));
+        let supervisor = tokio::spawn(supervisar(url.clone(), uow, aviso_outbox, apagado));
         Ok(Self {
             url,
             embebido,
@@ -99,7 +90,6 @@ async fn senal(mut apagado: watch::Receiver<bool>) {
 async fn supervisar(
     url: String,
     uow: UnidadTrabajoDiesel,
-    comandos: Arc<DespachadorComandos>,
     aviso_outbox: Arc<Notify>,
     apagado: watch::Receiver<bool>,
 ) {
@@ -124,9 +114,9 @@ async fn supervisar(
         avisos.push(aviso.clone());
         Suscripcion::compartida(topico, nombre).con_aviso_de_listo(aviso)
     };
-    let consumidor_comandos = Arc::new(ConsumidorComandos::new(comandos, uow.clone()));
-    for topico in TOPICOS_COMANDOS {
-        let suscripcion = suscribir(topico, SUSCRIPCION_COMANDOS);
+    let consumidor_comandos = Arc::new(ConsumidorComandos::new(uow.clone()));
+    for contrato in ComandoVuelos::CONTRATOS {
+        let suscripcion = suscribir(contrato.topico, SUSCRIPCION_COMANDOS);
         tareas.push(tokio::spawn(consumir(
             broker.clone(),
             suscripcion,
@@ -135,8 +125,8 @@ async fn supervisar(
         )));
     }
     let consumidor_eventos = Arc::new(ConsumidorEventos::default());
-    for topico in TOPICOS_EVENTOS {
-        let suscripcion = suscribir(topico, SUSCRIPCION_EVENTOS);
+    for contrato in EventoVuelos::CONTRATOS {
+        let suscripcion = suscribir(contrato.topico, SUSCRIPCION_EVENTOS);
         tareas.push(tokio::spawn(consumir(
             broker.clone(),
             suscripcion,
@@ -151,7 +141,7 @@ async fn supervisar(
         _ = senal(apagado.clone()) => {}
         _ = suscritos => {
             let esquemas: HashMap<String, String> =
-                CONTRATOS.iter().map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned())).collect();
+                contratos().map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned())).collect();
             // The relay gets a connection of its own. The `pulsar` crate leaves Nagle's
             // algorithm on, so on a shared connection a SEND queued behind a consumer's ack
             // (which gets no reply) waits for the broker's delayed ACK, about 40 ms.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
+use aeroalpes_api::{Contexto, Salud};
 use clientes_aplicacion::{
     agregar_reserva, AutenticarUsuario, DesactivarUsuario, EmisorTokensJwt, HasherArgon2,
     ManejadorAutenticarUsuario, ManejadorDesactivarUsuario, ManejadorObtenerTodosUsuarios,
@@ -19,37 +20,37 @@ use seedwork_infraestructura::{
 };
 use tokio::sync::Notify;
 use tracing_actix_web::TracingLogger;
-use vuelos_aplicacion::comandos::{
-    AprobarReserva, CancelarReserva, CrearReserva, ManejadorCicloDeVida, ManejadorCrearReserva,
-    PagarReserva,
-};
-use vuelos_aplicacion::queries::{
-    ManejadorListarReservas, ManejadorObtenerReserva, ObtenerReserva, ObtenerReservasCanceladas,
-    ObtenerReservasNoPagadas, ObtenerReservasPorEstado, ObtenerTodasReservas,
-};
+use vuelos_aplicacion::AplicacionVuelos;
 use vuelos_dominio::ReservaCreada;
-use vuelos_infraestructura::despachadores::DespachadorComandosPulsar;
-use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel};
+use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel, TransporteOutbox};
 
-use crate::api;
 use crate::configuracion::Configuracion;
 use crate::mensajeria::Mensajeria;
 
-/// What the routes share: the dispatchers of every module (in process, and over Pulsar for
-/// the asynchronous routes), the database (for health) and the token issuer (to check the
-/// bearer tokens of requests).
-pub struct Contexto {
-    pub comandos: Arc<DespachadorComandos>,
-    pub queries: DespachadorQueries,
-    pub comandos_pulsar: DespachadorComandosPulsar,
-    pub uow: UnidadTrabajoDiesel,
-    pub base: BaseDatos,
-    pub tokens: EmisorTokensJwt,
+/// The database, as `/health` asks it.
+struct SaludBase(BaseDatos);
+
+impl Salud for SaludBase {
+    fn verificar(&self) -> Result<(), String> {
+        self.0.verificar()
+    }
 }
 
-/// Wires every module's handlers to the diesel adapters over one database. Commits that
-/// write the outbox wake `aviso_outbox` (the relay).
-pub fn componer(base: BaseDatos, tokens: EmisorTokensJwt, aviso_outbox: Arc<Notify>) -> Contexto {
+/// The application composed: the routes' context, and the unit of work the messaging side
+/// runs on.
+pub struct Composicion {
+    pub contexto: Contexto,
+    pub uow: UnidadTrabajoDiesel,
+}
+
+/// Wires every module's handlers to the diesel adapters over one database; asynchronous
+/// commands travel through the outbox. Commits that write the outbox wake `aviso_outbox`
+/// (the relay).
+pub fn componer(
+    base: BaseDatos,
+    tokens: EmisorTokensJwt,
+    aviso_outbox: Arc<Notify>,
+) -> Composicion {
     let usuarios = FabricaRepositorioUsuariosDiesel;
     let mut eventos = ManejadoresEventos::new();
     // clientes reacts to vuelos: a reservation with a client is added to that user inside
@@ -69,14 +70,13 @@ pub fn componer(base: BaseDatos, tokens: EmisorTokensJwt, aviso_outbox: Arc<Noti
     integracion::registrar_manejadores(&mut eventos);
     let uow =
         UnidadTrabajoDiesel::new(base.clone(), Arc::new(eventos)).con_aviso_outbox(aviso_outbox);
-    let fabrica = FabricaRepositoriosDiesel;
+    let vuelos = AplicacionVuelos::new(
+        uow.clone(),
+        FabricaRepositoriosDiesel,
+        TransporteOutbox::new(uow.clone()),
+    );
 
     let mut comandos = DespachadorComandos::new();
-    comandos
-        .registrar::<CrearReserva>(ManejadorCrearReserva::new(uow.clone(), fabrica))
-        .registrar::<AprobarReserva>(ManejadorCicloDeVida::new(uow.clone(), fabrica))
-        .registrar::<CancelarReserva>(ManejadorCicloDeVida::new(uow.clone(), fabrica))
-        .registrar::<PagarReserva>(ManejadorCicloDeVida::new(uow.clone(), fabrica));
     let hasher = HasherArgon2::new();
     comandos
         .registrar::<RegistrarUsuario>(ManejadorRegistrarUsuario::new(
@@ -94,11 +94,6 @@ pub fn componer(base: BaseDatos, tokens: EmisorTokensJwt, aviso_outbox: Arc<Noti
 
     let mut queries = DespachadorQueries::new();
     queries
-        .registrar::<ObtenerReserva>(ManejadorObtenerReserva::new(uow.clone(), fabrica))
-        .registrar::<ObtenerTodasReservas>(ManejadorListarReservas::new(uow.clone(), fabrica))
-        .registrar::<ObtenerReservasCanceladas>(ManejadorListarReservas::new(uow.clone(), fabrica))
-        .registrar::<ObtenerReservasNoPagadas>(ManejadorListarReservas::new(uow.clone(), fabrica))
-        .registrar::<ObtenerReservasPorEstado>(ManejadorListarReservas::new(uow.clone(), fabrica))
         .registrar::<ObtenerUsuario>(ManejadorObtenerUsuario::new(uow.clone(), usuarios))
         .registrar::<ObtenerTodosUsuarios>(ManejadorObtenerTodosUsuarios::new(
             uow.clone(),
@@ -109,13 +104,15 @@ pub fn componer(base: BaseDatos, tokens: EmisorTokensJwt, aviso_outbox: Arc<Noti
             usuarios,
         ));
 
-    Contexto {
-        comandos: Arc::new(comandos),
-        queries,
-        comandos_pulsar: DespachadorComandosPulsar::new(uow.clone()),
+    Composicion {
+        contexto: Contexto {
+            vuelos: Arc::new(vuelos),
+            comandos: Arc::new(comandos),
+            queries,
+            tokens: Arc::new(tokens),
+            salud: Arc::new(SaludBase(base)),
+        },
         uow,
-        base,
-        tokens,
     }
 }
 
@@ -142,14 +139,9 @@ impl Aplicacion {
             configuracion.vigencia_tokens,
         )?;
         let aviso_outbox = Arc::new(Notify::new());
-        let contexto = web::Data::new(componer(base, tokens, aviso_outbox.clone()));
-        let mensajeria = Mensajeria::arrancar(
-            configuracion,
-            contexto.uow.clone(),
-            contexto.comandos.clone(),
-            aviso_outbox,
-        )
-        .await?;
+        let Composicion { contexto, uow } = componer(base, tokens, aviso_outbox.clone());
+        let contexto = web::Data::new(contexto);
+        let mensajeria = Mensajeria::arrancar(configuracion, uow, aviso_outbox).await?;
 
         let listener = TcpListener::bind((configuracion.host.as_str(), configuracion.puerto))?;
         let puerto = listener.local_addr()?.port();
@@ -157,7 +149,7 @@ impl Aplicacion {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(contexto.clone())
-                .configure(api::rutas)
+                .configure(aeroalpes_api::rutas)
         })
         .listen(listener)?
         // The binary handles signals itself (see `ejecutar_hasta`): actix installs its

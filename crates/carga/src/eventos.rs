@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use pulsar::consumer::InitialPosition;
 use pulsar::{ConsumerOptions, Pulsar, SubType, TokioExecutor};
-use vuelos_infraestructura::esquemas::{
-    EventoIntegracion, EventoReservaCreada, MensajeIntegracion,
-};
+use vuelos_contrato::{EventoIntegracion, EventoReservaCreada, MensajeIntegracion};
 
 use crate::estadisticas::Muestras;
 

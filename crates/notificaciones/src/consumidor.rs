@@ -1,24 +1,18 @@
 //! The handler of the reservation event topics (the driving adapter of the service): it
-//! decodes a record with the schema its producer wrote it with, turns it into a
-//! [`Notificacion`] and sends it inside the transaction that records the message in the
-//! inbox, so a redelivered message is not mailed twice.
+//! decodes a record with the contract's decoder, turns it into a [`Notificacion`] and sends
+//! it through the inbox step, inside the transaction that records the message, so a
+//! redelivered message is not mailed twice.
 
-use std::collections::HashMap;
-use std::marker::PhantomData;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use apache_avro::Schema;
 use async_trait::async_trait;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, UnidadTrabajo};
-use seedwork_dominio::ErrorPersistencia;
 use seedwork_infraestructura::mensajeria::{
-    en_contexto_de_mensaje, Desenlace, ManejadorMensajes, MensajeEnCurso, MensajeEntrante,
+    Desenlace, ManejadorMensajes, MensajeEnCurso, MensajeEntrante,
 };
-use seedwork_infraestructura::UnidadTrabajoDiesel;
-use vuelos_infraestructura::esquemas::{
-    ErrorAvro, ErrorConversion, EventoIntegracion, EventoReservaAprobada, EventoReservaCancelada,
-    EventoReservaCreada, EventoReservaPagada, Metadatos, Sobre,
+use seedwork_infraestructura::{Inbox, Procesado};
+use vuelos_contrato::{
+    Decodificador, ErrorAvro, ErrorConversion, EventoVuelos, SUSCRIPCION_NOTIFICACIONES,
 };
 
 use crate::dominio::{MotivoNotificacion, Notificacion};
@@ -26,49 +20,13 @@ use crate::notificador::{ErrorNotificador, Notificador};
 
 /// The subscription of the service on every event topic (the tutorial's name). Shared:
 /// replicas split the messages between them.
-pub const SUSCRIPCION: &str = "sub-notificacion-eventos-reservas";
-
-/// An event record the service writes a mail about, and why.
-pub trait EventoNotificable: EventoIntegracion + Send + Sync + 'static {
-    const MOTIVO: MotivoNotificacion;
-
-    /// The envelope's identity (see [`vuelos_infraestructura::esquemas::Sobre::metadatos`]).
-    fn metadatos(&self) -> Result<Metadatos, ErrorConversion>;
-
-    /// Whether the envelope carries an id at all (the tutorial's schema has none).
-    fn tiene_id(&self) -> bool;
-}
-
-/// Every event record is a [`vuelos_infraestructura::esquemas::Sobre`]: the envelope
-/// methods are the same for all four, only the reason differs.
-macro_rules! notificable {
-    ($($registro:ident => $motivo:ident),+ $(,)?) => {$(
-        impl EventoNotificable for $registro {
-            const MOTIVO: MotivoNotificacion = MotivoNotificacion::$motivo;
-
-            fn metadatos(&self) -> Result<Metadatos, ErrorConversion> {
-                Sobre::metadatos(self)
-            }
-
-            fn tiene_id(&self) -> bool {
-                self.id.is_some()
-            }
-        }
-    )+};
-}
-
-notificable!(
-    EventoReservaCreada => ReservaCreada,
-    EventoReservaAprobada => ReservaAprobada,
-    EventoReservaCancelada => ReservaCancelada,
-    EventoReservaPagada => ReservaPagada,
-);
+pub const SUSCRIPCION: &str = SUSCRIPCION_NOTIFICACIONES;
 
 /// Why a message can never become a notification: it goes to the dead-letter topic.
 #[derive(Debug, thiserror::Error)]
 pub enum ErrorLectura {
-    #[error("el esquema con que se escribió el mensaje no es Avro válido: {0}")]
-    EsquemaEscritor(String),
+    #[error("el tópico {0} no lleva eventos de reservas")]
+    Topico(String),
     #[error(transparent)]
     Avro(#[from] ErrorAvro),
     #[error(transparent)]
@@ -84,137 +42,109 @@ enum ErrorEnvio {
     Notificador(#[from] ErrorNotificador),
 }
 
-/// Writer schemas parsed once and shared by the handlers of every topic: a producer's
-/// schema is the same text on every message it writes.
-#[derive(Debug, Default)]
-pub struct EsquemasEscritor {
-    parseados: Mutex<HashMap<Arc<str>, Arc<Schema>>>,
-}
-
-impl EsquemasEscritor {
-    /// More distinct writer schemas than this means something odd is producing; start over
-    /// rather than grow without bound.
-    const MAXIMO: usize = 64;
-
-    fn obtener(&self, texto: &Arc<str>) -> Result<Arc<Schema>, ErrorLectura> {
-        // A panic while the lock was held cannot leave the map half-written: take it anyway.
-        let mut parseados = self
-            .parseados
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(esquema) = parseados.get(texto) {
-            return Ok(esquema.clone());
-        }
-        let esquema = Arc::new(
-            Schema::parse_str(texto).map_err(|e| ErrorLectura::EsquemaEscritor(e.to_string()))?,
-        );
-        if parseados.len() >= Self::MAXIMO {
-            parseados.clear();
-        }
-        parseados.insert(texto.clone(), esquema.clone());
-        Ok(esquema)
-    }
-}
-
-/// Handles the messages of the topic of `E`, sending each through `N`.
-pub struct ConsumidorEventos<E, N> {
-    uow: UnidadTrabajoDiesel,
+/// Handles the messages of every reservation event topic, sending each through `N`.
+pub struct ConsumidorEventos<N> {
+    inbox: Inbox,
     notificador: Arc<N>,
-    esquemas: Arc<EsquemasEscritor>,
-    evento: PhantomData<fn() -> E>,
+    decodificador: Decodificador,
 }
 
-impl<E: EventoNotificable, N: Notificador> ConsumidorEventos<E, N> {
-    pub fn new(
-        uow: UnidadTrabajoDiesel,
-        notificador: Arc<N>,
-        esquemas: Arc<EsquemasEscritor>,
-    ) -> Self {
+impl<N: Notificador> ConsumidorEventos<N> {
+    pub fn new(inbox: Inbox, notificador: Arc<N>) -> Self {
         Self {
-            uow,
+            inbox,
             notificador,
-            esquemas,
-            evento: PhantomData,
+            decodificador: Decodificador::new(),
         }
     }
 
-    /// The inbox id of the message and its notification (`None`: an anonymous reservation,
+    /// The event, its inbox id and its notification (`None`: an anonymous reservation,
     /// nobody to write to).
     fn leer(
         &self,
         mensaje: &MensajeEntrante,
-    ) -> Result<(String, Option<Notificacion>), ErrorLectura> {
-        let escritor = match &mensaje.esquema_escritor {
-            Some(texto) => Some(self.esquemas.obtener(texto)?),
-            None => None,
-        };
-        let registro = E::decodificar(&mensaje.carga, escritor.as_deref())?;
-        let id_mensaje = match registro.metadatos() {
-            Ok(metadatos) => metadatos.id_mensaje.to_string(),
+    ) -> Result<(EventoVuelos, String, Option<Notificacion>), ErrorLectura> {
+        let evento = self
+            .decodificador
+            .evento(
+                &mensaje.topico,
+                &mensaje.carga,
+                mensaje.esquema_escritor.as_deref(),
+            )
+            .ok_or_else(|| ErrorLectura::Topico(mensaje.topico.clone()))??;
+        let id_mensaje = match evento.id_mensaje()? {
+            Some(id) => id.to_string(),
             // Written with the tutorial's schema, which has no envelope id: the broker's id
             // is stable across redeliveries. It is only unique within a topic, hence the
             // topic in the key.
-            Err(_) if !registro.tiene_id() => format!("{}#{}", mensaje.topico, mensaje.id_broker),
-            Err(error) => return Err(error.into()),
+            None => format!("{}#{}", mensaje.topico, mensaje.id_broker),
         };
-        let reserva = registro.a_notificacion()?;
+        let reserva = evento.a_notificacion()?;
         let notificacion = reserva.id_cliente.map(|id_cliente| {
-            Notificacion::new(E::MOTIVO, reserva.id_reserva, id_cliente, reserva.fecha)
+            let motivo = MotivoNotificacion::from(evento.tipo_evento());
+            Notificacion::new(motivo, reserva.id_reserva, id_cliente, reserva.fecha)
         });
-        Ok((id_mensaje, notificacion))
+        Ok((evento, id_mensaje, notificacion))
     }
 
     /// Sends the notification unless the inbox has seen the message.
-    async fn enviar_una_vez(&self, id_mensaje: String, notificacion: Notificacion) -> Desenlace {
+    async fn enviar_una_vez(
+        &self,
+        en_curso: MensajeEnCurso,
+        notificacion: Notificacion,
+    ) -> Desenlace {
         let notificador = Arc::clone(&self.notificador);
-        let en_curso = MensajeEnCurso::new(id_mensaje.clone(), E::TIPO);
+        let id_mensaje = en_curso.id_mensaje.clone();
         // The work runs on a blocking thread: carry the message's span there, so the mail's
         // log line names the message too.
         let span = tracing::Span::current();
-        let envio = self.uow.ejecutar(move |_tx| {
-            let _dentro = span.enter();
-            notificador.enviar(&notificacion).map_err(ErrorEnvio::from)
-        });
-        match en_contexto_de_mensaje(en_curso, envio).await {
-            Ok(()) => Desenlace::Procesado,
-            Err(ErrorEnvio::UnidadTrabajo(ErrorUnidadTrabajo::Persistencia(
-                ErrorPersistencia::Duplicado(_),
-            ))) => {
+        let envio = self
+            .inbox
+            .procesar(en_curso, |uow| async move {
+                uow.ejecutar(move |_tx| {
+                    let _dentro = span.enter();
+                    notificador.enviar(&notificacion).map_err(ErrorEnvio::from)
+                })
+                .await
+            })
+            .await;
+        match envio {
+            Procesado::Antes => {
                 tracing::info!(%id_mensaje, "mensaje repetido: ya se notificó");
                 Desenlace::Procesado
             }
-            Err(ErrorEnvio::Notificador(error @ ErrorNotificador::Rechazada(_))) => {
-                Desenlace::Rechazado(error.to_string())
-            }
-            Err(ErrorEnvio::UnidadTrabajo(error @ ErrorUnidadTrabajo::Regla(_))) => {
-                Desenlace::Rechazado(error.to_string())
-            }
+            Procesado::Ahora(Ok(())) => Desenlace::Procesado,
+            Procesado::Ahora(Err(ErrorEnvio::Notificador(
+                error @ ErrorNotificador::Rechazada(_),
+            ))) => Desenlace::Rechazado(error.to_string()),
+            Procesado::Ahora(Err(ErrorEnvio::UnidadTrabajo(
+                error @ ErrorUnidadTrabajo::Regla(_),
+            ))) => Desenlace::Rechazado(error.to_string()),
             // The database or the mail service is unavailable: try again later.
-            Err(error) => Desenlace::Reintentar(error.to_string()),
+            Procesado::Ahora(Err(error)) => Desenlace::Reintentar(error.to_string()),
         }
     }
 }
 
 #[async_trait]
-impl<E: EventoNotificable, N: Notificador> ManejadorMensajes for ConsumidorEventos<E, N> {
+impl<N: Notificador> ManejadorMensajes for ConsumidorEventos<N> {
     #[tracing::instrument(
         name = "evento",
         skip_all,
-        fields(tipo = %E::TIPO, id_broker = %mensaje.id_broker, id_mensaje = tracing::field::Empty)
+        fields(topico = %mensaje.topico, id_broker = %mensaje.id_broker, id_mensaje = tracing::field::Empty)
     )]
     async fn manejar(&self, mensaje: MensajeEntrante) -> Desenlace {
-        // Decoding runs on bytes anyone could have published. Should the decoder panic on
-        // some input, that message is dead-lettered like any other that does not decode,
-        // instead of taking the consumer loop (and, redelivered, every restart) down.
-        let leido = panic::catch_unwind(AssertUnwindSafe(|| self.leer(&mensaje)));
-        let (id_mensaje, notificacion) = match leido {
-            Ok(Ok(leido)) => leido,
-            Ok(Err(error)) => return Desenlace::Rechazado(error.to_string()),
-            Err(_) => return Desenlace::Rechazado(format!("{} no se pudo decodificar", E::TIPO)),
+        let (evento, id_mensaje, notificacion) = match self.leer(&mensaje) {
+            Ok(leido) => leido,
+            Err(error) => return Desenlace::Rechazado(error.to_string()),
         };
         tracing::Span::current().record("id_mensaje", tracing::field::display(&id_mensaje));
         match notificacion {
-            Some(notificacion) => self.enviar_una_vez(id_mensaje, notificacion).await,
+            Some(notificacion) => {
+                let en_curso = MensajeEnCurso::new(id_mensaje, evento.tipo())
+                    .correlacionado(evento.correlation_id().map(str::to_owned));
+                self.enviar_una_vez(en_curso, notificacion).await
+            }
             None => {
                 tracing::info!("reserva sin cliente: no hay a quién notificar");
                 Desenlace::Procesado
@@ -227,13 +157,15 @@ impl<E: EventoNotificable, N: Notificador> ManejadorMensajes for ConsumidorEvent
 mod tests {
     use std::collections::{BTreeMap, VecDeque};
 
+    use std::sync::Mutex;
+
     use chrono::Utc;
     use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
-    use seedwork_infraestructura::ManejadoresEventos;
+    use seedwork_infraestructura::{ManejadoresEventos, UnidadTrabajoDiesel};
     use uuid::Uuid;
-    use vuelos_dominio::{IdCliente, IdReserva};
-    use vuelos_infraestructura::esquemas::{
-        MensajeIntegracion, ReservaCreadaPayload, ReservaPagadaPayload,
+    use vuelos_contrato::{
+        EventoReservaCreada, EventoReservaPagada, MensajeIntegracion, Metadatos,
+        ReservaCreadaPayload, ReservaPagadaPayload,
     };
 
     use super::*;
@@ -267,26 +199,26 @@ mod tests {
         }
     }
 
-    struct Escenario<E> {
+    struct Escenario {
         _base: BaseDePrueba,
         buzon: Arc<Buzon>,
-        consumidor: ConsumidorEventos<E, Buzon>,
+        consumidor: ConsumidorEventos<Buzon>,
     }
 
-    fn escenario<E: EventoNotificable>(buzon: Buzon) -> Escenario<E> {
+    fn escenario(buzon: Buzon) -> Escenario {
         let base = pruebas::sqlite();
         let buzon = Arc::new(buzon);
         let uow = UnidadTrabajoDiesel::new(base.base.clone(), Arc::new(ManejadoresEventos::new()));
         Escenario {
-            consumidor: ConsumidorEventos::new(uow, buzon.clone(), Arc::default()),
+            consumidor: ConsumidorEventos::new(Inbox::new(uow), buzon.clone()),
             buzon,
             _base: base,
         }
     }
 
-    fn creada(id_cliente: Option<IdCliente>) -> EventoReservaCreada {
+    fn creada(id_cliente: Option<Uuid>) -> EventoReservaCreada {
         let carga = ReservaCreadaPayload {
-            id_reserva: Some(IdReserva::nuevo().to_string()),
+            id_reserva: Some(Uuid::now_v7().to_string()),
             id_cliente: id_cliente.map(|id| id.to_string()),
             estado: Some("Pendiente".into()),
             fecha_creacion: Some(Utc::now().timestamp_millis()),
@@ -308,8 +240,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_created_reservation_is_mailed_to_its_client() {
-        let dado = escenario::<EventoReservaCreada>(Buzon::default());
-        let id_cliente = IdCliente::nuevo();
+        let dado = escenario(Buzon::default());
+        let id_cliente = Uuid::now_v7();
         let registro = creada(Some(id_cliente));
 
         let desenlace = dado.consumidor.manejar(mensaje(&registro, "1:0:-1")).await;
@@ -327,8 +259,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_message_delivered_twice_is_mailed_once() {
-        let dado = escenario::<EventoReservaCreada>(Buzon::default());
-        let registro = creada(Some(IdCliente::nuevo()));
+        let dado = escenario(Buzon::default());
+        let registro = creada(Some(Uuid::now_v7()));
 
         let primero = dado.consumidor.manejar(mensaje(&registro, "1:0:-1")).await;
         // The same envelope published again: another broker id, the same message id.
@@ -343,8 +275,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_record_without_envelope_id_is_deduplicated_by_its_broker_id() {
-        let dado = escenario::<EventoReservaCreada>(Buzon::default());
-        let mut registro = creada(Some(IdCliente::nuevo()));
+        let dado = escenario(Buzon::default());
+        let mut registro = creada(Some(Uuid::now_v7()));
         registro.id = None;
 
         dado.consumidor.manejar(mensaje(&registro, "1:0:-1")).await;
@@ -357,8 +289,8 @@ mod tests {
 
     #[tokio::test]
     async fn bytes_that_are_not_the_record_are_dead_lettered() {
-        let dado = escenario::<EventoReservaCreada>(Buzon::default());
-        let mut basura = mensaje(&creada(Some(IdCliente::nuevo())), "1:0:-1");
+        let dado = escenario(Buzon::default());
+        let mut basura = mensaje(&creada(Some(Uuid::now_v7())), "1:0:-1");
         basura.carga = b"no es avro".to_vec();
 
         let desenlace = dado.consumidor.manejar(basura).await;
@@ -372,8 +304,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_writer_schema_that_does_not_parse_is_dead_lettered() {
-        let dado = escenario::<EventoReservaCreada>(Buzon::default());
-        let mut entrante = mensaje(&creada(Some(IdCliente::nuevo())), "1:0:-1");
+        let dado = escenario(Buzon::default());
+        let mut entrante = mensaje(&creada(Some(Uuid::now_v7())), "1:0:-1");
         entrante.esquema_escritor = Some(Arc::from("{ no es un esquema"));
 
         let desenlace = dado.consumidor.manejar(entrante).await;
@@ -386,8 +318,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_event_lacking_its_reservation_is_dead_lettered() {
-        let dado = escenario::<EventoReservaCreada>(Buzon::default());
-        let mut registro = creada(Some(IdCliente::nuevo()));
+        let dado = escenario(Buzon::default());
+        let mut registro = creada(Some(Uuid::now_v7()));
         if let Some(carga) = registro.data.as_mut() {
             carga.id_reserva = None;
         }
@@ -402,7 +334,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_anonymous_reservation_is_acknowledged_without_a_mail() {
-        let dado = escenario::<EventoReservaCreada>(Buzon::default());
+        let dado = escenario(Buzon::default());
 
         let desenlace = dado
             .consumidor
@@ -415,10 +347,10 @@ mod tests {
 
     #[tokio::test]
     async fn while_the_mail_service_is_down_the_message_is_retried_then_mailed_once() {
-        let dado = escenario::<EventoReservaCreada>(Buzon::fallando(
-            ErrorNotificador::NoDisponible("smtp caído".into()),
-        ));
-        let registro = creada(Some(IdCliente::nuevo()));
+        let dado = escenario(Buzon::fallando(ErrorNotificador::NoDisponible(
+            "smtp caído".into(),
+        )));
+        let registro = creada(Some(Uuid::now_v7()));
 
         let primero = dado.consumidor.manejar(mensaje(&registro, "1:0:-1")).await;
         let segundo = dado.consumidor.manejar(mensaje(&registro, "1:0:-1")).await;
@@ -430,13 +362,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_mail_the_service_refuses_for_good_is_dead_lettered() {
-        let dado = escenario::<EventoReservaCreada>(Buzon::fallando(ErrorNotificador::Rechazada(
+        let dado = escenario(Buzon::fallando(ErrorNotificador::Rechazada(
             "buzón inexistente".into(),
         )));
 
         let desenlace = dado
             .consumidor
-            .manejar(mensaje(&creada(Some(IdCliente::nuevo())), "1:0:-1"))
+            .manejar(mensaje(&creada(Some(Uuid::now_v7())), "1:0:-1"))
             .await;
 
         assert!(
@@ -447,10 +379,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_paid_reservation_gets_the_mail_of_its_own_topic() {
-        let dado = escenario::<EventoReservaPagada>(Buzon::default());
+        let dado = escenario(Buzon::default());
         let carga = ReservaPagadaPayload {
-            id_reserva: Some(IdReserva::nuevo().to_string()),
-            id_cliente: Some(IdCliente::nuevo().to_string()),
+            id_reserva: Some(Uuid::now_v7().to_string()),
+            id_cliente: Some(Uuid::now_v7().to_string()),
             estado: Some("Pagada".into()),
             fecha_actualizacion: Some(Utc::now().timestamp_millis()),
         };

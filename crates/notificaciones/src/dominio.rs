@@ -4,7 +4,13 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use vuelos_dominio::{IdCliente, IdReserva};
+use uuid::Uuid;
+use vuelos_contrato::TipoEventoVuelos;
+
+/// A reservation's id, as the events of vuelos publish it.
+pub type IdReserva = Uuid;
+/// A client's id, as the events of vuelos publish it.
+pub type IdCliente = Uuid;
 
 /// Why a client is written to: one reservation event each, each with its own text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -13,6 +19,18 @@ pub enum MotivoNotificacion {
     ReservaAprobada,
     ReservaCancelada,
     ReservaPagada,
+}
+
+/// One reason per event of vuelos' contract, checked by the compiler.
+impl From<TipoEventoVuelos> for MotivoNotificacion {
+    fn from(tipo: TipoEventoVuelos) -> Self {
+        match tipo {
+            TipoEventoVuelos::Creada => Self::ReservaCreada,
+            TipoEventoVuelos::Aprobada => Self::ReservaAprobada,
+            TipoEventoVuelos::Cancelada => Self::ReservaCancelada,
+            TipoEventoVuelos::Pagada => Self::ReservaPagada,
+        }
+    }
 }
 
 impl MotivoNotificacion {
@@ -139,8 +157,8 @@ mod tests {
         let fecha = Utc.with_ymd_and_hms(2026, 3, 1, 12, 30, 0).single();
         Notificacion::new(
             motivo,
-            IdReserva::nuevo(),
-            IdCliente::nuevo(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
             fecha.unwrap_or_default(),
         )
     }

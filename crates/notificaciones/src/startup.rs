@@ -7,16 +7,14 @@ use std::sync::Arc;
 
 use seedwork_infraestructura::mensajeria::{conectar, consumir, Broker, Suscripcion};
 use seedwork_infraestructura::{
-    BaseDatos, ErrorConfiguracionBaseDatos, ManejadoresEventos, UnidadTrabajoDiesel,
+    BaseDatos, ErrorConfiguracionBaseDatos, Inbox, ManejadoresEventos, UnidadTrabajoDiesel,
 };
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use vuelos_infraestructura::esquemas::{
-    EventoReservaAprobada, EventoReservaCancelada, EventoReservaCreada, EventoReservaPagada,
-};
+use vuelos_contrato::EventoVuelos;
 
 use crate::configuracion::Configuracion;
-use crate::consumidor::{ConsumidorEventos, EsquemasEscritor, EventoNotificable, SUSCRIPCION};
+use crate::consumidor::{ConsumidorEventos, SUSCRIPCION};
 use crate::notificador::Notificador;
 use crate::notificador_log::NotificadorLog;
 
@@ -80,12 +78,20 @@ impl Aplicacion {
         apagado: impl Future<Output = ()>,
     ) -> Result<(), ErrorEjecucion> {
         let detener = CancellationToken::new();
-        let esquemas = Arc::new(EsquemasEscritor::default());
+        let manejador = Arc::new(ConsumidorEventos::new(
+            Inbox::new(self.uow.clone()),
+            notificador,
+        ));
         let mut bucles = JoinSet::new();
-        self.consumir::<EventoReservaCreada, N>(&notificador, &esquemas, &detener, &mut bucles);
-        self.consumir::<EventoReservaAprobada, N>(&notificador, &esquemas, &detener, &mut bucles);
-        self.consumir::<EventoReservaCancelada, N>(&notificador, &esquemas, &detener, &mut bucles);
-        self.consumir::<EventoReservaPagada, N>(&notificador, &esquemas, &detener, &mut bucles);
+        // One loop per event topic of the contract, all sharing one handler (and decoder).
+        for contrato in EventoVuelos::CONTRATOS {
+            bucles.spawn(consumir(
+                self.broker.clone(),
+                Suscripcion::compartida(contrato.topico, SUSCRIPCION),
+                manejador.clone(),
+                detener.clone().cancelled_owned(),
+            ));
+        }
         // A loop only returns when told to; one that ends before (it panicked) would leave
         // its topic unread, so the whole service stops and says so, for its supervisor to
         // restart it.
@@ -107,26 +113,5 @@ impl Aplicacion {
             }
         }
         resultado
-    }
-
-    /// Spawns the consumer loop of the topic of `E`.
-    fn consumir<E: EventoNotificable, N: Notificador>(
-        &self,
-        notificador: &Arc<N>,
-        esquemas: &Arc<EsquemasEscritor>,
-        detener: &CancellationToken,
-        bucles: &mut JoinSet<()>,
-    ) {
-        let manejador = Arc::new(ConsumidorEventos::<E, N>::new(
-            self.uow.clone(),
-            notificador.clone(),
-            esquemas.clone(),
-        ));
-        bucles.spawn(consumir(
-            self.broker.clone(),
-            Suscripcion::compartida(E::TOPICO, SUSCRIPCION),
-            manejador,
-            detener.clone().cancelled_owned(),
-        ));
     }
 }

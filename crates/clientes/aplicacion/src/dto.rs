@@ -19,39 +19,39 @@ pub(crate) fn formatear(instante: DateTime<Utc>) -> String {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PaisDto {
+pub struct PaisDTO {
     pub codigo: String,
     pub nombre: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CiudadDto {
+pub struct CiudadDTO {
     pub codigo: String,
     pub nombre: String,
-    pub pais: PaisDto,
+    pub pais: PaisDTO,
 }
 
 /// A cédula or a RUT: `{"numero": 1020304050, "ciudad": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DocumentoDto {
+pub struct DocumentoDTO {
     pub numero: u64,
-    pub ciudad: CiudadDto,
+    pub ciudad: CiudadDTO,
 }
 
 /// The part of a registration that depends on the kind of client, tagged by `tipo`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "tipo", rename_all = "lowercase")]
-pub enum DatosClienteDto {
+pub enum DatosClienteDTO {
     Natural {
-        cedula: DocumentoDto,
+        cedula: DocumentoDTO,
         /// `YYYY-MM-DD`.
         fecha_nacimiento: NaiveDate,
     },
     Empresa {
-        rut: DocumentoDto,
+        rut: DocumentoDTO,
         /// `YYYY-MM-DD`.
         fecha_constitucion: NaiveDate,
     },
@@ -63,20 +63,20 @@ pub enum DatosClienteDto {
 /// `"fecha_constitucion"`.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RegistroUsuarioDto {
+pub struct RegistroUsuarioDTO {
     pub nombres: String,
     pub apellidos: String,
     pub email: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub password: PasswordPlano,
     #[serde(flatten)]
-    pub cliente: DatosClienteDto,
+    pub cliente: DatosClienteDTO,
 }
 
 /// The body of an authentication: `{"email", "password"}`.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CredencialesDto {
+pub struct CredencialesDTO {
     pub email: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub password: PasswordPlano,
@@ -85,17 +85,17 @@ pub struct CredencialesDto {
 /// The answer to a successful authentication: `{"token", "tipo": "Bearer", "expira"}`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TokenDto {
+pub struct TokenDTO {
     pub token: String,
     pub tipo: String,
     /// [`FORMATO_FECHA_HORA`].
     pub expira: String,
 }
 
-impl std::fmt::Debug for TokenDto {
+impl std::fmt::Debug for TokenDTO {
     /// A token is a credential: it is never printed.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenDto")
+        f.debug_struct("TokenDTO")
             .field("token", &"***")
             .field("tipo", &self.tipo)
             .field("expira", &self.expira)
@@ -107,7 +107,7 @@ impl std::fmt::Debug for TokenDto {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
-pub enum TipoClienteDto {
+pub enum TipoClienteDTO {
     Natural,
     Empresa,
 }
@@ -117,15 +117,15 @@ pub enum TipoClienteDto {
 /// `fecha_constitucion` (empresa) is present.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct UsuarioDto {
+pub struct UsuarioDTO {
     pub id: Uuid,
-    pub tipo: TipoClienteDto,
+    pub tipo: TipoClienteDTO,
     pub nombres: String,
     pub apellidos: String,
     pub email: String,
     pub es_empresarial: bool,
     pub activo: bool,
-    pub documento: DocumentoDto,
+    pub documento: DocumentoDTO,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fecha_nacimiento: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

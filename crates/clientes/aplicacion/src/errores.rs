@@ -29,6 +29,11 @@ pub enum ErrorClientes {
     /// Hashing a password or signing a token failed (a bug or a misconfiguration): 500.
     #[error("error inesperado: {0}")]
     Inesperado(String),
+    /// The integration message being handled was handled before (its inbox step reports
+    /// it): nothing ran. Only a consumer meets it; it acknowledges the message. No HTTP
+    /// request is bound to a message, so reaching the API would be a wiring mistake: 500.
+    #[error("el mensaje {id_mensaje} ya fue procesado")]
+    MensajeYaProcesado { id_mensaje: String },
 }
 
 impl ErrorClientes {
@@ -43,7 +48,10 @@ impl ErrorClientes {
                 ErrorPersistencia::Duplicado(_) | ErrorPersistencia::Conflicto(_),
             ) => 409,
             Self::Persistencia(ErrorPersistencia::NoDisponible(_)) => 503,
-            Self::Persistencia(_) | Self::SinManejador(_) | Self::Inesperado(_) => 500,
+            Self::Persistencia(_)
+            | Self::SinManejador(_)
+            | Self::Inesperado(_)
+            | Self::MensajeYaProcesado { .. } => 500,
         }
     }
 }
@@ -53,6 +61,9 @@ impl From<ErrorUnidadTrabajo> for ErrorClientes {
         match error {
             ErrorUnidadTrabajo::Regla(regla) => Self::Regla(regla),
             ErrorUnidadTrabajo::Persistencia(persistencia) => Self::Persistencia(persistencia),
+            ErrorUnidadTrabajo::MensajeYaProcesado { id_mensaje } => {
+                Self::MensajeYaProcesado { id_mensaje }
+            }
         }
     }
 }
@@ -98,6 +109,12 @@ mod tests {
             (ErrorPersistencia::Inesperado("x".into()).into(), 500),
             (SinManejador { tipo: "X" }.into(), 500),
             (ErrorClientes::Inesperado("x".into()), 500),
+            (
+                ErrorClientes::MensajeYaProcesado {
+                    id_mensaje: "m-1".into(),
+                },
+                500,
+            ),
         ];
         for (error, estado) in casos {
             assert_eq!(error.estado_http(), estado, "{error:?}");
@@ -111,5 +128,16 @@ mod tests {
             ErrorClientes::from(ErrorUnidadTrabajo::Regla(regla.clone())),
             ErrorClientes::Regla(regla)
         );
+    }
+
+    #[test]
+    fn a_message_the_inbox_has_handled_already_keeps_its_id() {
+        let error = ErrorClientes::from(ErrorUnidadTrabajo::MensajeYaProcesado {
+            id_mensaje: "m-1".into(),
+        });
+        assert!(matches!(
+            &error,
+            ErrorClientes::MensajeYaProcesado { id_mensaje } if id_mensaje == "m-1"
+        ));
     }
 }

@@ -63,7 +63,7 @@ impl HasherPasswords for HasherArgon2 {
         let sal = SaltString::generate(&mut OsRng);
         let hash = self
             .argon2()
-            .hash_password(password.como_str().as_bytes(), &sal)
+            .hash_password(password.as_str().as_bytes(), &sal)
             .map_err(|error| ErrorHasher(error.to_string()))?;
         HashPassword::new(hash.to_string()).map_err(|error| ErrorHasher(error.to_string()))
     }
@@ -78,7 +78,7 @@ impl HasherPasswords for HasherArgon2 {
         // The parameters come from the stored hash, not from `self`.
         match self
             .argon2()
-            .verify_password(password.como_str().as_bytes(), &hash)
+            .verify_password(password.as_str().as_bytes(), &hash)
         {
             Ok(()) => Ok(true),
             Err(argon2::password_hash::Error::Password) => Ok(false),

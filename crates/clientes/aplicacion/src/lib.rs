@@ -26,7 +26,8 @@ pub mod reloj;
 mod pruebas;
 
 pub use comandos::agregar_reserva_usuario::{
-    agregar_reserva, AgregarReservaUsuario, ManejadorAgregarReservaUsuario,
+    agregar_reserva, agregar_reserva_con_reloj, AgregarReservaUsuario,
+    ManejadorAgregarReservaUsuario,
 };
 pub use comandos::autenticar_usuario::{AutenticarUsuario, ManejadorAutenticarUsuario};
 pub use comandos::desactivar_usuario::{DesactivarUsuario, ManejadorDesactivarUsuario};

@@ -9,25 +9,25 @@ use seedwork_dominio::{Entidad, ReglaIncumplida};
 use crate::comandos::autenticar_usuario::AutenticarUsuario;
 use crate::comandos::registrar_usuario::{DatosCliente, RegistrarUsuario};
 use crate::dto::{
-    formatear, CiudadDto, CredencialesDto, DatosClienteDto, DocumentoDto, PaisDto,
-    RegistroUsuarioDto, TipoClienteDto, TokenDto, UsuarioDto,
+    formatear, CiudadDTO, CredencialesDTO, DatosClienteDTO, DocumentoDTO, PaisDTO,
+    RegistroUsuarioDTO, TipoClienteDTO, TokenDTO, UsuarioDTO,
 };
 use crate::password::PasswordNueva;
 use crate::puertos::TokenAcceso;
 
-impl PaisDto {
+impl PaisDTO {
     pub fn try_into_domain(&self) -> Result<Pais, ReglaIncumplida> {
         Pais::new(&self.codigo, &self.nombre)
     }
 }
 
-impl CiudadDto {
+impl CiudadDTO {
     pub fn try_into_domain(&self) -> Result<Ciudad, ReglaIncumplida> {
         Ciudad::new(&self.codigo, &self.nombre, self.pais.try_into_domain()?)
     }
 }
 
-impl DocumentoDto {
+impl DocumentoDTO {
     /// A cédula or a RUT, whichever the caller asks for.
     pub fn try_into_domain<C>(&self) -> Result<Documento<C>, ReglaIncumplida> {
         Ok(Documento::new(
@@ -37,7 +37,7 @@ impl DocumentoDto {
     }
 }
 
-impl DatosClienteDto {
+impl DatosClienteDTO {
     pub fn try_into_domain(&self) -> Result<DatosCliente, ReglaIncumplida> {
         Ok(match self {
             Self::Natural {
@@ -58,7 +58,7 @@ impl DatosClienteDto {
     }
 }
 
-impl RegistroUsuarioDto {
+impl RegistroUsuarioDTO {
     /// Parses every field. Rules that depend on today's date (`MayorDeEdad`,
     /// `FechaConstitucionPasada`) and on stored users (`EmailUnico`) are checked by the
     /// handler.
@@ -72,7 +72,7 @@ impl RegistroUsuarioDto {
     }
 }
 
-impl CredencialesDto {
+impl CredencialesDTO {
     /// Fails with `EmailValido` when the e-mail is malformed (which tells nothing about
     /// which users exist); the password is not checked against any policy here.
     pub fn try_into_domain(self) -> Result<AutenticarUsuario, ReglaIncumplida> {
@@ -83,7 +83,7 @@ impl CredencialesDto {
     }
 }
 
-impl From<&Pais> for PaisDto {
+impl From<&Pais> for PaisDTO {
     fn from(pais: &Pais) -> Self {
         Self {
             codigo: pais.codigo().to_owned(),
@@ -92,7 +92,7 @@ impl From<&Pais> for PaisDto {
     }
 }
 
-impl From<&Ciudad> for CiudadDto {
+impl From<&Ciudad> for CiudadDTO {
     fn from(ciudad: &Ciudad) -> Self {
         Self {
             codigo: ciudad.codigo().to_owned(),
@@ -102,7 +102,7 @@ impl From<&Ciudad> for CiudadDto {
     }
 }
 
-impl<C> From<&Documento<C>> for DocumentoDto {
+impl<C> From<&Documento<C>> for DocumentoDTO {
     fn from(documento: &Documento<C>) -> Self {
         Self {
             numero: documento.numero().valor(),
@@ -111,7 +111,7 @@ impl<C> From<&Documento<C>> for DocumentoDto {
     }
 }
 
-impl From<TipoCliente> for TipoClienteDto {
+impl From<TipoCliente> for TipoClienteDTO {
     fn from(tipo: TipoCliente) -> Self {
         match tipo {
             TipoCliente::Natural => Self::Natural,
@@ -120,7 +120,7 @@ impl From<TipoCliente> for TipoClienteDto {
     }
 }
 
-impl From<&Usuario> for UsuarioDto {
+impl From<&Usuario> for UsuarioDTO {
     fn from(usuario: &Usuario) -> Self {
         let (documento, fecha_nacimiento, fecha_constitucion) = match usuario.cliente() {
             Cliente::Natural(natural) => (
@@ -152,7 +152,7 @@ impl From<&Usuario> for UsuarioDto {
     }
 }
 
-impl From<TokenAcceso> for TokenDto {
+impl From<TokenAcceso> for TokenDTO {
     fn from(token: TokenAcceso) -> Self {
         Self {
             token: token.token,
@@ -201,7 +201,7 @@ mod tests {
         })
     }
 
-    fn registro(cuerpo: serde_json::Value) -> RegistroUsuarioDto {
+    fn registro(cuerpo: serde_json::Value) -> RegistroUsuarioDTO {
         serde_json::from_value(cuerpo).unwrap()
     }
 
@@ -210,7 +210,7 @@ mod tests {
         let comando = registro(cuerpo_natural()).try_into_domain().unwrap();
         assert_eq!(comando.nombre.nombres(), "Ana María");
         assert_eq!(comando.email.as_str(), "ana@gmail.com");
-        assert_eq!(comando.password.como_plano().como_str(), "clave-secreta");
+        assert_eq!(comando.password.como_plano().as_str(), "clave-secreta");
         let DatosCliente::Natural {
             cedula,
             fecha_nacimiento,
@@ -239,14 +239,14 @@ mod tests {
     fn a_body_without_a_known_tipo_does_not_deserialize() {
         let mut cuerpo = cuerpo_natural();
         cuerpo["tipo"] = json!("marciano");
-        assert!(serde_json::from_value::<RegistroUsuarioDto>(cuerpo).is_err());
+        assert!(serde_json::from_value::<RegistroUsuarioDTO>(cuerpo).is_err());
     }
 
     #[test]
     fn a_natural_body_with_a_rut_instead_of_a_cedula_does_not_deserialize() {
         let mut cuerpo = cuerpo_empresa();
         cuerpo["tipo"] = json!("natural");
-        assert!(serde_json::from_value::<RegistroUsuarioDto>(cuerpo).is_err());
+        assert!(serde_json::from_value::<RegistroUsuarioDTO>(cuerpo).is_err());
     }
 
     #[test]
@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn credentials_with_a_malformed_email_break_email_valido() {
-        let credenciales: CredencialesDto =
+        let credenciales: CredencialesDTO =
             serde_json::from_value(json!({"email": "ana", "password": "x"})).unwrap();
         assert_eq!(
             credenciales.try_into_domain().unwrap_err().regla,
@@ -295,7 +295,7 @@ mod tests {
         let reserva = IdReservaCliente::nuevo();
         usuario.agregar_reserva(reserva, ahora()).unwrap();
 
-        let json = serde_json::to_value(UsuarioDto::from(&usuario)).unwrap();
+        let json = serde_json::to_value(UsuarioDTO::from(&usuario)).unwrap();
 
         assert_eq!(json["id"], json!(usuario.id().to_string()));
         assert_eq!(json["tipo"], json!("natural"));
@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn a_company_user_answers_with_its_rut_and_constitution_date() {
-        let json = serde_json::to_value(UsuarioDto::from(&usuario_empresa("ventas@aeroalpes.co")))
+        let json = serde_json::to_value(UsuarioDTO::from(&usuario_empresa("ventas@aeroalpes.co")))
             .unwrap();
         assert_eq!(json["tipo"], json!("empresa"));
         assert_eq!(json["es_empresarial"], json!(true));
@@ -326,8 +326,8 @@ mod tests {
 
     #[test]
     fn a_user_answer_deserializes_back_to_the_same_dto() {
-        let dto = UsuarioDto::from(&usuario_natural("ana@gmail.com"));
+        let dto = UsuarioDTO::from(&usuario_natural("ana@gmail.com"));
         let json = serde_json::to_string(&dto).unwrap();
-        assert_eq!(serde_json::from_str::<UsuarioDto>(&json).unwrap(), dto);
+        assert_eq!(serde_json::from_str::<UsuarioDTO>(&json).unwrap(), dto);
     }
 }

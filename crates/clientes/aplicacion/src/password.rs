@@ -22,7 +22,7 @@ impl PasswordPlano {
     }
 
     /// The clear text, for the hasher only.
-    pub fn como_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -42,7 +42,7 @@ impl PasswordNueva {
     /// Fails with `PasswordSegura`.
     pub fn parse(password: PasswordPlano) -> Result<Self, ReglaIncumplida> {
         validar(&PasswordSegura {
-            password: password.como_str(),
+            password: password.as_str(),
         })?;
         Ok(Self(password))
     }
@@ -96,7 +96,7 @@ mod tests {
         let nueva = PasswordNueva::parse(plano.clone()).unwrap();
         assert_eq!(format!("{plano:?}"), "***");
         assert_eq!(format!("{nueva:?}"), "***");
-        assert_eq!(nueva.como_plano().como_str(), "s3creto-largo");
+        assert_eq!(nueva.como_plano().as_str(), "s3creto-largo");
     }
 
     #[test]

@@ -120,8 +120,9 @@ type Despachador = DespachadorEventosDominio<TransaccionEnMemoria>;
 
 /// A unit of work over a map: the transaction works on a copy that replaces the map on
 /// commit, so a failed unit of work leaves nothing behind, as a database would. Domain
-/// events registered in the transaction go, before commit, to the handlers of an optional
-/// dispatcher (which may register more events); a failing handler rolls everything back.
+/// events queued in the transaction (by its repository, when it saves a user) go, before
+/// commit, to the handlers of an optional dispatcher (which may queue more events); a
+/// failing handler rolls everything back.
 #[derive(Clone, Default)]
 pub struct UnidadTrabajoEnMemoria {
     estado: Arc<Mutex<Estado>>,
@@ -232,25 +233,21 @@ impl UnidadTrabajo for UnidadTrabajoEnMemoria {
 #[derive(Clone)]
 pub struct FabricaEnMemoria;
 
-pub struct RepositorioEnMemoria<'a> {
-    usuarios: &'a mut BTreeMap<IdUsuario, Usuario>,
-    emails_ocultos: bool,
-}
+/// The users of an open in-memory transaction; saving queues the user's events there.
+pub struct RepositorioEnMemoria<'a>(&'a mut TransaccionEnMemoria);
 
 impl FabricaRepositorioUsuarios<TransaccionEnMemoria> for FabricaEnMemoria {
     type Usuarios<'a> = RepositorioEnMemoria<'a>;
 
     fn usuarios<'a>(&self, tx: &'a mut TransaccionEnMemoria) -> RepositorioEnMemoria<'a> {
-        RepositorioEnMemoria {
-            usuarios: &mut tx.usuarios,
-            emails_ocultos: tx.emails_ocultos,
-        }
+        RepositorioEnMemoria(tx)
     }
 }
 
 impl RepositorioEnMemoria<'_> {
     fn ordenados(&self, filtro: impl Fn(&Usuario) -> bool) -> Vec<Usuario> {
         let mut usuarios: Vec<Usuario> = self
+            .0
             .usuarios
             .values()
             .filter(|u| filtro(u))
@@ -263,15 +260,20 @@ impl RepositorioEnMemoria<'_> {
 
 impl RepositorioUsuarios for RepositorioEnMemoria<'_> {
     fn obtener_por_id(&mut self, id: IdUsuario) -> Result<Option<Usuario>, ErrorPersistencia> {
-        Ok(self.usuarios.get(&id).cloned())
+        Ok(self.0.usuarios.get(&id).cloned())
     }
 
     fn obtener_por_email(&mut self, email: &Email) -> Result<Option<Usuario>, ErrorPersistencia> {
-        Ok(self.usuarios.values().find(|u| u.email() == email).cloned())
+        Ok(self
+            .0
+            .usuarios
+            .values()
+            .find(|u| u.email() == email)
+            .cloned())
     }
 
     fn existe_email(&mut self, email: &Email) -> Result<bool, ErrorPersistencia> {
-        Ok(!self.emails_ocultos && self.usuarios.values().any(|u| u.email() == email))
+        Ok(!self.0.emails_ocultos && self.0.usuarios.values().any(|u| u.email() == email))
     }
 
     fn obtener_todos(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {
@@ -282,26 +284,27 @@ impl RepositorioUsuarios for RepositorioEnMemoria<'_> {
         Ok(self.ordenados(|u| !u.esta_activo()))
     }
 
-    fn agregar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
-        let duplicado = self.usuarios.contains_key(&usuario.id())
-            || self.usuarios.values().any(|u| u.email() == usuario.email());
+    fn agregar(&mut self, usuario: &mut Usuario) -> Result<(), ErrorPersistencia> {
+        let usuarios = &self.0.usuarios;
+        let duplicado = usuarios.contains_key(&usuario.id())
+            || usuarios.values().any(|u| u.email() == usuario.email());
         if duplicado {
             return Err(ErrorPersistencia::Duplicado(usuario.email().to_string()));
         }
-        self.usuarios.insert(usuario.id(), usuario.clone());
+        self.0.usuarios.insert(usuario.id(), usuario.clone());
+        self.0.recoger_eventos(usuario);
         Ok(())
     }
 
-    fn actualizar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
-        match self.usuarios.get_mut(&usuario.id()) {
-            Some(guardado) => {
-                *guardado = usuario.clone();
-                Ok(())
-            }
-            None => Err(ErrorPersistencia::Inesperado(format!(
+    fn actualizar(&mut self, usuario: &mut Usuario) -> Result<(), ErrorPersistencia> {
+        let Some(guardado) = self.0.usuarios.get_mut(&usuario.id()) else {
+            return Err(ErrorPersistencia::Inesperado(format!(
                 "no existe el usuario {}",
                 usuario.id()
-            ))),
-        }
+            )));
+        };
+        *guardado = usuario.clone();
+        self.0.recoger_eventos(usuario);
+        Ok(())
     }
 }

@@ -109,7 +109,7 @@ pub enum TipoCliente {
 
 impl TipoCliente {
     /// The stable lower-case name used in JSON and in storage.
-    pub fn como_str(&self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             Self::Natural => "natural",
             Self::Empresa => "empresa",
@@ -156,7 +156,7 @@ mod tests {
         let cliente =
             ClienteEmpresa::new(documento(), fecha("2001-03-20"), fecha("2026-06-15")).unwrap();
         assert_eq!(cliente.rut().numero().valor(), 80_123_456);
-        assert_eq!(Cliente::Empresa(cliente).tipo().como_str(), "empresa");
+        assert_eq!(Cliente::Empresa(cliente).tipo().as_str(), "empresa");
     }
 
     #[test]

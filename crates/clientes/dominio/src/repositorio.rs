@@ -13,6 +13,10 @@ use crate::usuario::Usuario;
 /// a thread that may block. Every method takes `&mut self` because database connections
 /// need exclusive access.
 ///
+/// Saving (`agregar`, `actualizar`) takes the user's pending domain events and hands them
+/// to that unit of work, which dispatches them before commit: callers never hand events
+/// over themselves. A save that fails takes nothing.
+///
 /// Errors every method may return: [`ErrorPersistencia::NoDisponible`] when the store is
 /// busy or unreachable (the caller may retry), [`ErrorPersistencia::Conflicto`] when the
 /// store refused the transaction because of a concurrent change (serialization failure),
@@ -41,7 +45,7 @@ pub trait RepositorioUsuarios: Send {
     /// Must fail with [`ErrorPersistencia::Duplicado`] when a user with the same id or the
     /// same e-mail exists (the store keeps the e-mail unique, which closes the race
     /// between two registrations checked with `existe_email` at the same time).
-    fn agregar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia>;
+    fn agregar(&mut self, usuario: &mut Usuario) -> Result<(), ErrorPersistencia>;
 
     /// Overwrites a stored user's state: state, reservations and `fecha_actualizacion`;
     /// the stored set of reservations becomes exactly `usuario.reservas()`.
@@ -49,5 +53,5 @@ pub trait RepositorioUsuarios: Send {
     /// Must fail with [`ErrorPersistencia::Inesperado`] when no user has that id (the
     /// application always loads before it updates, so this means a concurrent deletion
     /// or a bug).
-    fn actualizar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia>;
+    fn actualizar(&mut self, usuario: &mut Usuario) -> Result<(), ErrorPersistencia>;
 }

@@ -25,7 +25,7 @@ pub enum EstadoUsuario {
 
 impl EstadoUsuario {
     /// The stable lower-case name used in storage.
-    pub fn como_str(&self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             Self::Activo => "activo",
             Self::Desactivado => "desactivado",
@@ -80,7 +80,8 @@ impl Usuario {
     /// Registers a new, active user with no reservations, raising `UsuarioRegistrado`.
     ///
     /// Fails with [`ErrorRegistro::EmailDuplicado`] (rule `EmailUnico`) when the
-    /// repository already knows the e-mail. The caller still has to `agregar` the user.
+    /// repository already knows the e-mail. The caller still has to `agregar` the user,
+    /// which hands the event to the unit of work.
     pub fn registrar<R: RepositorioUsuarios + ?Sized>(
         registro: RegistroUsuario,
         repositorio: &mut R,
@@ -105,7 +106,7 @@ impl Usuario {
             fecha_actualizacion: ahora,
         });
         usuario.eventos.registrar(UsuarioRegistrado {
-            id_evento: Uuid::new_v4(),
+            id_evento: Uuid::now_v7(),
             fecha_evento: ahora,
             id_usuario: usuario.id,
             email: usuario.email.clone(),
@@ -146,7 +147,7 @@ impl Usuario {
         self.estado = EstadoUsuario::Desactivado;
         self.fecha_actualizacion = ahora;
         self.eventos.registrar(UsuarioDesactivado {
-            id_evento: Uuid::new_v4(),
+            id_evento: Uuid::now_v7(),
             fecha_evento: ahora,
             id_usuario: self.id,
         });
@@ -174,7 +175,7 @@ impl Usuario {
         self.reservas.push(id_reserva);
         self.fecha_actualizacion = ahora;
         self.eventos.registrar(ReservaAgregadaAUsuario {
-            id_evento: Uuid::new_v4(),
+            id_evento: Uuid::now_v7(),
             fecha_evento: ahora,
             id_usuario: self.id,
             id_reserva,
@@ -264,10 +265,10 @@ mod tests {
         fn obtener_desactivados(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {
             Ok(Vec::new())
         }
-        fn agregar(&mut self, _: &Usuario) -> Result<(), ErrorPersistencia> {
+        fn agregar(&mut self, _: &mut Usuario) -> Result<(), ErrorPersistencia> {
             Ok(())
         }
-        fn actualizar(&mut self, _: &Usuario) -> Result<(), ErrorPersistencia> {
+        fn actualizar(&mut self, _: &mut Usuario) -> Result<(), ErrorPersistencia> {
             Ok(())
         }
     }
@@ -291,10 +292,10 @@ mod tests {
         fn obtener_desactivados(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {
             Err(caida())
         }
-        fn agregar(&mut self, _: &Usuario) -> Result<(), ErrorPersistencia> {
+        fn agregar(&mut self, _: &mut Usuario) -> Result<(), ErrorPersistencia> {
             Err(caida())
         }
-        fn actualizar(&mut self, _: &Usuario) -> Result<(), ErrorPersistencia> {
+        fn actualizar(&mut self, _: &mut Usuario) -> Result<(), ErrorPersistencia> {
             Err(caida())
         }
     }

@@ -12,6 +12,6 @@ impl FabricaRepositorioUsuarios<TransaccionDiesel> for FabricaRepositorioUsuario
     type Usuarios<'a> = RepositorioUsuariosDiesel<'a>;
 
     fn usuarios<'a>(&self, tx: &'a mut TransaccionDiesel) -> RepositorioUsuariosDiesel<'a> {
-        RepositorioUsuariosDiesel::new(tx.conexion())
+        RepositorioUsuariosDiesel::new(tx)
     }
 }

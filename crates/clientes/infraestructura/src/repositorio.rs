@@ -10,6 +10,9 @@
 //! Updates are optimistic, as in vuelos: each user row carries a version, and an update
 //! that finds another version than the one it read fails with `Conflicto` instead of
 //! overwriting a concurrent change (a reservation added while the user was deactivated).
+//!
+//! The repository is bound to the unit of work's transaction, not just its connection: a
+//! successful save hands the user's pending domain events to that transaction.
 
 use std::collections::HashMap;
 
@@ -20,8 +23,9 @@ use clientes_dominio::{
     TipoCliente, Usuario,
 };
 use diesel::prelude::*;
+use seedwork_aplicacion::Transaccion;
 use seedwork_dominio::{Entidad, ErrorPersistencia};
-use seedwork_infraestructura::{de_diesel, Conexion, Versiones};
+use seedwork_infraestructura::{de_diesel, TransaccionDiesel, Versiones};
 
 use crate::esquema::{usuario_reservas, usuarios};
 
@@ -58,23 +62,25 @@ struct FilaReservaUsuario<'a> {
 const ESTADOS: [EstadoUsuario; 2] = [EstadoUsuario::Activo, EstadoUsuario::Desactivado];
 const TIPOS: [TipoCliente; 2] = [TipoCliente::Natural, TipoCliente::Empresa];
 
+/// The users, read and written inside a unit of work's transaction; saving hands the
+/// user's events to that transaction.
 pub struct RepositorioUsuariosDiesel<'a> {
-    conexion: &'a mut Conexion,
+    tx: &'a mut TransaccionDiesel,
     /// The version of each user as this repository read it.
     versiones: Versiones<IdUsuario>,
 }
 
 impl<'a> RepositorioUsuariosDiesel<'a> {
-    pub fn new(conexion: &'a mut Conexion) -> Self {
+    pub fn new(tx: &'a mut TransaccionDiesel) -> Self {
         Self {
-            conexion,
+            tx,
             versiones: Versiones::default(),
         }
     }
 
-    /// The connection this repository works on (inside the unit of work's transaction).
-    pub fn conexion(&mut self) -> &mut Conexion {
-        self.conexion
+    /// The transaction this repository works in.
+    pub fn transaccion(&mut self) -> &mut TransaccionDiesel {
+        self.tx
     }
 
     /// A read row, if any, with its reservations.
@@ -92,26 +98,26 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
             .filter(usuario_reservas::id_usuario.eq(id_usuario))
             .order(usuario_reservas::orden.asc())
             .select(usuario_reservas::id_reserva)
-            .load(self.conexion)
+            .load(self.tx.conexion())
             .map_err(de_diesel)
     }
 
     /// The users in the given states, oldest registration first, with their reservations
     /// read in one more query (not one per user).
     fn listar(&mut self, estados: &[EstadoUsuario]) -> Result<Vec<Usuario>, ErrorPersistencia> {
-        let estados: Vec<&str> = estados.iter().map(EstadoUsuario::como_str).collect();
+        let estados: Vec<&str> = estados.iter().map(EstadoUsuario::as_str).collect();
         let filas: Vec<FilaUsuario> = usuarios::table
             .filter(usuarios::estado.eq_any(&estados))
             .order((usuarios::fecha_creacion.asc(), usuarios::id.asc()))
             .select(FilaUsuario::as_select())
-            .load(self.conexion)
+            .load(self.tx.conexion())
             .map_err(de_diesel)?;
         let pares: Vec<(String, String)> = usuario_reservas::table
             .inner_join(usuarios::table)
             .filter(usuarios::estado.eq_any(&estados))
             .order((usuario_reservas::id_usuario, usuario_reservas::orden.asc()))
             .select((usuario_reservas::id_usuario, usuario_reservas::id_reserva))
-            .load(self.conexion)
+            .load(self.tx.conexion())
             .map_err(de_diesel)?;
         let mut reservas: HashMap<String, Vec<String>> = HashMap::new();
         for (id_usuario, id_reserva) in pares {
@@ -134,10 +140,7 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
         let invalido = |que: &str, causa: String| {
             ErrorPersistencia::DatosInvalidos(format!("usuario {}: {que}: {causa}", fila.id))
         };
-        let id = fila
-            .id
-            .parse::<IdUsuario>()
-            .map_err(|e| invalido("id", e.to_string()))?;
+        let id = IdUsuario::parse(&fila.id).map_err(|e| invalido("id", e.to_string()))?;
         let pais = Pais::new(&fila.pais_codigo, &fila.pais_nombre)
             .map_err(|e| invalido("país", e.to_string()))?;
         let ciudad = Ciudad::new(&fila.ciudad_codigo, &fila.ciudad_nombre, pais)
@@ -148,7 +151,7 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
             .map_err(|e| invalido("documento_numero", e))?;
         let tipo = TIPOS
             .into_iter()
-            .find(|t| t.como_str() == fila.tipo)
+            .find(|t| t.as_str() == fila.tipo)
             .ok_or_else(|| invalido("tipo", fila.tipo.clone()))?;
         let cliente = match tipo {
             TipoCliente::Natural => Cliente::Natural(ClienteNatural::reconstruir(
@@ -162,11 +165,11 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
         };
         let estado = ESTADOS
             .into_iter()
-            .find(|e| e.como_str() == fila.estado)
+            .find(|e| e.as_str() == fila.estado)
             .ok_or_else(|| invalido("estado", fila.estado.clone()))?;
         let reservas = reservas
             .iter()
-            .map(|texto| texto.parse::<IdReservaCliente>())
+            .map(|texto| IdReservaCliente::parse(texto))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| invalido("reservas", e.to_string()))?;
         let datos = DatosUsuario {
@@ -197,7 +200,7 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
             guardadas.len()
         } else {
             diesel::delete(usuario_reservas::table.filter(usuario_reservas::id_usuario.eq(&id)))
-                .execute(self.conexion)
+                .execute(self.tx.conexion())
                 .map_err(de_diesel)?;
             0
         };
@@ -210,7 +213,7 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
                     id_reserva,
                     orden,
                 })
-                .execute(self.conexion)
+                .execute(self.tx.conexion())
                 .map_err(de_diesel)?;
         }
         Ok(())
@@ -236,7 +239,7 @@ fn a_fila(usuario: &Usuario, version: i64) -> Result<FilaUsuario, ErrorPersisten
         nombres: usuario.nombre().nombres().to_owned(),
         apellidos: usuario.nombre().apellidos().to_owned(),
         hash_password: usuario.hash_password().as_str().to_owned(),
-        tipo: usuario.cliente().tipo().como_str().to_owned(),
+        tipo: usuario.cliente().tipo().as_str().to_owned(),
         // At most 12 digits (rule `NumeroDocumentoValido`), so it always fits.
         documento_numero: i64::try_from(documento_numero.valor())
             .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?,
@@ -245,7 +248,7 @@ fn a_fila(usuario: &Usuario, version: i64) -> Result<FilaUsuario, ErrorPersisten
         pais_codigo: ciudad.pais().codigo().to_owned(),
         pais_nombre: ciudad.pais().nombre().to_owned(),
         fecha_documento,
-        estado: usuario.estado().como_str().to_owned(),
+        estado: usuario.estado().as_str().to_owned(),
         fecha_creacion: usuario.fecha_creacion().naive_utc(),
         fecha_actualizacion: usuario.fecha_actualizacion().naive_utc(),
         version,
@@ -258,7 +261,7 @@ impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
         let fila = usuarios::table
             .find(id.to_string())
             .select(FilaUsuario::as_select())
-            .first(self.conexion)
+            .first(self.tx.conexion())
             .optional()
             .map_err(de_diesel)?;
         self.uno(fila)
@@ -269,7 +272,7 @@ impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
         let fila = usuarios::table
             .filter(usuarios::email.eq(email.as_str()))
             .select(FilaUsuario::as_select())
-            .first(self.conexion)
+            .first(self.tx.conexion())
             .optional()
             .map_err(de_diesel)?;
         self.uno(fila)
@@ -280,7 +283,7 @@ impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
         let cuantos: i64 = usuarios::table
             .filter(usuarios::email.eq(email.as_str()))
             .count()
-            .get_result(self.conexion)
+            .get_result(self.tx.conexion())
             .map_err(de_diesel)?;
         Ok(cuantos > 0)
     }
@@ -296,25 +299,26 @@ impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
     }
 
     #[tracing::instrument(skip_all, fields(id_usuario = %usuario.id()))]
-    fn agregar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
+    fn agregar(&mut self, usuario: &mut Usuario) -> Result<(), ErrorPersistencia> {
         diesel::insert_into(usuarios::table)
             .values(a_fila(usuario, 1)?)
-            .execute(self.conexion)
+            .execute(self.tx.conexion())
             .map_err(de_diesel)?;
         self.guardar_reservas(usuario)?;
         self.versiones.registrar(usuario.id(), 1);
+        self.tx.recoger_eventos(usuario);
         Ok(())
     }
 
     #[tracing::instrument(skip_all, fields(id_usuario = %usuario.id()))]
-    fn actualizar(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
+    fn actualizar(&mut self, usuario: &mut Usuario) -> Result<(), ErrorPersistencia> {
         let id = usuario.id();
         let leida = self.versiones.base(id, "el usuario", || {
             // Not read through this repository: the stored version.
             usuarios::table
                 .find(id.to_string())
                 .select(usuarios::version)
-                .first(self.conexion)
+                .first(self.tx.conexion())
                 .optional()
                 .map_err(de_diesel)
         })?;
@@ -329,10 +333,12 @@ impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
             usuarios::fecha_actualizacion.eq(fila.fecha_actualizacion),
             usuarios::version.eq(fila.version),
         ))
-        .execute(self.conexion)
+        .execute(self.tx.conexion())
         .map_err(de_diesel)?;
         self.versiones
             .confirmar(id, "el usuario", cambiadas, fila.version)?;
-        self.guardar_reservas(usuario)
+        self.guardar_reservas(usuario)?;
+        self.tx.recoger_eventos(usuario);
+        Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! reservation event, against real SQLite and (with TEST_DATABASE_URL) PostgreSQL databases.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use clientes_aplicacion::{
@@ -13,10 +13,12 @@ use clientes_aplicacion::{
 use clientes_dominio::{
     Ciudad, Cliente, ClienteEmpresa, ClienteNatural, DatosUsuario, Documento, Email, EstadoUsuario,
     HashPassword, IdReservaCliente, IdUsuario, Nombre, NumeroDocumento, Pais, RepositorioUsuarios,
-    Usuario,
+    ReservaAgregadaAUsuario, Usuario, UsuarioDesactivado,
 };
 use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, Transaccion, UnidadTrabajo};
-use seedwork_dominio::{evento_dominio, Entidad, ErrorPersistencia};
+use seedwork_dominio::{
+    evento_dominio, AgregacionRaiz, Entidad, ErrorPersistencia, EventoDominio, ReglaIncumplida,
+};
 use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
 use seedwork_infraestructura::{
     outbox, ManejadoresEventos, MensajeSaliente, TransaccionDiesel, UnidadTrabajoDiesel,
@@ -106,8 +108,7 @@ async fn con_repositorio<R: Send + 'static>(
         + 'static,
 ) -> Result<R, ErrorPersistencia> {
     uow.ejecutar(move |tx| {
-        trabajo(&mut RepositorioUsuariosDiesel::new(tx.conexion()))
-            .map_err(ErrorUnidadTrabajo::from)
+        trabajo(&mut RepositorioUsuariosDiesel::new(tx)).map_err(ErrorUnidadTrabajo::from)
     })
     .await
     .map_err(|e| match e {
@@ -117,8 +118,8 @@ async fn con_repositorio<R: Send + 'static>(
 }
 
 async fn guardado(uow: &UnidadTrabajoDiesel, usuario: &Usuario) {
-    let copia = usuario.clone();
-    con_repositorio(uow, move |repo| repo.agregar(&copia))
+    let mut copia = usuario.clone();
+    con_repositorio(uow, move |repo| repo.agregar(&mut copia))
         .await
         .unwrap();
 }
@@ -190,8 +191,8 @@ async fn a_second_user_with_the_same_email_or_id_is_a_duplicate() {
         let primero = natural("ana@gmail.com", 0);
         guardado(&uow, &primero).await;
 
-        let mismo_email = empresa("ana@gmail.com", 1);
-        let error = con_repositorio(&uow, move |repo| repo.agregar(&mismo_email))
+        let mut mismo_email = empresa("ana@gmail.com", 1);
+        let error = con_repositorio(&uow, move |repo| repo.agregar(&mut mismo_email))
             .await
             .unwrap_err();
         assert!(
@@ -200,11 +201,11 @@ async fn a_second_user_with_the_same_email_or_id_is_a_duplicate() {
             prueba.nombre
         );
 
-        let mismo_id = Usuario::reconstruir(DatosUsuario {
+        let mut mismo_id = Usuario::reconstruir(DatosUsuario {
             id: primero.id(),
             ..datos(&natural("otra@gmail.com", 2))
         });
-        let error = con_repositorio(&uow, move |repo| repo.agregar(&mismo_id))
+        let error = con_repositorio(&uow, move |repo| repo.agregar(&mut mismo_id))
             .await
             .unwrap_err();
         assert!(
@@ -279,7 +280,7 @@ async fn an_update_stores_the_state_and_the_new_reservations_in_order() {
             con_repositorio(&uow, move |repo| {
                 let mut usuario = repo.obtener_por_id(id)?.unwrap();
                 usuario.agregar_reserva(reserva, instante(minuto)).unwrap();
-                repo.actualizar(&usuario)
+                repo.actualizar(&mut usuario)
             })
             .await
             .unwrap();
@@ -287,7 +288,7 @@ async fn an_update_stores_the_state_and_the_new_reservations_in_order() {
         let desactivado = con_repositorio(&uow, move |repo| {
             let mut usuario = repo.obtener_por_id(id)?.unwrap();
             usuario.desactivar(instante(9));
-            repo.actualizar(&usuario)?;
+            repo.actualizar(&mut usuario)?;
             Ok(usuario)
         })
         .await
@@ -312,14 +313,14 @@ async fn an_update_based_on_a_stale_read_is_a_conflict_and_changes_nothing() {
         let resultado = con_repositorio(&uow, move |repo| {
             let mut primera = repo.obtener_por_id(id)?.unwrap();
             // Someone else deactivates the user in between, through another repository.
-            let mut otro = RepositorioUsuariosDiesel::new(repo.conexion());
+            let mut otro = RepositorioUsuariosDiesel::new(repo.transaccion());
             let mut segunda = otro.obtener_por_id(id)?.unwrap();
             segunda.desactivar(instante(1));
-            otro.actualizar(&segunda)?;
+            otro.actualizar(&mut segunda)?;
             primera
                 .agregar_reserva(IdReservaCliente::nuevo(), instante(2))
                 .unwrap();
-            repo.actualizar(&primera)
+            repo.actualizar(&mut primera)
         })
         .await;
         assert!(
@@ -339,13 +340,112 @@ async fn an_update_based_on_a_stale_read_is_a_conflict_and_changes_nothing() {
 #[tokio::test]
 async fn updating_a_user_that_was_never_stored_is_unexpected() {
     for prueba in pruebas::todas() {
-        let fantasma = natural("nadie@gmail.com", 0);
-        let error = con_repositorio(&uow(&prueba), move |repo| repo.actualizar(&fantasma))
+        let mut fantasma = natural("nadie@gmail.com", 0);
+        let error = con_repositorio(&uow(&prueba), move |repo| repo.actualizar(&mut fantasma))
             .await
             .unwrap_err();
         assert!(
             matches!(error, ErrorPersistencia::Inesperado(_)),
             "on {}: {error:?}",
+            prueba.nombre
+        );
+    }
+}
+
+/// A unit of work whose transactions write down the name of every user event they dispatch.
+fn uow_que_anota(prueba: &BaseDePrueba) -> (UnidadTrabajoDiesel, Arc<Mutex<Vec<&'static str>>>) {
+    let anotados: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let (desactivados, agregadas) = (anotados.clone(), anotados.clone());
+    let mut manejadores = ManejadoresEventos::new();
+    manejadores
+        .suscribir(
+            move |evento: &UsuarioDesactivado, _: &mut TransaccionDiesel| {
+                desactivados.lock().unwrap().push(evento.nombre());
+                Ok(())
+            },
+        )
+        .suscribir(
+            move |evento: &ReservaAgregadaAUsuario, _: &mut TransaccionDiesel| {
+                agregadas.lock().unwrap().push(evento.nombre());
+                Ok(())
+            },
+        );
+    let uow = UnidadTrabajoDiesel::new(prueba.base.clone(), Arc::new(manejadores));
+    (uow, anotados)
+}
+
+#[tokio::test]
+async fn saving_a_user_hands_its_pending_events_to_the_unit_of_work() {
+    for prueba in pruebas::todas() {
+        let (uow, anotados) = uow_que_anota(&prueba);
+        let mut usuario = natural("ana@gmail.com", 0);
+        let id = usuario.id();
+        usuario
+            .agregar_reserva(IdReservaCliente::nuevo(), instante(1))
+            .unwrap();
+
+        let mut agregado = con_repositorio(&uow, move |repo| {
+            repo.agregar(&mut usuario)?;
+            Ok(usuario)
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            *anotados.lock().unwrap(),
+            ["ReservaAgregadaAUsuario"],
+            "on {}",
+            prueba.nombre
+        );
+        assert!(agregado.tomar_eventos().is_empty(), "on {}", prueba.nombre);
+
+        con_repositorio(&uow, move |repo| {
+            let mut usuario = repo.obtener_por_id(id)?.unwrap();
+            usuario.desactivar(instante(2));
+            repo.actualizar(&mut usuario)
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            *anotados.lock().unwrap(),
+            ["ReservaAgregadaAUsuario", "UsuarioDesactivado"],
+            "on {}",
+            prueba.nombre
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_handler_that_refuses_the_event_of_a_saved_user_rolls_the_save_back() {
+    for prueba in pruebas::todas() {
+        let mut manejadores = ManejadoresEventos::new();
+        manejadores.suscribir(|_: &UsuarioDesactivado, _: &mut TransaccionDiesel| {
+            Err(ReglaIncumplida::new("ReglaDePrueba", "no se puede desactivar").into())
+        });
+        let uow = UnidadTrabajoDiesel::new(prueba.base.clone(), Arc::new(manejadores));
+        let usuario = natural("ana@gmail.com", 0);
+        let id = usuario.id();
+        guardado(&uow, &usuario).await;
+
+        let error = uow
+            .ejecutar(move |tx| {
+                let mut repo = RepositorioUsuariosDiesel::new(tx);
+                let mut usuario = repo.obtener_por_id(id)?.unwrap();
+                usuario.desactivar(instante(1));
+                repo.actualizar(&mut usuario)
+                    .map_err(ErrorUnidadTrabajo::from)
+            })
+            .await
+            .unwrap_err();
+
+        assert!(
+            matches!(&error, ErrorUnidadTrabajo::Regla(r) if r.regla == "ReglaDePrueba"),
+            "on {}: {error:?}",
+            prueba.nombre
+        );
+        assert_eq!(
+            leido(&uow, id).await.map(|u| u.estado()),
+            Some(EstadoUsuario::Activo),
+            "on {}",
             prueba.nombre
         );
     }
@@ -422,7 +522,7 @@ async fn reservar(
 ) -> Result<(), ErrorUnidadTrabajo> {
     uow.ejecutar(move |tx| {
         tx.agregar_al_outbox(&MensajeSaliente {
-            id_mensaje: Uuid::new_v4(),
+            id_mensaje: Uuid::now_v7(),
             topico: "persistent://public/default/eventos-reserva".into(),
             tipo: "EventoReservaCreada".into(),
             clave: None,
@@ -430,8 +530,8 @@ async fn reservar(
             propiedades: BTreeMap::new(),
         })?;
         tx.registrar_eventos(vec![Box::new(ReservaDePrueba {
-            id_evento: Uuid::new_v4(),
-            fecha_evento: Utc::now(),
+            id_evento: Uuid::now_v7(),
+            fecha_evento: instante(5),
             id_usuario,
             id_reserva,
         })]);

@@ -14,7 +14,7 @@ use pulsar_embedded::{BrokerHandle, Config};
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
-use vuelos_infraestructura::esquemas::MensajeIntegracion;
+use vuelos_contrato::MensajeIntegracion;
 
 /// How long a test waits for what it expects before failing. Generous: tests run in
 /// parallel on a small machine, and speed is never what they check.

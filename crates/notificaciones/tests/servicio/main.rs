@@ -11,7 +11,7 @@ use pulsar::consumer::InitialPosition;
 use pulsar::{Consumer, ConsumerOptions, Pulsar, SubType, TokioExecutor};
 use serde::Serialize;
 use uuid::Uuid;
-use vuelos_infraestructura::esquemas::{
+use vuelos_contrato::{
     EventoReservaAprobada, EventoReservaCancelada, EventoReservaCreada, EventoReservaPagada,
     MensajeIntegracion, Metadatos, ReservaAprobadaPayload, ReservaCanceladaPayload,
     ReservaCreadaPayload, ReservaPagadaPayload,

@@ -1,16 +1,27 @@
 //! The unit-of-work port: everything a command changes is committed or rolled back as one.
 
 use async_trait::async_trait;
-use seedwork_dominio::{ErrorPersistencia, EventoDominio, ReglaIncumplida};
+use seedwork_dominio::{AgregacionRaiz, ErrorPersistencia, EventoDominio, ReglaIncumplida};
 
 /// One open database transaction, as the application sees it.
 ///
 /// Repositories are bound to a transaction by each module's repository factory; the
 /// transaction itself only collects the domain events of the aggregates saved in it.
+/// Handlers never hand events over: a repository bound to the transaction takes them from
+/// the aggregate it saves ([`Transaccion::recoger_eventos`]).
 pub trait Transaccion: Send {
-    /// Queues an aggregate's events; they are dispatched in-process before commit, and a
-    /// handler that fails rolls the whole transaction back.
+    /// Queues events; they are dispatched in-process before commit, and a handler of them
+    /// that fails rolls the whole transaction back.
     fn registrar_eventos(&mut self, eventos: Vec<Box<dyn EventoDominio>>);
+
+    /// Takes the pending events of an aggregate being saved in this transaction. Every
+    /// repository implementation calls it from its save methods.
+    fn recoger_eventos<A: AgregacionRaiz>(&mut self, agregado: &mut A)
+    where
+        Self: Sized,
+    {
+        self.registrar_eventos(agregado.tomar_eventos());
+    }
 }
 
 /// Why a unit of work did not commit. Nothing it did is left behind in either case.
@@ -22,6 +33,11 @@ pub enum ErrorUnidadTrabajo {
     /// The store failed or could not be reached.
     #[error(transparent)]
     Persistencia(#[from] ErrorPersistencia),
+    /// The unit of work is bound to an integration message that the inbox has recorded as
+    /// handled already: nothing ran. Not a failure; the inbox step that bound the message
+    /// reports it as its own outcome, and the consumer acknowledges the message.
+    #[error("el mensaje {id_mensaje} ya fue procesado")]
+    MensajeYaProcesado { id_mensaje: String },
 }
 
 /// Runs a piece of work in one transaction.

@@ -20,6 +20,7 @@ pub mod versiones;
 pub use base_datos::{BaseDatos, ErrorConfiguracionBaseDatos, Motor};
 pub use conexion::{Conexion, Modo};
 pub use errores::de_diesel;
+pub use inbox::{Inbox, Procesado};
 pub use outbox::MensajeSaliente;
 pub use unidad_trabajo::{ManejadoresEventos, TransaccionDiesel, UnidadTrabajoDiesel};
 pub use versiones::Versiones;

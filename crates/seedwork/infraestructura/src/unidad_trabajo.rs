@@ -2,6 +2,7 @@
 //! of the saved aggregates dispatched in-process before it commits.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::Notify;
@@ -16,7 +17,7 @@ use seedwork_dominio::{ErrorPersistencia, EventoDominio};
 use crate::base_datos::{BaseDatos, Conector};
 use crate::conexion::{Conexion, Modo};
 use crate::errores::de_diesel;
-use crate::mensajeria::contexto::{mensaje_en_curso, MensajeEnCurso};
+use crate::mensajeria::contexto::MensajeEnCurso;
 
 /// An open transaction on one pooled connection.
 pub struct TransaccionDiesel {
@@ -55,6 +56,15 @@ pub struct UnidadTrabajoDiesel {
     base: BaseDatos,
     eventos: Arc<ManejadoresEventos>,
     aviso_outbox: Option<Arc<Notify>>,
+    /// The integration message this unit of work handles, if the inbox step bound one.
+    mensaje: Option<MensajeVinculado>,
+}
+
+/// A message bound to a unit of work, and whether the inbox found it handled already.
+#[derive(Clone)]
+struct MensajeVinculado {
+    mensaje: MensajeEnCurso,
+    ya_procesado: Arc<AtomicBool>,
 }
 
 impl UnidadTrabajoDiesel {
@@ -63,7 +73,22 @@ impl UnidadTrabajoDiesel {
             base,
             eventos,
             aviso_outbox: None,
+            mensaje: None,
         }
+    }
+
+    /// This unit of work bound to `mensaje`: each write transaction it runs first records
+    /// the message in the inbox, and refuses with `MensajeYaProcesado` (running nothing)
+    /// when the inbox has it. Read the returned flag to tell that outcome apart. Used by
+    /// [`crate::inbox::Inbox`], the consumers' inbox step.
+    pub(crate) fn vinculada_a(&self, mensaje: MensajeEnCurso) -> (Self, Arc<AtomicBool>) {
+        let ya_procesado = Arc::new(AtomicBool::new(false));
+        let mut uow = self.clone();
+        uow.mensaje = Some(MensajeVinculado {
+            mensaje,
+            ya_procesado: ya_procesado.clone(),
+        });
+        (uow, ya_procesado)
     }
 
     /// Wakes `aviso` after every commit that wrote to the outbox, so the relay publishes
@@ -79,12 +104,11 @@ impl UnidadTrabajoDiesel {
 
     /// Runs `trabajo` in a transaction on this thread (it blocks on the database).
     ///
-    /// With a message in hand (`mensaje`), the transaction first records it in the inbox;
-    /// a message already recorded is refused with `Duplicado` and nothing runs.
+    /// Bound to a message, a write transaction first records it in the inbox; a message
+    /// already recorded is refused with `MensajeYaProcesado` and nothing runs.
     pub fn ejecutar_bloqueando<R, E>(
         &self,
         modo: Modo,
-        mensaje: Option<&MensajeEnCurso>,
         trabajo: impl FnOnce(&mut TransaccionDiesel) -> Result<R, E>,
     ) -> Result<R, E>
     where
@@ -99,18 +123,22 @@ impl UnidadTrabajoDiesel {
             .base
             .conexion()
             .map_err(|e| persistencia(ErrorPersistencia::NoDisponible(e.to_string())))?;
+        let mensaje = match modo {
+            Modo::Escritura => self.mensaje.as_ref(),
+            Modo::Lectura => None,
+        };
         let mut tx = TransaccionDiesel {
             conexion,
             eventos: VecDeque::new(),
             outbox_escrito: false,
-            mensaje: mensaje.cloned(),
+            mensaje: mensaje.map(|vinculado| vinculado.mensaje.clone()),
         };
         tx.conexion
             .comenzar(modo)
             .map_err(|e| persistencia(de_diesel(e)))?;
 
         let resultado = registrar_mensaje(&mut tx, mensaje)
-            .map_err(persistencia)
+            .map_err(E::from)
             .and_then(|()| trabajo(&mut tx));
         let resultado = resultado.and_then(|r| match modo {
             Modo::Escritura => self.despachar_eventos(&mut tx).map(|()| r).map_err(E::from),
@@ -151,36 +179,40 @@ impl UnidadTrabajoDiesel {
         E: From<ErrorUnidadTrabajo> + Send + 'static,
     {
         let uow = self.clone();
-        // Read in the async task: task-locals do not follow into the blocking thread.
-        let mensaje = match modo {
-            Modo::Escritura => mensaje_en_curso(),
-            Modo::Lectura => None,
-        };
-        tokio::task::spawn_blocking(move || {
-            uow.ejecutar_bloqueando(modo, mensaje.as_ref(), trabajo)
-        })
-        .await
-        .unwrap_or_else(|fallo| {
-            // The work panicked: the connection was dropped mid-transaction, which rolls
-            // it back, so nothing was written.
-            Err(
-                ErrorUnidadTrabajo::Persistencia(ErrorPersistencia::Inesperado(fallo.to_string()))
+        tokio::task::spawn_blocking(move || uow.ejecutar_bloqueando(modo, trabajo))
+            .await
+            .unwrap_or_else(|fallo| {
+                // The work panicked: the connection was dropped mid-transaction, which rolls
+                // it back, so nothing was written.
+                Err(
+                    ErrorUnidadTrabajo::Persistencia(ErrorPersistencia::Inesperado(
+                        fallo.to_string(),
+                    ))
                     .into(),
-            )
-        })
+                )
+            })
     }
 }
 
-/// Records the message in hand in the inbox, refusing one already handled.
+/// Records the bound message in the inbox, refusing one already handled.
 fn registrar_mensaje(
     tx: &mut TransaccionDiesel,
-    mensaje: Option<&MensajeEnCurso>,
-) -> Result<(), ErrorPersistencia> {
-    match mensaje {
-        Some(m) if !tx.registrar_en_inbox(&m.id_mensaje, &m.tipo)? => Err(
-            ErrorPersistencia::Duplicado(format!("el mensaje {} ya fue procesado", m.id_mensaje)),
-        ),
-        _ => Ok(()),
+    vinculado: Option<&MensajeVinculado>,
+) -> Result<(), ErrorUnidadTrabajo> {
+    let Some(MensajeVinculado {
+        mensaje,
+        ya_procesado,
+    }) = vinculado
+    else {
+        return Ok(());
+    };
+    if tx.registrar_en_inbox(&mensaje.id_mensaje, &mensaje.tipo)? {
+        Ok(())
+    } else {
+        ya_procesado.store(true, Ordering::SeqCst);
+        Err(ErrorUnidadTrabajo::MensajeYaProcesado {
+            id_mensaje: mensaje.id_mensaje.clone(),
+        })
     }
 }
 

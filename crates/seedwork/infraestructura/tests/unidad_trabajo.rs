@@ -6,10 +6,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use seedwork_aplicacion::{ErrorUnidadTrabajo, Transaccion, UnidadTrabajo};
 use seedwork_dominio::{evento_dominio, ReglaIncumplida};
+use seedwork_infraestructura::mensajeria::MensajeEnCurso;
 use seedwork_infraestructura::outbox::{self, FilaOutbox};
 use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
 use seedwork_infraestructura::{
-    ManejadoresEventos, MensajeSaliente, TransaccionDiesel, UnidadTrabajoDiesel,
+    Inbox, ManejadoresEventos, MensajeSaliente, Procesado, TransaccionDiesel, UnidadTrabajoDiesel,
 };
 use uuid::Uuid;
 
@@ -169,6 +170,72 @@ async fn a_message_is_accepted_by_the_inbox_once() {
         assert!(
             !registrar(uow.clone()).await,
             "redelivery on {}",
+            prueba.nombre
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_step_runs_a_message_once_with_its_effects_and_reports_a_repeat_as_its_own_outcome(
+) {
+    for prueba in pruebas::todas() {
+        let uow = uow(&prueba);
+        let inbox = Inbox::new(uow.clone());
+        let manejar = |uow: UnidadTrabajoDiesel| async move {
+            uow.ejecutar(|tx| {
+                tx.registrar_eventos(vec![algo_ocurrio(false)]);
+                Ok::<_, ErrorUnidadTrabajo>("hecho")
+            })
+            .await
+        };
+        let en_curso = || MensajeEnCurso::new("m-7", "Prueba");
+
+        let primero = inbox.procesar(en_curso(), manejar).await;
+        let segundo = inbox.procesar(en_curso(), manejar).await;
+
+        assert!(
+            matches!(primero, Procesado::Ahora(Ok("hecho"))),
+            "on {}: {primero:?}",
+            prueba.nombre
+        );
+        assert!(
+            matches!(segundo, Procesado::Antes),
+            "on {}: {segundo:?}",
+            prueba.nombre
+        );
+        assert_eq!(
+            filas(&uow).await.len(),
+            1,
+            "the effects of the first delivery only, on {}",
+            prueba.nombre
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_message_whose_handler_fails_is_not_recorded_and_runs_again() {
+    for prueba in pruebas::todas() {
+        let inbox = Inbox::new(uow(&prueba));
+        let fallar = |uow: UnidadTrabajoDiesel| async move {
+            uow.ejecutar(|tx| {
+                tx.registrar_eventos(vec![algo_ocurrio(true)]);
+                Ok::<_, ErrorUnidadTrabajo>(())
+            })
+            .await
+        };
+        let primero = inbox
+            .procesar(MensajeEnCurso::new("m-8", "Prueba"), fallar)
+            .await;
+        assert!(
+            matches!(primero, Procesado::Ahora(Err(ErrorUnidadTrabajo::Regla(_)))),
+            "{primero:?}"
+        );
+        let segundo = inbox
+            .procesar(MensajeEnCurso::new("m-8", "Prueba"), fallar)
+            .await;
+        assert!(
+            matches!(segundo, Procesado::Ahora(Err(_))),
+            "rolled back with its inbox row, so it runs again on {}",
             prueba.nombre
         );
     }

@@ -24,6 +24,10 @@ pub enum ErrorVuelos {
     /// A wiring mistake in the composition root: 500.
     #[error(transparent)]
     SinManejador(#[from] SinManejador),
+    /// The integration message being handled was handled before (its inbox step reports
+    /// it): nothing ran. Only a consumer meets it; it acknowledges the message.
+    #[error("el mensaje {id_mensaje} ya fue procesado")]
+    MensajeYaProcesado { id_mensaje: String },
 }
 
 impl From<ErrorUnidadTrabajo> for ErrorVuelos {
@@ -31,6 +35,9 @@ impl From<ErrorUnidadTrabajo> for ErrorVuelos {
         match error {
             ErrorUnidadTrabajo::Regla(regla) => Self::Regla(regla),
             ErrorUnidadTrabajo::Persistencia(persistencia) => Self::Persistencia(persistencia),
+            ErrorUnidadTrabajo::MensajeYaProcesado { id_mensaje } => {
+                Self::MensajeYaProcesado { id_mensaje }
+            }
         }
     }
 }

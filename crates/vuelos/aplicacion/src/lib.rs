@@ -2,8 +2,10 @@
 //! move it through its lifecycle, the queries that read reservations back, their handlers,
 //! and the DTOs (with their mappers) in the JSON shape of the tutorial.
 //!
-//! Handlers are generic over the unit of work and the repository factory ports, so this
-//! crate names no database, broker or web framework.
+//! Its edges (HTTP, gRPC, websocket) call one port, [`Vuelos`]; commands form one closed
+//! set, [`ComandoReserva`]; how an accepted command travels is the [`TransporteComandos`]
+//! port. Handlers are generic over the unit of work and the repository factory ports, so
+//! this crate names no database, broker or web framework.
 #![forbid(unsafe_code)]
 
 pub mod comandos;
@@ -12,9 +14,14 @@ pub mod errores;
 pub mod mapeadores;
 pub mod puertos;
 pub mod queries;
+pub mod servicio;
+pub mod solicitudes;
 
 #[cfg(test)]
 mod pruebas;
 
+pub use comandos::{ComandoReserva, ManejadorReservas};
 pub use errores::ErrorVuelos;
-pub use puertos::FabricaRepositorios;
+pub use puertos::{Conversacion, FabricaRepositorios, RepositorioSolicitudes, TransporteComandos};
+pub use servicio::{AplicacionVuelos, ConsultaReserva, TransporteEnProceso, Vuelos};
+pub use solicitudes::EstadoSolicitud;

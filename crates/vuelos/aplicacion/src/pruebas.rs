@@ -11,7 +11,8 @@ use seedwork_dominio::{Entidad, ErrorPersistencia, EventoDominio};
 use vuelos_dominio::{FiltroReservas, IdReserva, Itinerario, Pagina, RepositorioReservas, Reserva};
 
 use crate::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
-use crate::puertos::FabricaRepositorios;
+use crate::puertos::{FabricaRepositorios, RepositorioSolicitudes};
+use crate::solicitudes::EstadoSolicitud;
 
 /// BOG -> MAD -> CDG, the itinerary of the fixture.
 pub fn itinerario_dto() -> ItinerarioDTO {
@@ -44,6 +45,7 @@ pub fn itinerario() -> Itinerario {
 #[derive(Default)]
 struct Estado {
     reservas: BTreeMap<IdReserva, Reserva>,
+    solicitudes: BTreeMap<IdReserva, EstadoSolicitud>,
     eventos: Vec<&'static str>,
 }
 
@@ -57,6 +59,7 @@ pub struct UnidadTrabajoEnMemoria {
 
 pub struct TransaccionEnMemoria {
     reservas: BTreeMap<IdReserva, Reserva>,
+    solicitudes: BTreeMap<IdReserva, EstadoSolicitud>,
     eventos: Vec<Box<dyn EventoDominio>>,
 }
 
@@ -91,6 +94,10 @@ impl UnidadTrabajoEnMemoria {
         self.estado().reservas.get(&id).cloned()
     }
 
+    pub fn con_solicitud(&self, id: IdReserva, estado: EstadoSolicitud) {
+        self.estado().solicitudes.insert(id, estado);
+    }
+
     pub fn cantidad(&self) -> usize {
         self.estado().reservas.len()
     }
@@ -111,9 +118,13 @@ impl UnidadTrabajo for UnidadTrabajoEnMemoria {
         R: Send + 'static,
         E: From<ErrorUnidadTrabajo> + Send + 'static,
     {
-        let mut tx = TransaccionEnMemoria {
-            reservas: self.estado().reservas.clone(),
-            eventos: Vec::new(),
+        let mut tx = {
+            let estado = self.estado();
+            TransaccionEnMemoria {
+                reservas: estado.reservas.clone(),
+                solicitudes: estado.solicitudes.clone(),
+                eventos: Vec::new(),
+            }
         };
         let resultado = trabajo(&mut tx)?;
         if let Some(error) = &self.fallo_al_confirmar {
@@ -121,6 +132,7 @@ impl UnidadTrabajo for UnidadTrabajoEnMemoria {
         }
         let mut estado = self.estado();
         estado.reservas = tx.reservas;
+        estado.solicitudes = tx.solicitudes;
         estado.eventos.extend(tx.eventos.iter().map(|e| e.nombre()));
         Ok(resultado)
     }
@@ -129,19 +141,51 @@ impl UnidadTrabajo for UnidadTrabajoEnMemoria {
 #[derive(Clone)]
 pub struct FabricaEnMemoria;
 
-pub struct RepositorioEnMemoria<'a>(&'a mut BTreeMap<IdReserva, Reserva>);
+/// The reservations of an open in-memory transaction; saving queues the events there.
+pub struct RepositorioEnMemoria<'a>(&'a mut TransaccionEnMemoria);
+
+pub struct SolicitudesEnMemoria<'a>(&'a mut BTreeMap<IdReserva, EstadoSolicitud>);
 
 impl FabricaRepositorios<TransaccionEnMemoria> for FabricaEnMemoria {
     type Reservas<'a> = RepositorioEnMemoria<'a>;
+    type Solicitudes<'a> = SolicitudesEnMemoria<'a>;
 
     fn reservas<'a>(&self, tx: &'a mut TransaccionEnMemoria) -> RepositorioEnMemoria<'a> {
-        RepositorioEnMemoria(&mut tx.reservas)
+        RepositorioEnMemoria(tx)
+    }
+
+    fn solicitudes<'a>(&self, tx: &'a mut TransaccionEnMemoria) -> SolicitudesEnMemoria<'a> {
+        SolicitudesEnMemoria(&mut tx.solicitudes)
+    }
+}
+
+impl RepositorioSolicitudes for SolicitudesEnMemoria<'_> {
+    fn estado(&mut self, id: IdReserva) -> Result<Option<EstadoSolicitud>, ErrorPersistencia> {
+        Ok(self.0.get(&id).cloned())
+    }
+
+    fn registrar(&mut self, id: IdReserva) -> Result<(), ErrorPersistencia> {
+        if self.0.contains_key(&id) {
+            return Err(ErrorPersistencia::Duplicado(id.to_string()));
+        }
+        self.0.insert(id, EstadoSolicitud::EnProceso);
+        Ok(())
+    }
+
+    fn rechazar(&mut self, id: IdReserva, razon: &str) -> Result<(), ErrorPersistencia> {
+        self.0.insert(
+            id,
+            EstadoSolicitud::Rechazada {
+                razon: razon.to_owned(),
+            },
+        );
+        Ok(())
     }
 }
 
 impl RepositorioReservas for RepositorioEnMemoria<'_> {
     fn obtener_por_id(&mut self, id: IdReserva) -> Result<Option<Reserva>, ErrorPersistencia> {
-        Ok(self.0.get(&id).cloned())
+        Ok(self.0.reservas.get(&id).cloned())
     }
 
     fn obtener(
@@ -152,6 +196,7 @@ impl RepositorioReservas for RepositorioEnMemoria<'_> {
         use vuelos_dominio::EstadoReserva::*;
         Ok(self
             .0
+            .reservas
             .values()
             .rev()
             .filter(|r| match filtro {
@@ -165,16 +210,18 @@ impl RepositorioReservas for RepositorioEnMemoria<'_> {
             .collect())
     }
 
-    fn agregar(&mut self, reserva: &Reserva) -> Result<(), ErrorPersistencia> {
-        if self.0.contains_key(&reserva.id()) {
+    fn agregar(&mut self, reserva: &mut Reserva) -> Result<(), ErrorPersistencia> {
+        if self.0.reservas.contains_key(&reserva.id()) {
             return Err(ErrorPersistencia::Duplicado(reserva.id().to_string()));
         }
-        self.0.insert(reserva.id(), reserva.clone());
+        self.0.reservas.insert(reserva.id(), reserva.clone());
+        self.0.recoger_eventos(reserva);
         Ok(())
     }
 
-    fn actualizar(&mut self, reserva: &Reserva) -> Result<(), ErrorPersistencia> {
-        self.0.insert(reserva.id(), reserva.clone());
+    fn actualizar(&mut self, reserva: &mut Reserva) -> Result<(), ErrorPersistencia> {
+        self.0.reservas.insert(reserva.id(), reserva.clone());
+        self.0.recoger_eventos(reserva);
         Ok(())
     }
 }

@@ -1,31 +1,30 @@
-//! Reading the optional fields of a decoded record into domain values, with errors that
-//! name the record and the field's path.
+//! Reading the optional fields of a decoded record, with errors that name the record and
+//! the field's path. Translators of other crates use it to turn records into their own types.
 
 use chrono::{DateTime, Utc};
 use seedwork_dominio::ReglaIncumplida;
 use uuid::Uuid;
-use vuelos_dominio::{IdCliente, IdReserva};
 
 use super::errores::ErrorConversion;
 use super::MensajeIntegracion;
 
 /// Milliseconds since the epoch, the unit of every date of the contract.
-pub(crate) fn milisegundos(fecha: DateTime<Utc>) -> i64 {
+pub fn milisegundos(fecha: DateTime<Utc>) -> i64 {
     fecha.timestamp_millis()
 }
 
 /// The fields of one record type.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Campos {
+pub struct Campos {
     tipo: &'static str,
 }
 
 impl Campos {
-    pub(crate) fn de<M: MensajeIntegracion>() -> Self {
+    pub fn de<M: MensajeIntegracion>() -> Self {
         Self { tipo: M::TIPO }
     }
 
-    pub(crate) fn requerido<'a, T>(
+    pub fn requerido<'a, T>(
         self,
         valor: &'a Option<T>,
         campo: &str,
@@ -36,7 +35,7 @@ impl Campos {
     }
 
     /// Fails naming every one of `campos` (path, is null) that is null.
-    pub(crate) fn todos_presentes(self, campos: &[(&str, bool)]) -> Result<(), ErrorConversion> {
+    pub fn todos_presentes(self, campos: &[(&str, bool)]) -> Result<(), ErrorConversion> {
         let faltan: Vec<String> = campos
             .iter()
             .filter(|(_, nulo)| *nulo)
@@ -52,47 +51,31 @@ impl Campos {
         }
     }
 
-    pub(crate) fn invalido(self, campo: &str, regla: ReglaIncumplida) -> ErrorConversion {
+    pub fn invalido(self, campo: &str, regla: ReglaIncumplida) -> ErrorConversion {
         ErrorConversion::invalido(self.tipo, campo, regla)
     }
 
-    pub(crate) fn uuid(self, texto: &str, campo: &str) -> Result<Uuid, ErrorConversion> {
+    /// The envelope's message id.
+    pub fn uuid(self, texto: &str, campo: &str) -> Result<Uuid, ErrorConversion> {
+        self.identificador(texto, campo, "IdMensajeValido")
+    }
+
+    /// A UUID that identifies something, refused under the rule `regla` when malformed.
+    pub fn identificador(
+        self,
+        texto: &str,
+        campo: &str,
+        regla: &'static str,
+    ) -> Result<Uuid, ErrorConversion> {
         Uuid::parse_str(texto).map_err(|_| {
             self.invalido(
                 campo,
-                ReglaIncumplida::new(
-                    "IdMensajeValido",
-                    format!("'{texto}' no es un identificador válido"),
-                ),
+                ReglaIncumplida::new(regla, format!("'{texto}' no es un identificador válido")),
             )
         })
     }
 
-    pub(crate) fn id_reserva(
-        self,
-        valor: &Option<String>,
-        campo: &str,
-    ) -> Result<IdReserva, ErrorConversion> {
-        IdReserva::parse(self.requerido(valor, campo)?).map_err(|regla| self.invalido(campo, regla))
-    }
-
-    /// A client id is optional: a null one is an anonymous reservation.
-    pub(crate) fn id_cliente(
-        self,
-        valor: &Option<String>,
-        campo: &str,
-    ) -> Result<Option<IdCliente>, ErrorConversion> {
-        valor
-            .as_deref()
-            .map(|texto| IdCliente::parse(texto).map_err(|regla| self.invalido(campo, regla)))
-            .transpose()
-    }
-
-    pub(crate) fn fecha(
-        self,
-        valor: &Option<i64>,
-        campo: &str,
-    ) -> Result<DateTime<Utc>, ErrorConversion> {
+    pub fn fecha(self, valor: &Option<i64>, campo: &str) -> Result<DateTime<Utc>, ErrorConversion> {
         let ms = *self.requerido(valor, campo)?;
         DateTime::from_timestamp_millis(ms).ok_or_else(|| {
             self.invalido(

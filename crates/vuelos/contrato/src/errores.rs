@@ -13,6 +13,12 @@ pub enum ErrorAvro {
     /// The bytes are not a datum of the writer schema, or it does not resolve into ours.
     #[error("no se pudo decodificar {tipo} de Avro: {causa}")]
     Decodificacion { tipo: &'static str, causa: String },
+    /// The schema the producer says it wrote with is not valid Avro.
+    #[error("el esquema con que se escribió el mensaje no es Avro válido: {causa}")]
+    EsquemaEscritor { causa: String },
+    /// The decoder panicked on these bytes (a bug of the Avro library on hostile input).
+    #[error("{tipo} no se pudo decodificar")]
+    Panico { tipo: &'static str },
     /// A datum was read but bytes remain: the writer schema is not the one used.
     #[error("sobran {sobrantes} bytes tras decodificar {tipo}: el mensaje no se escribió con ese esquema")]
     BytesSobrantes {
@@ -41,18 +47,14 @@ pub enum ErrorConversion {
 }
 
 impl ErrorConversion {
-    pub(crate) fn falta(tipo: &'static str, campo: impl Into<String>) -> Self {
+    pub fn falta(tipo: &'static str, campo: impl Into<String>) -> Self {
         Self::Falta {
             tipo,
             campos: vec![campo.into()],
         }
     }
 
-    pub(crate) fn invalido(
-        tipo: &'static str,
-        campo: impl Into<String>,
-        regla: ReglaIncumplida,
-    ) -> Self {
+    pub fn invalido(tipo: &'static str, campo: impl Into<String>, regla: ReglaIncumplida) -> Self {
         Self::Invalido {
             tipo,
             campo: campo.into(),

@@ -1,40 +1,90 @@
 //! The event records (`EventoReservaCreada`, `EventoReservaAprobada`,
-//! `EventoReservaCancelada`, `EventoReservaPagada`), built from the domain events, and the
-//! small read model their consumers (notifications, the browser) need.
+//! `EventoReservaCancelada`, `EventoReservaPagada`), [`EventoVuelos`], the closed set of them,
+//! and the small read model their consumers (notifications, the browser) need.
 
+use apache_avro::Schema;
 use chrono::{DateTime, Utc};
-use seedwork_dominio::EventoDominio;
+use seedwork_dominio::ReglaIncumplida;
 use serde::{Deserialize, Serialize};
-use vuelos_dominio::{
-    EstadoReserva, IdCliente, IdReserva, ReservaAprobada, ReservaCancelada, ReservaCreada,
-    ReservaPagada,
-};
+use uuid::Uuid;
 
-use super::campos::{milisegundos, Campos};
-use super::errores::ErrorConversion;
-use super::sobre::Metadatos;
-use super::{mensaje_integracion, MensajeIntegracion};
+use crate::campos::Campos;
+use crate::errores::{ErrorAvro, ErrorConversion};
+use crate::sobre::Sobre;
+use crate::{mensaje_integracion, Contrato, MensajeIntegracion};
 
-/// An event record: built from a domain event, read by consumers as a notification.
-pub trait EventoIntegracion: MensajeIntegracion {
-    type Evento: EventoDominio;
+/// The states a reservation can be published in, as the `estado` field spells them.
+pub const ESTADOS_RESERVA: [&str; 4] = ["Pendiente", "Aprobada", "Pagada", "Cancelada"];
 
-    /// The record of a domain event. `time` is when the event happened; the envelope's
-    /// `id` is `metadatos.id_mensaje`, which the outbox sets to the event's `id_evento`.
-    fn desde_evento(evento: &Self::Evento, metadatos: &Metadatos) -> Self;
-
-    /// What a consumer needs to tell someone about the reservation.
-    fn a_notificacion(&self) -> Result<NotificacionReserva, ErrorConversion>;
+/// The payload of `EventoReservaCreada` (the tutorial's `ReservaCreadaPayload`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservaCreadaPayload {
+    pub id_reserva: Option<String>,
+    pub id_cliente: Option<String>,
+    pub estado: Option<String>,
+    /// Milliseconds since the epoch.
+    pub fecha_creacion: Option<i64>,
 }
+
+/// The payload of `EventoReservaAprobada`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservaAprobadaPayload {
+    pub id_reserva: Option<String>,
+    pub id_cliente: Option<String>,
+    pub estado: Option<String>,
+    /// Milliseconds since the epoch.
+    pub fecha_actualizacion: Option<i64>,
+}
+
+/// The payload of `EventoReservaCancelada`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservaCanceladaPayload {
+    pub id_reserva: Option<String>,
+    pub id_cliente: Option<String>,
+    pub estado: Option<String>,
+    /// Milliseconds since the epoch.
+    pub fecha_actualizacion: Option<i64>,
+}
+
+/// The payload of `EventoReservaPagada`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservaPagadaPayload {
+    pub id_reserva: Option<String>,
+    pub id_cliente: Option<String>,
+    pub estado: Option<String>,
+    /// Milliseconds since the epoch.
+    pub fecha_actualizacion: Option<i64>,
+}
+
+/// A reservation was created, on `eventos-reserva` (as in the tutorial).
+pub type EventoReservaCreada = Sobre<ReservaCreadaPayload>;
+/// A reservation was approved, on `eventos-reserva-aprobada`.
+pub type EventoReservaAprobada = Sobre<ReservaAprobadaPayload>;
+/// A reservation was cancelled, on `eventos-reserva-cancelada`.
+pub type EventoReservaCancelada = Sobre<ReservaCanceladaPayload>;
+/// A reservation was paid, on `eventos-reserva-pagada`.
+pub type EventoReservaPagada = Sobre<ReservaPagadaPayload>;
+
+mensaje_integracion!(EventoReservaCreada, "eventos-reserva");
+mensaje_integracion!(EventoReservaAprobada, "eventos-reserva-aprobada");
+mensaje_integracion!(EventoReservaCancelada, "eventos-reserva-cancelada");
+mensaje_integracion!(EventoReservaPagada, "eventos-reserva-pagada");
 
 /// A reservation changed: the read model of every reservation event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotificacionReserva {
-    pub id_reserva: IdReserva,
-    pub id_cliente: Option<IdCliente>,
-    pub estado: EstadoReserva,
+    pub id_reserva: Uuid,
+    pub id_cliente: Option<Uuid>,
+    /// One of [`ESTADOS_RESERVA`].
+    pub estado: &'static str,
     /// When it was created (`EventoReservaCreada`) or changed (the others).
     pub fecha: DateTime<Utc>,
+}
+
+/// An event record, read as a notification about its reservation.
+pub trait EventoIntegracion: MensajeIntegracion {
+    /// What a consumer needs to tell someone about the reservation.
+    fn a_notificacion(&self) -> Result<NotificacionReserva, ErrorConversion>;
 }
 
 /// Reads the four fields every reservation payload has; `fecha` names the date field.
@@ -51,50 +101,47 @@ fn notificacion(
         (fecha.1, fecha.0.is_none()),
     ])?;
     let texto_estado = campos.requerido(estado, "data.estado")?;
+    let estado = ESTADOS_RESERVA
+        .into_iter()
+        .find(|conocido| conocido == texto_estado)
+        .ok_or_else(|| {
+            campos.invalido(
+                "data.estado",
+                ReglaIncumplida::new(
+                    "EstadoReservaValido",
+                    format!("'{texto_estado}' no es un estado de reserva (Pendiente, Aprobada, Pagada, Cancelada)"),
+                ),
+            )
+        })?;
+    let id_reserva = campos.requerido(id_reserva, "data.id_reserva")?;
     Ok(NotificacionReserva {
-        id_reserva: campos.id_reserva(id_reserva, "data.id_reserva")?,
-        id_cliente: campos.id_cliente(id_cliente, "data.id_cliente")?,
-        estado: texto_estado
-            .parse()
-            .map_err(|regla| campos.invalido("data.estado", regla))?,
+        id_reserva: campos.identificador(id_reserva, "data.id_reserva", "IdReservaValido")?,
+        id_cliente: id_cliente
+            .as_deref()
+            .map(|id| campos.identificador(id, "data.id_cliente", "IdClienteValido"))
+            .transpose()?,
+        estado,
         fecha: campos.fecha(fecha.0, fecha.1)?,
     })
 }
 
-/// An event record and its payload: the reservation, its client, the state it reached and
-/// when (`$fecha`: `fecha_creacion` in the tutorial's `ReservaCreadaPayload`,
-/// `fecha_actualizacion` in the others), read from the domain event `$e`.
-macro_rules! evento_reserva {
-    (
-        $(#[$doc:meta])* $registro:ident = Sobre<$carga:ident>, $topico:literal,
-        desde $evento:ident |$e:ident| ($estado:expr, $fecha:ident: $valor_fecha:expr)
-    ) => {
-        #[doc = concat!("The payload of `", stringify!($registro), "`.")]
-        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-        pub struct $carga {
-            pub id_reserva: Option<String>,
-            pub id_cliente: Option<String>,
-            pub estado: Option<String>,
-            /// Milliseconds since the epoch.
-            pub $fecha: Option<i64>,
-        }
+impl EventoIntegracion for EventoReservaCreada {
+    fn a_notificacion(&self) -> Result<NotificacionReserva, ErrorConversion> {
+        let carga = self.carga()?;
+        notificacion(
+            Campos::de::<Self>(),
+            &carga.id_reserva,
+            &carga.id_cliente,
+            &carga.estado,
+            (&carga.fecha_creacion, "data.fecha_creacion"),
+        )
+    }
+}
 
-        mensaje_integracion!($(#[$doc])* $registro = Sobre<$carga>, $topico);
-
+/// The three events of the lifecycle share their payload's shape.
+macro_rules! notificacion_de_cambio {
+    ($($registro:ty),+) => {$(
         impl EventoIntegracion for $registro {
-            type Evento = $evento;
-
-            fn desde_evento($e: &$evento, metadatos: &Metadatos) -> Self {
-                let estado: EstadoReserva = $estado;
-                let carga = $carga {
-                    id_reserva: Some($e.id_reserva.to_string()),
-                    id_cliente: $e.id_cliente.map(|id| id.to_string()),
-                    estado: Some(estado.as_str().to_owned()),
-                    $fecha: Some(milisegundos($valor_fecha)),
-                };
-                Self::envolver(carga, metadatos, $e.fecha_evento)
-            }
-
             fn a_notificacion(&self) -> Result<NotificacionReserva, ErrorConversion> {
                 let carga = self.carga()?;
                 notificacion(
@@ -102,34 +149,146 @@ macro_rules! evento_reserva {
                     &carga.id_reserva,
                     &carga.id_cliente,
                     &carga.estado,
-                    (&carga.$fecha, concat!("data.", stringify!($fecha))),
+                    (&carga.fecha_actualizacion, "data.fecha_actualizacion"),
                 )
             }
         }
-    };
+    )+};
+}
+notificacion_de_cambio!(
+    EventoReservaAprobada,
+    EventoReservaCancelada,
+    EventoReservaPagada
+);
+
+/// The kinds of [`EventoVuelos`], without their records: a publisher iterates
+/// [`TipoEventoVuelos::TODOS`] and wires each with an exhaustive `match`, so a new event of
+/// the contract that is not published does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TipoEventoVuelos {
+    Creada,
+    Aprobada,
+    Cancelada,
+    Pagada,
 }
 
-evento_reserva!(
-    /// A reservation was created, on `eventos-reserva` (as in the tutorial).
-    EventoReservaCreada = Sobre<ReservaCreadaPayload>,
-    "eventos-reserva",
-    desde ReservaCreada |evento| (evento.estado, fecha_creacion: evento.fecha_creacion)
-);
-evento_reserva!(
-    /// A reservation was approved, on `eventos-reserva-aprobada`.
-    EventoReservaAprobada = Sobre<ReservaAprobadaPayload>,
-    "eventos-reserva-aprobada",
-    desde ReservaAprobada |evento| (EstadoReserva::Aprobada, fecha_actualizacion: evento.fecha_evento)
-);
-evento_reserva!(
-    /// A reservation was cancelled, on `eventos-reserva-cancelada`.
-    EventoReservaCancelada = Sobre<ReservaCanceladaPayload>,
-    "eventos-reserva-cancelada",
-    desde ReservaCancelada |evento| (EstadoReserva::Cancelada, fecha_actualizacion: evento.fecha_evento)
-);
-evento_reserva!(
-    /// A reservation was paid, on `eventos-reserva-pagada`.
-    EventoReservaPagada = Sobre<ReservaPagadaPayload>,
-    "eventos-reserva-pagada",
-    desde ReservaPagada |evento| (EstadoReserva::Pagada, fecha_actualizacion: evento.fecha_evento)
-);
+impl TipoEventoVuelos {
+    pub const TODOS: [Self; 4] = [Self::Creada, Self::Aprobada, Self::Cancelada, Self::Pagada];
+
+    /// The topic its records travel on.
+    pub fn topico(self) -> &'static str {
+        match self {
+            Self::Creada => EventoReservaCreada::TOPICO,
+            Self::Aprobada => EventoReservaAprobada::TOPICO,
+            Self::Cancelada => EventoReservaCancelada::TOPICO,
+            Self::Pagada => EventoReservaPagada::TOPICO,
+        }
+    }
+}
+
+/// Every event record of vuelos, as a closed set (see [`crate::ComandoVuelos`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventoVuelos {
+    Creada(EventoReservaCreada),
+    Aprobada(EventoReservaAprobada),
+    Cancelada(EventoReservaCancelada),
+    Pagada(EventoReservaPagada),
+}
+
+impl EventoVuelos {
+    /// One entry per variant: the topics the event consumers subscribe to.
+    pub const CONTRATOS: [Contrato; 4] = [
+        Contrato::evento::<EventoReservaCreada>(),
+        Contrato::evento::<EventoReservaAprobada>(),
+        Contrato::evento::<EventoReservaCancelada>(),
+        Contrato::evento::<EventoReservaPagada>(),
+    ];
+
+    /// Decodes a message of one of the topics of [`Self::CONTRATOS`]; `None` for any other.
+    pub fn decodificar(
+        topico: &str,
+        carga: &[u8],
+        escritor: Option<&Schema>,
+    ) -> Option<Result<Self, ErrorAvro>> {
+        Some(match topico {
+            EventoReservaCreada::TOPICO => {
+                EventoReservaCreada::decodificar(carga, escritor).map(Self::Creada)
+            }
+            EventoReservaAprobada::TOPICO => {
+                EventoReservaAprobada::decodificar(carga, escritor).map(Self::Aprobada)
+            }
+            EventoReservaCancelada::TOPICO => {
+                EventoReservaCancelada::decodificar(carga, escritor).map(Self::Cancelada)
+            }
+            EventoReservaPagada::TOPICO => {
+                EventoReservaPagada::decodificar(carga, escritor).map(Self::Pagada)
+            }
+            _ => return None,
+        })
+    }
+
+    /// Its kind.
+    pub fn tipo_evento(&self) -> TipoEventoVuelos {
+        match self {
+            Self::Creada(_) => TipoEventoVuelos::Creada,
+            Self::Aprobada(_) => TipoEventoVuelos::Aprobada,
+            Self::Cancelada(_) => TipoEventoVuelos::Cancelada,
+            Self::Pagada(_) => TipoEventoVuelos::Pagada,
+        }
+    }
+
+    /// The record name (the envelope's `type`).
+    pub fn tipo(&self) -> &'static str {
+        match self {
+            Self::Creada(_) => EventoReservaCreada::TIPO,
+            Self::Aprobada(_) => EventoReservaAprobada::TIPO,
+            Self::Cancelada(_) => EventoReservaCancelada::TIPO,
+            Self::Pagada(_) => EventoReservaPagada::TIPO,
+        }
+    }
+
+    /// The read model of the event.
+    pub fn a_notificacion(&self) -> Result<NotificacionReserva, ErrorConversion> {
+        match self {
+            Self::Creada(r) => r.a_notificacion(),
+            Self::Aprobada(r) => r.a_notificacion(),
+            Self::Cancelada(r) => r.a_notificacion(),
+            Self::Pagada(r) => r.a_notificacion(),
+        }
+    }
+
+    /// The envelope's identity, as an inbox needs it: its `id`, or `None` when the record
+    /// has no id at all (written with the tutorial's schema). An id that is present but
+    /// not a UUID is an error.
+    pub fn id_mensaje(&self) -> Result<Option<Uuid>, ErrorConversion> {
+        match self {
+            Self::Creada(r) => r.id_opcional(),
+            Self::Aprobada(r) => r.id_opcional(),
+            Self::Cancelada(r) => r.id_opcional(),
+            Self::Pagada(r) => r.id_opcional(),
+        }
+    }
+
+    /// The envelope's `correlation_id`, when present.
+    pub fn correlation_id(&self) -> Option<&str> {
+        match self {
+            Self::Creada(r) => r.correlation_id(),
+            Self::Aprobada(r) => r.correlation_id(),
+            Self::Cancelada(r) => r.correlation_id(),
+            Self::Pagada(r) => r.correlation_id(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_event_is_listed_once_with_the_topic_consumers_subscribe_to() {
+        assert_eq!(
+            TipoEventoVuelos::TODOS.map(TipoEventoVuelos::topico),
+            EventoVuelos::CONTRATOS.map(|c| c.topico)
+        );
+    }
+}

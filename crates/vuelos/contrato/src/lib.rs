@@ -1,10 +1,13 @@
-//! The Avro integration contract of the vuelos module: one Rust record per `.avsc` file in
-//! `schema/v1/` (loaded at compile time), encoded as a plain Avro datum — what Python's
-//! pulsar-client writes and reads: no container header, no single-object marker.
+//! `vuelos-contrato`: the published language of the vuelos module. One Rust record per
+//! `.avsc` file in `schema/v1/` (loaded at compile time), encoded as a plain Avro datum —
+//! what Python's pulsar-client writes and reads: no container header, no single-object
+//! marker — with its topic, the subscriptions that read it, the envelope, one decoder with
+//! one bounded cache of writer schemas, and [`contratos`], the table of every message.
 //!
-//! Every record is an envelope ([`Sobre`]) around a payload. Records convert to and from the
-//! application commands and the domain events here, at the edge, and nowhere else: the
-//! layers below never see an Avro type.
+//! Everything that talks to vuelos over the broker (its own adapters, notificaciones, the
+//! ui, the tests) depends on this crate and on nothing else of vuelos: it names no domain
+//! type, no database and no broker client. Translating records to and from the module's
+//! commands and events is the module's own adapters' job (`vuelos-infraestructura`).
 //!
 //! | topic (`persistent://public/default/…`) | record |
 //! | --- | --- |
@@ -16,30 +19,34 @@
 //! | `eventos-reserva-aprobada` | `EventoReservaAprobada` |
 //! | `eventos-reserva-cancelada` | `EventoReservaCancelada` |
 //! | `eventos-reserva-pagada` | `EventoReservaPagada` |
+#![forbid(unsafe_code)]
 
-mod campos;
+pub mod campos;
 pub mod comandos;
+pub mod decodificador;
 pub mod errores;
 pub mod eventos;
 pub mod sobre;
-
 use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::writer::datum::GenericDatumWriter;
 use apache_avro::{from_value, Schema};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use campos::Campos;
 pub use comandos::{
     AeropuertoAvro, ComandoAprobarReserva, ComandoAprobarReservaPayload, ComandoCancelarReserva,
     ComandoCancelarReservaPayload, ComandoCrearReserva, ComandoCrearReservaPayload,
-    ComandoIntegracion, ComandoPagarReserva, ComandoPagarReservaPayload, ItinerarioAvro, LegAvro,
+    ComandoPagarReserva, ComandoPagarReservaPayload, ComandoVuelos, ItinerarioAvro, LegAvro,
     OdoAvro, SegmentoAvro,
 };
+pub use decodificador::Decodificador;
 pub use errores::{ErrorAvro, ErrorConversion};
 pub use eventos::{
     EventoIntegracion, EventoReservaAprobada, EventoReservaCancelada, EventoReservaCreada,
-    EventoReservaPagada, NotificacionReserva, ReservaAprobadaPayload, ReservaCanceladaPayload,
-    ReservaCreadaPayload, ReservaPagadaPayload,
+    EventoReservaPagada, EventoVuelos, NotificacionReserva, ReservaAprobadaPayload,
+    ReservaCanceladaPayload, ReservaCreadaPayload, ReservaPagadaPayload, TipoEventoVuelos,
+    ESTADOS_RESERVA,
 };
 pub use sobre::{Metadatos, Sobre, PROPIEDAD_CAUSACION, PROPIEDAD_CORRELACION};
 
@@ -51,6 +58,20 @@ pub const TIPO_CONTENIDO: &str = "AVRO";
 pub const NOMBRE_SERVICIO: &str = "aeroalpes";
 /// What a topic's dead-letter topic appends to its name.
 pub const SUFIJO_DLQ: &str = "-DLQ";
+
+/// The dead-letter topic of `topico`: where a consumer puts what it can never handle.
+pub fn topico_dlq(topico: &str) -> String {
+    format!("{topico}{SUFIJO_DLQ}")
+}
+
+/// The subscription of aeroalpes' command consumer (Shared: replicas split the commands).
+pub const SUSCRIPCION_COMANDOS: &str = "aeroalpes-sub-comandos";
+/// The subscription of aeroalpes' event consumer.
+pub const SUSCRIPCION_EVENTOS: &str = "aeroalpes-sub-eventos";
+/// The subscription of the notification service (the tutorial's name).
+pub const SUSCRIPCION_NOTIFICACIONES: &str = "sub-notificacion-eventos-reservas";
+/// The subscription of the ui's backend-for-frontend.
+pub const SUSCRIPCION_BFF: &str = "aeroalpes-bff";
 
 /// A message of the integration contract: a record of `schema/v1` with its topic.
 pub trait MensajeIntegracion: Serialize + DeserializeOwned + Sized {
@@ -71,7 +92,7 @@ pub trait MensajeIntegracion: Serialize + DeserializeOwned + Sized {
 
     /// The dead-letter topic of [`Self::TOPICO`].
     fn topico_dlq() -> String {
-        format!("{}{SUFIJO_DLQ}", Self::TOPICO)
+        topico_dlq(Self::TOPICO)
     }
 
     /// The partition / ordering key: the reservation the message is about.
@@ -125,44 +146,67 @@ pub trait MensajeIntegracion: Serialize + DeserializeOwned + Sized {
     }
 }
 
-/// A topic and the record that travels on it, with the record's schema text.
+/// Which way a message travels: a command asks vuelos to do something, an event tells
+/// the world what vuelos did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direccion {
+    Comando,
+    Evento,
+}
+
+/// A topic and the record that travels on it, with the record's schema text, its direction
+/// and the subscriptions of this system that read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Contrato {
     pub topico: &'static str,
     pub tipo: &'static str,
     pub esquema_json: &'static str,
+    pub direccion: Direccion,
+    pub suscripciones: &'static [&'static str],
 }
 
 impl Contrato {
-    const fn de<M: MensajeIntegracion>() -> Self {
+    pub(crate) const fn comando<M: MensajeIntegracion>() -> Self {
         Self {
             topico: M::TOPICO,
             tipo: M::TIPO,
             esquema_json: M::ESQUEMA_JSON,
+            direccion: Direccion::Comando,
+            suscripciones: &[SUSCRIPCION_COMANDOS],
+        }
+    }
+
+    pub(crate) const fn evento<M: MensajeIntegracion>() -> Self {
+        Self {
+            topico: M::TOPICO,
+            tipo: M::TIPO,
+            esquema_json: M::ESQUEMA_JSON,
+            direccion: Direccion::Evento,
+            suscripciones: &[
+                SUSCRIPCION_EVENTOS,
+                SUSCRIPCION_NOTIFICACIONES,
+                SUSCRIPCION_BFF,
+            ],
         }
     }
 }
 
-/// Every message of the contract (what schema/README.md lists), commands first.
-pub const CONTRATOS: [Contrato; 8] = [
-    Contrato::de::<ComandoCrearReserva>(),
-    Contrato::de::<ComandoAprobarReserva>(),
-    Contrato::de::<ComandoCancelarReserva>(),
-    Contrato::de::<ComandoPagarReserva>(),
-    Contrato::de::<EventoReservaCreada>(),
-    Contrato::de::<EventoReservaAprobada>(),
-    Contrato::de::<EventoReservaCancelada>(),
-    Contrato::de::<EventoReservaPagada>(),
-];
+/// Every message of the contract (what schema/README.md lists), commands first: the
+/// tables of [`ComandoVuelos`] and [`EventoVuelos`], each beside its closed set. The relay
+/// declares each producer's schema from it, consumers subscribe to its topics, and the
+/// tests iterate it; a record missing here fails the tests that compare it with schema/v1.
+pub fn contratos() -> impl Iterator<Item = &'static Contrato> {
+    ComandoVuelos::CONTRATOS
+        .iter()
+        .chain(EventoVuelos::CONTRATOS.iter())
+}
 
-/// Implements [`MensajeIntegracion`] for the envelope of a payload whose schema is
-/// `schema/v1/<record>.avsc`. Every payload has an `id_reserva`, the message key.
+/// Implements [`MensajeIntegracion`] for the envelope `$registro` (a `Sobre` of its
+/// payload) whose schema is `schema/v1/<record>.avsc`. Every payload has an `id_reserva`,
+/// the message key.
 macro_rules! mensaje_integracion {
-    ($(#[$doc:meta])* $registro:ident = Sobre<$carga:ty>, $topico:literal) => {
-        $(#[$doc])*
-        pub type $registro = $crate::esquemas::Sobre<$carga>;
-
-        impl $crate::esquemas::MensajeIntegracion for $registro {
+    ($registro:ident, $topico:literal) => {
+        impl $crate::MensajeIntegracion for $registro {
             const TIPO: &'static str = stringify!($registro);
             const TOPICO: &'static str = concat!("persistent://public/default/", $topico);
             const ESQUEMA_JSON: &'static str = include_str!(concat!(
@@ -178,15 +222,21 @@ macro_rules! mensaje_integracion {
                         // The text is compiled in, and the test `every_schema_file_parses`
                         // parses every file of schema/: this cannot fail in a tested build.
                         ::apache_avro::Schema::parse_str(
-                            <$registro as $crate::esquemas::MensajeIntegracion>::ESQUEMA_JSON,
+                            <$registro as $crate::MensajeIntegracion>::ESQUEMA_JSON,
                         )
-                        .expect(concat!("schema/v1/", stringify!($registro), ".avsc parses"))
+                        .expect(concat!(
+                            "schema/v1/",
+                            stringify!($registro),
+                            ".avsc parses"
+                        ))
                     });
                 &ESQUEMA
             }
 
             fn clave(&self) -> Option<&str> {
-                self.data.as_ref().and_then(|carga| carga.id_reserva.as_deref())
+                self.data
+                    .as_ref()
+                    .and_then(|carga| carga.id_reserva.as_deref())
             }
 
             fn id_mensaje(&self) -> Option<&str> {

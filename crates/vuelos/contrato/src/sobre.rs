@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::campos::{milisegundos, Campos};
-use super::errores::ErrorConversion;
-use super::{MensajeIntegracion, NOMBRE_SERVICIO, TIPO_CONTENIDO, VERSION_ESPECIFICACION};
+use crate::campos::{milisegundos, Campos};
+use crate::errores::ErrorConversion;
+use crate::{MensajeIntegracion, NOMBRE_SERVICIO, TIPO_CONTENIDO, VERSION_ESPECIFICACION};
 
 /// An integration record: the envelope around a payload `T`. Every field is optional, as in
 /// the schema (`["null", T]`, default null), so that records written with an older or a
@@ -71,8 +71,17 @@ where
         })
     }
 
+    /// The envelope's `id` as a UUID, `None` when the record has none (the tutorial's
+    /// schema has no envelope id); an id that is not a UUID is an error.
+    pub fn id_opcional(&self) -> Result<Option<Uuid>, ErrorConversion> {
+        match &self.id {
+            Some(id) => Campos::de::<Self>().uuid(id, "id").map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// The payload, or the error naming `data` when it is null.
-    pub(crate) fn carga(&self) -> Result<&T, ErrorConversion> {
+    pub fn carga(&self) -> Result<&T, ErrorConversion> {
         Campos::de::<Self>().requerido(&self.data, "data")
     }
 }

@@ -23,6 +23,11 @@ pub enum AccionReserva {
     Pagar,
 }
 
+impl AccionReserva {
+    /// Every action, in the order of the lifecycle.
+    pub const TODAS: [AccionReserva; 3] = [Self::Aprobar, Self::Cancelar, Self::Pagar];
+}
+
 impl EstadoReserva {
     pub const TODOS: [EstadoReserva; 4] = [
         Self::Pendiente,

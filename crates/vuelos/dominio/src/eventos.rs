@@ -19,29 +19,32 @@ pub struct ReservaCreada {
 }
 evento_dominio!(ReservaCreada);
 
-macro_rules! evento_de_ciclo_de_vida {
-    ($(#[$doc:meta])* $tipo:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $tipo {
-            pub id_evento: Uuid,
-            pub fecha_evento: DateTime<Utc>,
-            pub id_reserva: IdReserva,
-            pub id_cliente: Option<IdCliente>,
-        }
-        evento_dominio!($tipo);
-    };
+/// A pending reservation was approved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservaAprobada {
+    pub id_evento: Uuid,
+    pub fecha_evento: DateTime<Utc>,
+    pub id_reserva: IdReserva,
+    pub id_cliente: Option<IdCliente>,
 }
+evento_dominio!(ReservaAprobada);
 
-evento_de_ciclo_de_vida!(
-    /// A pending reservation was approved.
-    ReservaAprobada
-);
-evento_de_ciclo_de_vida!(
-    /// A reservation was cancelled.
-    ReservaCancelada
-);
-evento_de_ciclo_de_vida!(
-    /// An approved reservation was paid.
-    ReservaPagada
-);
+/// A reservation was cancelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservaCancelada {
+    pub id_evento: Uuid,
+    pub fecha_evento: DateTime<Utc>,
+    pub id_reserva: IdReserva,
+    pub id_cliente: Option<IdCliente>,
+}
+evento_dominio!(ReservaCancelada);
+
+/// An approved reservation was paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservaPagada {
+    pub id_evento: Uuid,
+    pub fecha_evento: DateTime<Utc>,
+    pub id_reserva: IdReserva,
+    pub id_cliente: Option<IdCliente>,
+}
+evento_dominio!(ReservaPagada);

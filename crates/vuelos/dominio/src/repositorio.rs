@@ -38,7 +38,9 @@ impl Default for Pagina {
 /// Stores reservations inside the current unit of work.
 ///
 /// Implementations run inside an open transaction: nothing they write is visible to others
-/// before the unit of work commits. Errors: `Duplicado` when `agregar` finds the id taken,
+/// before the unit of work commits. Saving (`agregar`, `actualizar`) takes the
+/// reservation's pending domain events and hands them to that unit of work, which
+/// dispatches them before commit: callers never hand events over themselves. Errors: `Duplicado` when `agregar` finds the id taken,
 /// `NoDisponible` when the store is busy or unreachable, `DatosInvalidos` when a stored row
 /// no longer makes a valid reservation, `Inesperado` otherwise.
 pub trait RepositorioReservas {
@@ -48,7 +50,7 @@ pub trait RepositorioReservas {
         filtro: FiltroReservas,
         pagina: Pagina,
     ) -> Result<Vec<Reserva>, ErrorPersistencia>;
-    fn agregar(&mut self, reserva: &Reserva) -> Result<(), ErrorPersistencia>;
+    fn agregar(&mut self, reserva: &mut Reserva) -> Result<(), ErrorPersistencia>;
     /// Saves the new state of a reservation that exists.
-    fn actualizar(&mut self, reserva: &Reserva) -> Result<(), ErrorPersistencia>;
+    fn actualizar(&mut self, reserva: &mut Reserva) -> Result<(), ErrorPersistencia>;
 }

@@ -1,17 +1,20 @@
-//! The adapters of the vuelos module: the diesel repository of reservations (one code path
-//! for SQLite and PostgreSQL), the Avro records of its integration contract (`schema/v1`,
-//! in [`esquemas`]) and the handlers that turn its domain events into those records in the
-//! outbox ([`integracion`]).
+//! The adapters of the vuelos module: the diesel repositories of reservations and requests
+//! (one code path for SQLite and PostgreSQL), the translation between its commands and
+//! events and the records of its published contract (`vuelos-contrato`) with the handlers
+//! that write its integration events to the outbox ([`integracion`]), the durable command
+//! transport over the outbox ([`transporte`]) and its consumers.
 #![forbid(unsafe_code)]
 
 pub mod consumidores;
-pub mod despachadores;
 pub mod esquema;
-pub mod esquemas;
 pub mod fabrica;
 pub mod integracion;
+mod registro_itinerario;
 pub mod repositorio;
 pub mod solicitudes;
+pub mod transporte;
 
 pub use fabrica::FabricaRepositoriosDiesel;
 pub use repositorio::RepositorioReservasDiesel;
+pub use solicitudes::RepositorioSolicitudesDiesel;
+pub use transporte::TransporteOutbox;

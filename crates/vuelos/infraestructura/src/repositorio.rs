@@ -1,22 +1,22 @@
 //! The diesel repository of reservations.
 //!
 //! A reservation is one row; its itinerary, a value object always read and written whole,
-//! is a JSON column in the API's shape. Updates are optimistic: each row carries a version,
+//! is a JSON column in this crate's own storage records ([`crate::registro_itinerario`]). Updates are optimistic: each row carries a version,
 //! and an update that finds another version than the one it read fails with `Conflicto`
 //! instead of overwriting a concurrent change.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use seedwork_aplicacion::Transaccion;
 use seedwork_dominio::{Entidad, ErrorPersistencia};
-use seedwork_infraestructura::{de_diesel, Conexion, Versiones};
-use vuelos_aplicacion::dto::ItinerarioDTO;
-use vuelos_aplicacion::mapeadores::itinerarios_de;
+use seedwork_infraestructura::{de_diesel, TransaccionDiesel, Versiones};
 use vuelos_dominio::{
     DatosReserva, EstadoReserva, FiltroReservas, IdCliente, IdReserva, Pagina, RepositorioReservas,
     Reserva,
 };
 
 use crate::esquema::reservas;
+use crate::registro_itinerario;
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reservas)]
@@ -30,23 +30,25 @@ struct FilaReserva {
     version: i64,
 }
 
+/// The reservations, read and written inside a unit of work's transaction; saving hands
+/// the reservation's events to that transaction.
 pub struct RepositorioReservasDiesel<'a> {
-    conexion: &'a mut Conexion,
+    tx: &'a mut TransaccionDiesel,
     /// The version of each reservation as this repository read it.
     versiones: Versiones<IdReserva>,
 }
 
 impl<'a> RepositorioReservasDiesel<'a> {
-    pub fn new(conexion: &'a mut Conexion) -> Self {
+    pub fn new(tx: &'a mut TransaccionDiesel) -> Self {
         Self {
-            conexion,
+            tx,
             versiones: Versiones::default(),
         }
     }
 
-    /// The connection this repository works on (inside the unit of work's transaction).
-    pub fn conexion(&mut self) -> &mut Conexion {
-        self.conexion
+    /// The transaction this repository works in.
+    pub fn transaccion(&mut self) -> &mut TransaccionDiesel {
+        self.tx
     }
 
     fn a_dominio(&mut self, fila: FilaReserva) -> Result<Reserva, ErrorPersistencia> {
@@ -64,10 +66,8 @@ impl<'a> RepositorioReservasDiesel<'a> {
             .estado
             .parse()
             .map_err(|e: seedwork_dominio::ReglaIncumplida| invalido("estado", e.to_string()))?;
-        let dtos: Vec<ItinerarioDTO> = serde_json::from_str(&fila.itinerarios)
+        let itinerarios = registro_itinerario::leer(&fila.itinerarios)
             .map_err(|e| invalido("itinerarios", e.to_string()))?;
-        let itinerarios =
-            itinerarios_de(&dtos).map_err(|e| invalido("itinerarios", e.to_string()))?;
         self.versiones.registrar(id, fila.version);
         Ok(Reserva::reconstruir(DatosReserva {
             id,
@@ -81,16 +81,11 @@ impl<'a> RepositorioReservasDiesel<'a> {
 }
 
 fn a_fila(reserva: &Reserva, version: i64) -> Result<FilaReserva, ErrorPersistencia> {
-    let dtos: Vec<ItinerarioDTO> = reserva
-        .itinerarios()
-        .iter()
-        .map(ItinerarioDTO::from)
-        .collect();
     Ok(FilaReserva {
         id: reserva.id().to_string(),
         id_cliente: reserva.id_cliente().map(|id| id.to_string()),
         estado: reserva.estado().to_string(),
-        itinerarios: serde_json::to_string(&dtos)
+        itinerarios: registro_itinerario::escribir(reserva.itinerarios())
             .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?,
         fecha_creacion: reserva.fecha_creacion().naive_utc(),
         fecha_actualizacion: reserva.fecha_actualizacion().naive_utc(),
@@ -112,7 +107,7 @@ impl RepositorioReservas for RepositorioReservasDiesel<'_> {
         let fila = reservas::table
             .find(id.to_string())
             .select(FilaReserva::as_select())
-            .first(self.conexion)
+            .first(self.tx.conexion())
             .optional()
             .map_err(de_diesel)?;
         fila.map(|fila| self.a_dominio(fila)).transpose()
@@ -129,28 +124,29 @@ impl RepositorioReservas for RepositorioReservasDiesel<'_> {
             .limit(i64::from(pagina.limite))
             .offset(i64::from(pagina.desplazamiento))
             .select(FilaReserva::as_select())
-            .load(self.conexion)
+            .load(self.tx.conexion())
             .map_err(de_diesel)?;
         filas.into_iter().map(|fila| self.a_dominio(fila)).collect()
     }
 
-    fn agregar(&mut self, reserva: &Reserva) -> Result<(), ErrorPersistencia> {
+    fn agregar(&mut self, reserva: &mut Reserva) -> Result<(), ErrorPersistencia> {
         diesel::insert_into(reservas::table)
             .values(a_fila(reserva, 1)?)
-            .execute(self.conexion)
+            .execute(self.tx.conexion())
             .map_err(de_diesel)?;
         self.versiones.registrar(reserva.id(), 1);
+        self.tx.recoger_eventos(reserva);
         Ok(())
     }
 
-    fn actualizar(&mut self, reserva: &Reserva) -> Result<(), ErrorPersistencia> {
+    fn actualizar(&mut self, reserva: &mut Reserva) -> Result<(), ErrorPersistencia> {
         let id = reserva.id();
         let leida = self.versiones.base(id, "la reserva", || {
             // Not read through this repository: the stored version.
             reservas::table
                 .find(id.to_string())
                 .select(reservas::version)
-                .first(self.conexion)
+                .first(self.tx.conexion())
                 .optional()
                 .map_err(de_diesel)
         })?;
@@ -167,9 +163,11 @@ impl RepositorioReservas for RepositorioReservasDiesel<'_> {
             reservas::fecha_actualizacion.eq(fila.fecha_actualizacion),
             reservas::version.eq(fila.version),
         ))
-        .execute(self.conexion)
+        .execute(self.tx.conexion())
         .map_err(de_diesel)?;
         self.versiones
-            .confirmar(id, "la reserva", cambiadas, fila.version)
+            .confirmar(id, "la reserva", cambiadas, fila.version)?;
+        self.tx.recoger_eventos(reserva);
+        Ok(())
     }
 }

@@ -1,27 +1,45 @@
-//! Reservations asked for asynchronously, until they exist: `EnProceso` from the moment the
-//! command is accepted, `Rechazada` (with the reason) when the consumer refuses it. Once the
-//! reservation exists the query answers it and its request no longer matters.
+//! The diesel repository of the requests for reservations asked for asynchronously (see
+//! `vuelos_aplicacion::solicitudes`): one row per request, `EnProceso` or `Rechazada`.
 
 use chrono::Utc;
 use diesel::prelude::*;
 use seedwork_dominio::ErrorPersistencia;
 use seedwork_infraestructura::{de_diesel, Conexion};
+use vuelos_aplicacion::{EstadoSolicitud, RepositorioSolicitudes};
 use vuelos_dominio::IdReserva;
 
 use crate::esquema::solicitudes;
 
-/// Where an asynchronous request for a reservation stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EstadoSolicitud {
-    EnProceso,
-    Rechazada { razon: String },
+/// The requests, read and written inside the unit of work's transaction.
+pub struct RepositorioSolicitudesDiesel<'a> {
+    conexion: &'a mut Conexion,
+}
+
+impl<'a> RepositorioSolicitudesDiesel<'a> {
+    pub fn new(conexion: &'a mut Conexion) -> Self {
+        Self { conexion }
+    }
+}
+
+impl RepositorioSolicitudes for RepositorioSolicitudesDiesel<'_> {
+    fn estado(&mut self, id: IdReserva) -> Result<Option<EstadoSolicitud>, ErrorPersistencia> {
+        consultar(self.conexion, id)
+    }
+
+    fn registrar(&mut self, id: IdReserva) -> Result<(), ErrorPersistencia> {
+        registrar(self.conexion, id)
+    }
+
+    fn rechazar(&mut self, id: IdReserva, razon: &str) -> Result<(), ErrorPersistencia> {
+        rechazar(self.conexion, id, razon)
+    }
 }
 
 const EN_PROCESO: &str = "EnProceso";
 const RECHAZADA: &str = "Rechazada";
 
 /// Records that the creation of `id` was accepted and is on its way.
-pub fn registrar(conexion: &mut Conexion, id: IdReserva) -> Result<(), ErrorPersistencia> {
+fn registrar(conexion: &mut Conexion, id: IdReserva) -> Result<(), ErrorPersistencia> {
     let ahora = Utc::now().naive_utc();
     diesel::insert_into(solicitudes::table)
         .values((
@@ -37,11 +55,7 @@ pub fn registrar(conexion: &mut Conexion, id: IdReserva) -> Result<(), ErrorPers
 
 /// Records that the creation of `id` was refused. A request that was never recorded (a
 /// command from another producer) is recorded now, so its refusal can be queried too.
-pub fn rechazar(
-    conexion: &mut Conexion,
-    id: IdReserva,
-    razon: &str,
-) -> Result<(), ErrorPersistencia> {
+fn rechazar(conexion: &mut Conexion, id: IdReserva, razon: &str) -> Result<(), ErrorPersistencia> {
     let ahora = Utc::now().naive_utc();
     let cambiadas = diesel::update(solicitudes::table.find(id.to_string()))
         .set((
@@ -66,7 +80,7 @@ pub fn rechazar(
     Ok(())
 }
 
-pub fn consultar(
+fn consultar(
     conexion: &mut Conexion,
     id: IdReserva,
 ) -> Result<Option<EstadoSolicitud>, ErrorPersistencia> {

@@ -17,19 +17,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use uuid::Uuid;
 use vuelos_aplicacion::comandos::{AprobarReserva, CancelarReserva, CrearReserva, PagarReserva};
+use vuelos_contrato::{
+    contratos, AeropuertoAvro, ComandoAprobarReserva, ComandoAprobarReservaPayload,
+    ComandoCancelarReserva, ComandoCancelarReservaPayload, ComandoCrearReserva,
+    ComandoCrearReservaPayload, ComandoPagarReserva, ComandoPagarReservaPayload, ErrorAvro,
+    ErrorConversion, EventoIntegracion, EventoReservaAprobada, EventoReservaCancelada,
+    EventoReservaCreada, EventoReservaPagada, ItinerarioAvro, LegAvro, MensajeIntegracion,
+    Metadatos, OdoAvro, ReservaAprobadaPayload, ReservaCanceladaPayload, ReservaCreadaPayload,
+    ReservaPagadaPayload, SegmentoAvro, Sobre,
+};
 use vuelos_dominio::{
     Aeropuerto, EstadoReserva, IdCliente, IdReserva, Itinerario, Leg, Odo, ReservaAprobada,
     ReservaCancelada, ReservaCreada, ReservaPagada, Segmento,
 };
-use vuelos_infraestructura::esquemas::{
-    AeropuertoAvro, ComandoAprobarReserva, ComandoAprobarReservaPayload, ComandoCancelarReserva,
-    ComandoCancelarReservaPayload, ComandoCrearReserva, ComandoCrearReservaPayload,
-    ComandoIntegracion, ComandoPagarReserva, ComandoPagarReservaPayload, ErrorAvro,
-    ErrorConversion, EventoIntegracion, EventoReservaAprobada, EventoReservaCancelada,
-    EventoReservaCreada, EventoReservaPagada, ItinerarioAvro, LegAvro, MensajeIntegracion,
-    Metadatos, OdoAvro, ReservaAprobadaPayload, ReservaCanceladaPayload, ReservaCreadaPayload,
-    ReservaPagadaPayload, SegmentoAvro, Sobre, CONTRATOS,
-};
+use vuelos_infraestructura::integracion::{ComandoIntegracion, RegistroDeEvento};
 
 // ---------------------------------------------------------------------------------------
 // Files
@@ -158,21 +159,18 @@ fn every_field_of_every_schema_is_a_null_union_that_defaults_to_null() {
 fn every_rust_record_is_a_file_of_schema_v1_with_its_own_topic() {
     let v1 = &versiones()[0];
     assert_eq!(v1.0, 1);
-    let mut topicos: Vec<_> = CONTRATOS.iter().map(|c| c.topico).collect();
+    let mut topicos: Vec<_> = contratos().map(|c| c.topico).collect();
     topicos.sort_unstable();
     topicos.dedup();
-    assert_eq!(topicos.len(), CONTRATOS.len(), "one topic per record");
+    assert_eq!(topicos.len(), contratos().count(), "one topic per record");
     let nombres: Vec<_> = v1.1.keys().cloned().collect();
-    let mut esperados: Vec<_> = CONTRATOS
-        .iter()
-        .map(|c| format!("{}.avsc", c.tipo))
-        .collect();
+    let mut esperados: Vec<_> = contratos().map(|c| format!("{}.avsc", c.tipo)).collect();
     esperados.sort_unstable();
     assert_eq!(
         nombres, esperados,
         "schema/v1 holds exactly the Rust records"
     );
-    for contrato in CONTRATOS {
+    for contrato in contratos() {
         assert_eq!(
             v1.1[&format!("{}.avsc", contrato.tipo)],
             contrato.esquema_json
@@ -196,8 +194,10 @@ fn the_parsed_schemas_are_those_of_their_records() {
         nombre::<EventoReservaCancelada>(),
         nombre::<EventoReservaPagada>(),
     ];
-    let tipos = CONTRATOS.map(|contrato| Some(contrato.tipo.to_owned()));
-    assert_eq!(nombres, tipos);
+    let tipos: Vec<_> = contratos()
+        .map(|contrato| Some(contrato.tipo.to_owned()))
+        .collect();
+    assert_eq!(nombres.to_vec(), tipos);
 }
 
 #[test]
@@ -219,7 +219,7 @@ fn the_tutorial_topics_are_kept_and_every_topic_has_its_dead_letter_topic() {
 #[test]
 fn the_schema_readme_lists_every_topic_with_its_record() {
     let readme = fs::read_to_string(raiz().join("schema/README.md")).unwrap();
-    for contrato in CONTRATOS {
+    for contrato in contratos() {
         let topico = contrato.topico.rsplit('/').next().unwrap();
         assert!(
             readme.lines().any(|linea| linea.starts_with('|')
@@ -387,7 +387,7 @@ fn we_read_an_event_written_with_the_tutorial_schema() {
         "the tutorial's records carry no envelope"
     );
     let notificacion = registro.a_notificacion().unwrap();
-    assert_eq!(notificacion.estado, EstadoReserva::Aprobada);
+    assert_eq!(notificacion.estado, EstadoReserva::Aprobada.as_str());
     assert_eq!(notificacion.id_cliente, None);
 }
 
@@ -412,7 +412,7 @@ fn the_tutorial_sample_event_decodes_to_the_values_its_readme_states() {
         notificacion.id_reserva.to_string(),
         "6c3f0f0e-2b7a-4f7e-9a52-0d7f1f2b9e11"
     );
-    assert_eq!(notificacion.estado, EstadoReserva::Pendiente);
+    assert_eq!(notificacion.estado, EstadoReserva::Pendiente.as_str());
     assert_eq!(notificacion.fecha.timestamp_millis(), 1_794_412_800_000);
 }
 
@@ -852,9 +852,9 @@ macro_rules! evento_ciclo_de_vida_ida_y_vuelta {
                 prop_assert_eq!(registro.metadatos(), Ok(metadatos));
                 prop_assert_eq!(registro.time, Some(fecha_evento.timestamp_millis()));
                 let notificacion = registro.a_notificacion().unwrap();
-                prop_assert_eq!(notificacion.id_reserva, id_reserva);
-                prop_assert_eq!(notificacion.id_cliente, id_cliente);
-                prop_assert_eq!(notificacion.estado, EstadoReserva::$estado);
+                prop_assert_eq!(notificacion.id_reserva, id_reserva.uuid());
+                prop_assert_eq!(notificacion.id_cliente, id_cliente.map(|id| id.uuid()));
+                prop_assert_eq!(notificacion.estado, EstadoReserva::$estado.as_str());
                 prop_assert_eq!(notificacion.fecha, fecha_evento);
             }
         }
@@ -985,10 +985,10 @@ proptest! {
         prop_assert_eq!(registro.time, Some(fecha_evento.timestamp_millis()));
         prop_assert_eq!(
             registro.a_notificacion(),
-            Ok(vuelos_infraestructura::esquemas::NotificacionReserva {
-                id_reserva,
-                id_cliente,
-                estado: EstadoReserva::Pendiente,
+            Ok(vuelos_contrato::NotificacionReserva {
+                id_reserva: id_reserva.uuid(),
+                id_cliente: id_cliente.map(|id| id.uuid()),
+                estado: EstadoReserva::Pendiente.as_str(),
                 fecha: fecha_creacion,
             })
         );

@@ -9,27 +9,28 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::StreamExt;
 use pulsar::{Consumer, SubType, TokioExecutor};
-use seedwork_aplicacion::{
-    DespachadorComandos, DespachadorQueries, ErrorUnidadTrabajo, UnidadTrabajo,
-};
+use seedwork_aplicacion::{ErrorUnidadTrabajo, UnidadTrabajo};
 use seedwork_infraestructura::mensajeria::{conectar, consumir, Broker, RelevoOutbox, Suscripcion};
 use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
 use seedwork_infraestructura::{outbox, ManejadoresEventos, UnidadTrabajoDiesel};
 use tokio::sync::{oneshot, Notify};
-use vuelos_aplicacion::comandos::{
-    AprobarReserva, CrearReserva, ManejadorCicloDeVida, ManejadorCrearReserva,
-};
+use vuelos_aplicacion::comandos::{AprobarReserva, ComandoReserva, CrearReserva};
 use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
-use vuelos_aplicacion::queries::{ManejadorObtenerReserva, ObtenerReserva};
-use vuelos_dominio::{IdReserva, Itinerario};
-use vuelos_infraestructura::consumidores::{ConsumidorComandos, SUSCRIPCION_COMANDOS};
-use vuelos_infraestructura::despachadores::DespachadorComandosPulsar;
-use vuelos_infraestructura::esquemas::{
-    ComandoAprobarReserva, ComandoCrearReserva, ComandoIntegracion, EventoIntegracion,
-    EventoReservaAprobada, EventoReservaCreada, MensajeIntegracion, Metadatos, CONTRATOS,
+use vuelos_aplicacion::{
+    AplicacionVuelos, ConsultaReserva, Conversacion, TransporteComandos, Vuelos,
 };
-use vuelos_infraestructura::solicitudes::EstadoSolicitud;
-use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel};
+use vuelos_contrato::{
+    contratos, ComandoAprobarReserva, ComandoCrearReserva, EventoIntegracion,
+    EventoReservaAprobada, EventoReservaCreada, MensajeIntegracion, Metadatos,
+    SUSCRIPCION_COMANDOS,
+};
+use vuelos_dominio::{IdReserva, Itinerario};
+use vuelos_infraestructura::consumidores::ConsumidorComandos;
+use vuelos_infraestructura::integracion::ComandoIntegracion;
+use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel, TransporteOutbox};
+
+type Aplicacion =
+    AplicacionVuelos<UnidadTrabajoDiesel, FabricaRepositoriosDiesel, TransporteOutbox>;
 
 const PLAZO: Duration = Duration::from_secs(20);
 
@@ -60,8 +61,9 @@ struct Sistema {
     broker_embebido: Option<pulsar_embedded::BrokerHandle>,
     broker: Broker,
     uow: UnidadTrabajoDiesel,
-    pulsar_despachador: DespachadorComandosPulsar,
-    queries: DespachadorQueries,
+    /// The durable transport alone: it sends even what the application would refuse.
+    transporte: TransporteOutbox,
+    aplicacion: Aplicacion,
     detener: Vec<oneshot::Sender<()>>,
     _base: BaseDePrueba,
 }
@@ -82,24 +84,8 @@ impl Sistema {
         let aviso = Arc::new(Notify::new());
         let uow = UnidadTrabajoDiesel::new(base.base.clone(), Arc::new(manejadores))
             .con_aviso_outbox(aviso.clone());
-        let mut comandos = DespachadorComandos::new();
-        comandos
-            .registrar::<CrearReserva>(ManejadorCrearReserva::new(
-                uow.clone(),
-                FabricaRepositoriosDiesel,
-            ))
-            .registrar::<AprobarReserva>(ManejadorCicloDeVida::new(
-                uow.clone(),
-                FabricaRepositoriosDiesel,
-            ));
-        let mut queries = DespachadorQueries::new();
-        queries.registrar::<ObtenerReserva>(ManejadorObtenerReserva::new(
-            uow.clone(),
-            FabricaRepositoriosDiesel,
-        ));
 
-        let esquemas: HashMap<String, String> = CONTRATOS
-            .iter()
+        let esquemas: HashMap<String, String> = contratos()
             .map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned()))
             .collect();
         let (detener_relevo, relevo_apagado) = oneshot::channel::<()>();
@@ -109,7 +95,7 @@ impl Sistema {
             }),
         );
         let mut detener = vec![detener_relevo];
-        let consumidor = Arc::new(ConsumidorComandos::new(Arc::new(comandos), uow.clone()));
+        let consumidor = Arc::new(ConsumidorComandos::new(uow.clone()));
         for topico in [ComandoCrearReserva::TOPICO, ComandoAprobarReserva::TOPICO] {
             let (tx, rx) = oneshot::channel::<()>();
             detener.push(tx);
@@ -126,9 +112,13 @@ impl Sistema {
             _directorio: directorio,
             broker_embebido: Some(broker_embebido),
             broker,
-            pulsar_despachador: DespachadorComandosPulsar::new(uow.clone()),
+            transporte: TransporteOutbox::new(uow.clone()),
+            aplicacion: AplicacionVuelos::new(
+                uow.clone(),
+                FabricaRepositoriosDiesel,
+                TransporteOutbox::new(uow.clone()),
+            ),
             uow,
-            queries,
             detener,
             _base: base,
         }
@@ -150,11 +140,18 @@ impl Sistema {
     }
 
     async fn estado(&self, id: IdReserva) -> Option<String> {
-        self.queries
-            .despachar(ObtenerReserva { id })
+        match self.aplicacion.consultar(id).await {
+            Ok(ConsultaReserva::Existe(reserva)) => Some(reserva.estado),
+            _ => None,
+        }
+    }
+
+    /// Accepts the creation of `id` through the durable transport.
+    async fn encolar_creacion(&self, comando: CrearReserva, conversacion: Conversacion) {
+        self.transporte
+            .enviar(ComandoReserva::Crear(comando), conversacion)
             .await
-            .ok()
-            .map(|r| r.estado)
+            .unwrap();
     }
 
     async fn esperar_estado(&self, id: IdReserva, esperado: &str) {
@@ -236,28 +233,21 @@ async fn an_accepted_command_creates_the_reservation_and_publishes_its_event_onc
         let mut eventos = sistema.suscriptor(EventoReservaCreada::TOPICO).await;
         let id = IdReserva::nuevo();
 
-        let metadatos = Metadatos::nuevos().correlacionados("peticion-http-1");
-        let id_comando = metadatos.id_mensaje.to_string();
         sistema
-            .pulsar_despachador
-            .encolar_creacion(comando(id), metadatos)
-            .await
-            .unwrap();
+            .encolar_creacion(comando(id), Conversacion::correlacionada("peticion-http-1"))
+            .await;
         assert_eq!(
-            sistema
-                .pulsar_despachador
-                .estado_solicitud(id)
-                .await
-                .unwrap(),
-            Some(EstadoSolicitud::EnProceso)
+            sistema.aplicacion.consultar(id).await,
+            Ok(ConsultaReserva::EnProceso)
         );
+        let id_comando = filas_outbox(&sistema.uow).await[0].id_mensaje.clone();
 
         sistema.esperar_estado(id, "Pendiente").await;
         let mensaje = recibir(&mut eventos).await;
         let evento = EventoReservaCreada::decodificar(&mensaje.payload.data, None).unwrap();
         assert_eq!(
             evento.a_notificacion().unwrap().id_reserva,
-            id,
+            id.uuid(),
             "on {nombre}"
         );
         // The conversation is traceable: the event is caused by the command and shares the
@@ -295,10 +285,8 @@ async fn a_command_delivered_twice_changes_nothing_twice() {
         let mut eventos = sistema.suscriptor(EventoReservaAprobada::TOPICO).await;
         let id = IdReserva::nuevo();
         sistema
-            .pulsar_despachador
-            .encolar_creacion(comando(id), Metadatos::nuevos())
-            .await
-            .unwrap();
+            .encolar_creacion(comando(id), Conversacion::default())
+            .await;
         sistema.esperar_estado(id, "Pendiente").await;
 
         // The same message (same envelope id) published twice, as a redelivery would.
@@ -363,10 +351,8 @@ async fn a_poison_message_lands_in_the_dead_letter_topic_and_the_consumer_keeps_
 
     let id = IdReserva::nuevo();
     sistema
-        .pulsar_despachador
-        .encolar_creacion(comando(id), Metadatos::nuevos())
-        .await
-        .unwrap();
+        .encolar_creacion(comando(id), Conversacion::default())
+        .await;
     sistema.esperar_estado(id, "Pendiente").await;
     sistema.apagar().await;
 }
@@ -381,19 +367,13 @@ async fn a_command_that_breaks_a_rule_is_recorded_as_refused_and_dead_lettered()
     let mut sin_itinerario = comando(id);
     sin_itinerario.itinerarios.clear();
     sistema
-        .pulsar_despachador
-        .encolar_creacion(sin_itinerario, Metadatos::nuevos())
-        .await
-        .unwrap();
+        .encolar_creacion(sin_itinerario, Conversacion::default())
+        .await;
 
     recibir(&mut muertos).await;
-    let estado = sistema
-        .pulsar_despachador
-        .estado_solicitud(id)
-        .await
-        .unwrap();
+    let estado = sistema.aplicacion.consultar(id).await;
     assert!(
-        matches!(estado, Some(EstadoSolicitud::Rechazada { ref razon }) if razon.contains("itinerario")),
+        matches!(estado, Ok(ConsultaReserva::Rechazada { ref razon }) if razon.contains("itinerario")),
         "{estado:?}"
     );
     assert_eq!(sistema.estado(id).await, None);
@@ -406,14 +386,14 @@ async fn commands_accepted_while_the_broker_is_down_are_all_handled_once_it_is_b
         let nombre = base.nombre;
         let mut sistema = Sistema::arrancar(base).await;
         let ids: Vec<IdReserva> = (0..20).map(|_| IdReserva::nuevo()).collect();
-        let despachador = sistema.pulsar_despachador.clone();
+        let transporte = sistema.transporte.clone();
         let aceptados = ids.clone();
         sistema
             .reiniciar_broker(async move {
                 // Accepted while the broker is down: they wait in the outbox.
                 for id in aceptados {
-                    despachador
-                        .encolar_creacion(comando(id), Metadatos::nuevos())
+                    transporte
+                        .enviar(ComandoReserva::Crear(comando(id)), Conversacion::default())
                         .await
                         .unwrap();
                 }
@@ -469,16 +449,15 @@ async fn two_relays_on_one_postgresql_database_never_publish_a_row_twice() {
         .unwrap();
 
     // 300 rows written before either relay runs, so both find the same backlog.
-    let despachador = DespachadorComandosPulsar::new(uow.clone());
+    let transporte = TransporteOutbox::new(uow.clone());
     let ids: Vec<IdReserva> = (0..300).map(|_| IdReserva::nuevo()).collect();
     for id in &ids {
-        despachador
-            .encolar_creacion(comando(*id), Metadatos::nuevos())
+        transporte
+            .enviar(ComandoReserva::Crear(comando(*id)), Conversacion::default())
             .await
             .unwrap();
     }
-    let esquemas: HashMap<String, String> = CONTRATOS
-        .iter()
+    let esquemas: HashMap<String, String> = contratos()
         .map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned()))
         .collect();
     let mut detener = Vec::new();
@@ -524,10 +503,8 @@ async fn published_rows_are_purged_after_the_retention_and_unpublished_ones_neve
     let sistema = Sistema::arrancar(pruebas::sqlite()).await;
     let id = IdReserva::nuevo();
     sistema
-        .pulsar_despachador
-        .encolar_creacion(comando(id), Metadatos::nuevos())
-        .await
-        .unwrap();
+        .encolar_creacion(comando(id), Conversacion::default())
+        .await;
     sistema.esperar_estado(id, "Pendiente").await;
     let filas = || async { filas_outbox(&sistema.uow).await };
     let limite = tokio::time::Instant::now() + PLAZO;

@@ -9,15 +9,13 @@ use seedwork_dominio::{AgregacionRaiz, Entidad, ErrorPersistencia};
 use seedwork_infraestructura::outbox;
 use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
 use seedwork_infraestructura::{ManejadoresEventos, UnidadTrabajoDiesel};
-use vuelos_aplicacion::comandos::{CrearReserva, ManejadorCrearReserva};
+use vuelos_aplicacion::comandos::{ComandoReserva, CrearReserva, ManejadorReservas};
 use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
 use vuelos_aplicacion::ErrorVuelos;
+use vuelos_contrato::{EventoIntegracion, EventoReservaCreada, MensajeIntegracion};
 use vuelos_dominio::{
     EstadoReserva, FiltroReservas, IdCliente, IdReserva, Itinerario, Pagina, RepositorioReservas,
     Reserva,
-};
-use vuelos_infraestructura::esquemas::{
-    EventoIntegracion, EventoReservaCreada, MensajeIntegracion,
 };
 use vuelos_infraestructura::{integracion, RepositorioReservasDiesel};
 
@@ -77,8 +75,7 @@ async fn con_repositorio<R: Send + 'static>(
         + 'static,
 ) -> Result<R, ErrorPersistencia> {
     uow.ejecutar(move |tx| {
-        trabajo(&mut RepositorioReservasDiesel::new(tx.conexion()))
-            .map_err(ErrorUnidadTrabajo::from)
+        trabajo(&mut RepositorioReservasDiesel::new(tx)).map_err(ErrorUnidadTrabajo::from)
     })
     .await
     .map_err(|e| match e {
@@ -92,8 +89,8 @@ async fn a_stored_reservation_reads_back_equal() {
     for prueba in pruebas::todas() {
         let uow = uow(&prueba);
         let original = reserva(0);
-        let copia = original.clone();
-        con_repositorio(&uow, move |repo| repo.agregar(&copia))
+        let mut copia = original.clone();
+        con_repositorio(&uow, move |repo| repo.agregar(&mut copia))
             .await
             .unwrap();
         let id = original.id();
@@ -120,12 +117,12 @@ async fn an_unknown_id_reads_as_none() {
 async fn adding_an_id_twice_is_a_duplicate() {
     for prueba in pruebas::todas() {
         let uow = uow(&prueba);
-        let original = reserva(0);
-        let copia = original.clone();
-        con_repositorio(&uow, move |repo| repo.agregar(&copia))
+        let mut original = reserva(0);
+        let mut copia = original.clone();
+        con_repositorio(&uow, move |repo| repo.agregar(&mut copia))
             .await
             .unwrap();
-        let error = con_repositorio(&uow, move |repo| repo.agregar(&original))
+        let error = con_repositorio(&uow, move |repo| repo.agregar(&mut original))
             .await
             .unwrap_err();
         assert!(
@@ -159,7 +156,7 @@ async fn listings_filter_by_state_and_come_newest_first_in_pages() {
                     }
                     None => {}
                 }
-                repo.agregar(&r)?;
+                repo.agregar(&mut r)?;
                 ids.push(r.id());
             }
             Ok(ids)
@@ -208,21 +205,21 @@ async fn listings_filter_by_state_and_come_newest_first_in_pages() {
 async fn an_update_based_on_a_stale_read_is_a_conflict_and_changes_nothing() {
     for prueba in pruebas::todas() {
         let uow = uow(&prueba);
-        let original = reserva(0);
+        let mut original = reserva(0);
         let id = original.id();
-        con_repositorio(&uow, move |repo| repo.agregar(&original))
+        con_repositorio(&uow, move |repo| repo.agregar(&mut original))
             .await
             .unwrap();
 
         let resultado = con_repositorio(&uow, move |repo| {
             let mut primera = repo.obtener_por_id(id)?.unwrap();
             // Someone else approves it in between, through another repository.
-            let mut otra = RepositorioReservasDiesel::new(repo_conexion(repo));
+            let mut otra = RepositorioReservasDiesel::new(repo.transaccion());
             let mut segunda = otra.obtener_por_id(id)?.unwrap();
             segunda.aprobar(Utc::now()).unwrap();
-            otra.actualizar(&segunda)?;
+            otra.actualizar(&mut segunda)?;
             primera.cancelar(Utc::now()).unwrap();
-            repo.actualizar(&primera)
+            repo.actualizar(&mut primera)
         })
         .await;
         assert!(
@@ -243,29 +240,22 @@ async fn an_update_based_on_a_stale_read_is_a_conflict_and_changes_nothing() {
     }
 }
 
-/// The conflict test needs a second repository on the same transaction.
-fn repo_conexion<'a>(
-    repo: &'a mut RepositorioReservasDiesel<'_>,
-) -> &'a mut seedwork_infraestructura::Conexion {
-    repo.conexion()
-}
-
 #[tokio::test]
 async fn creating_a_reservation_stores_it_and_its_integration_event_in_one_transaction() {
     for prueba in pruebas::todas() {
         let uow = uow(&prueba);
-        let manejador = ManejadorCrearReserva::new(
+        let manejador = ManejadorReservas::new(
             uow.clone(),
             vuelos_infraestructura::FabricaRepositoriosDiesel,
         );
         let id = IdReserva::nuevo();
         manejador
-            .manejar(CrearReserva {
+            .manejar(ComandoReserva::Crear(CrearReserva {
                 id,
                 id_cliente: None,
                 itinerarios: vec![itinerario()],
                 fecha_creacion: Utc::now(),
-            })
+            }))
             .await
             .unwrap();
 
@@ -285,16 +275,16 @@ async fn creating_a_reservation_stores_it_and_its_integration_event_in_one_trans
         assert_eq!(registro.id.as_deref(), Some(filas[0].id_mensaje.as_str()));
         assert_eq!(
             registro.a_notificacion().map(|n| (n.id_reserva, n.estado)),
-            Ok((id, EstadoReserva::Pendiente))
+            Ok((id.uuid(), EstadoReserva::Pendiente.as_str()))
         );
 
         let error = manejador
-            .manejar(CrearReserva {
+            .manejar(ComandoReserva::Crear(CrearReserva {
                 id,
                 id_cliente: None,
                 itinerarios: vec![itinerario()],
                 fecha_creacion: Utc::now(),
-            })
+            }))
             .await
             .unwrap_err();
         assert!(matches!(

@@ -8,9 +8,9 @@ use clientes_dominio::{IdReservaCliente, IdUsuario, RepositorioUsuarios, Usuario
 use seedwork_aplicacion::{
     Comando, ErrorUnidadTrabajo, ManejadorComando, Transaccion, UnidadTrabajo,
 };
-use seedwork_dominio::{AgregacionRaiz, ReglaIncumplida, ReglaNegocio};
+use seedwork_dominio::{ReglaIncumplida, ReglaNegocio};
 
-use crate::dto::UsuarioDto;
+use crate::dto::UsuarioDTO;
 use crate::errores::ErrorClientes;
 use crate::puertos::FabricaRepositorioUsuarios;
 use crate::reloj::{Reloj, RelojSistema};
@@ -25,13 +25,13 @@ pub struct AgregarReservaUsuario {
 
 impl Comando for AgregarReservaUsuario {
     /// The user after the change.
-    type Respuesta = UsuarioDto;
+    type Respuesta = UsuarioDTO;
     /// `NoEncontrado`, `Regla` (`UsuarioActivo`), `Persistencia`.
     type Error = ErrorClientes;
 }
 
 /// Adds a reservation to a user inside the caller's transaction `tx`: the handler of the
-/// vuelos module's `ReservaCreada` domain event.
+/// vuelos module's `ReservaCreada` domain event, timed by the system clock.
 ///
 /// Fails with a [`ReglaIncumplida`] named `UsuarioExiste` when no user has `id_usuario`
 /// and `UsuarioActivo` when the user is deactivated; the unit of work then rolls back the
@@ -44,7 +44,6 @@ impl Comando for AgregarReservaUsuario {
 ///     None => Ok(()),
 /// });
 /// ```
-#[tracing::instrument(skip_all, fields(%id_usuario, %id_reserva))]
 pub fn agregar_reserva<Tx, F>(
     fabrica: &F,
     tx: &mut Tx,
@@ -55,10 +54,28 @@ where
     Tx: Transaccion,
     F: FabricaRepositorioUsuarios<Tx>,
 {
-    agregar_reserva_en(fabrica, tx, id_usuario, id_reserva, Utc::now()).map(drop)
+    agregar_reserva_con_reloj(fabrica, tx, id_usuario, id_reserva, &RelojSistema)
 }
 
-/// [`agregar_reserva`] at a given instant; answers the user after the change.
+/// [`agregar_reserva`] timed by `reloj`, which dates the change and its event.
+#[tracing::instrument(name = "agregar_reserva", skip_all, fields(%id_usuario, %id_reserva))]
+pub fn agregar_reserva_con_reloj<Tx, F, R>(
+    fabrica: &F,
+    tx: &mut Tx,
+    id_usuario: IdUsuario,
+    id_reserva: IdReservaCliente,
+    reloj: &R,
+) -> Result<(), ErrorUnidadTrabajo>
+where
+    Tx: Transaccion,
+    F: FabricaRepositorioUsuarios<Tx>,
+    R: Reloj,
+{
+    agregar_reserva_en(fabrica, tx, id_usuario, id_reserva, reloj.ahora()).map(drop)
+}
+
+/// [`agregar_reserva`] at a given instant; answers the user after the change. Saving it
+/// hands its `ReservaAgregadaAUsuario` event to the unit of work.
 fn agregar_reserva_en<Tx, F>(
     fabrica: &F,
     tx: &mut Tx,
@@ -79,10 +96,8 @@ where
         ReglaIncumplida::new(regla.nombre(), regla.mensaje())
     })?;
     if usuario.agregar_reserva(id_reserva, ahora)? {
-        repositorio.actualizar(&usuario)?;
+        repositorio.actualizar(&mut usuario)?;
     }
-    drop(repositorio);
-    tx.registrar_eventos(usuario.tomar_eventos());
     Ok(usuario)
 }
 
@@ -120,7 +135,7 @@ where
         skip_all,
         fields(id_usuario = %comando.id_usuario, id_reserva = %comando.id_reserva)
     )]
-    async fn manejar(&self, comando: AgregarReservaUsuario) -> Result<UsuarioDto, ErrorClientes> {
+    async fn manejar(&self, comando: AgregarReservaUsuario) -> Result<UsuarioDTO, ErrorClientes> {
         let (fabrica, ahora) = (self.fabrica.clone(), self.reloj.ahora());
         let AgregarReservaUsuario {
             id_usuario,
@@ -129,7 +144,7 @@ where
         self.uow
             .ejecutar(move |tx| {
                 match agregar_reserva_en(&fabrica, tx, id_usuario, id_reserva, ahora) {
-                    Ok(usuario) => Ok(UsuarioDto::from(&usuario)),
+                    Ok(usuario) => Ok(UsuarioDTO::from(&usuario)),
                     // Addressed directly (not through an event), a missing user is a 404.
                     Err(ErrorUnidadTrabajo::Regla(regla))
                         if regla.regla == UsuarioExiste::NOMBRE =>
@@ -147,7 +162,9 @@ where
 mod tests {
     use chrono::TimeDelta;
     use seedwork_aplicacion::DespachadorEventosDominio;
-    use seedwork_dominio::evento_dominio;
+    use seedwork_dominio::{
+        evento_dominio, AgregacionRaiz, Entidad, EventoDominio, EventosPendientes,
+    };
     use uuid::Uuid;
 
     use super::*;
@@ -242,33 +259,75 @@ mod tests {
     }
     evento_dominio!(ReservaCreada);
 
+    /// Stands in for the vuelos module's `Reserva`: a new reservation that has raised
+    /// `ReservaCreada` and not yet handed it over.
+    struct Reserva {
+        id: Uuid,
+        creada: DateTime<Utc>,
+        eventos: EventosPendientes,
+    }
+
+    impl Reserva {
+        fn crear(id_reserva: IdReservaCliente, id_cliente: IdUsuario) -> Self {
+            let mut eventos = EventosPendientes::default();
+            eventos.registrar(ReservaCreada {
+                id_evento: Uuid::now_v7(),
+                fecha_evento: ahora(),
+                id_reserva: id_reserva.uuid(),
+                id_cliente: id_cliente.uuid(),
+            });
+            Self {
+                id: id_reserva.uuid(),
+                creada: ahora(),
+                eventos,
+            }
+        }
+    }
+
+    impl Entidad for Reserva {
+        type Id = Uuid;
+
+        fn id(&self) -> Uuid {
+            self.id
+        }
+        fn fecha_creacion(&self) -> DateTime<Utc> {
+            self.creada
+        }
+        fn fecha_actualizacion(&self) -> DateTime<Utc> {
+            self.creada
+        }
+    }
+
+    impl AgregacionRaiz for Reserva {
+        fn tomar_eventos(&mut self) -> Vec<Box<dyn EventoDominio>> {
+            self.eventos.tomar()
+        }
+    }
+
     /// A unit of work whose dispatcher runs `agregar_reserva` on every `ReservaCreada`.
     fn con_suscripcion() -> UnidadTrabajoEnMemoria {
         let mut despachador = DespachadorEventosDominio::<TransaccionEnMemoria>::new();
         despachador.suscribir(|evento: &ReservaCreada, tx: &mut TransaccionEnMemoria| {
-            agregar_reserva(
+            agregar_reserva_con_reloj(
                 &FabricaEnMemoria,
                 tx,
                 evento.id_cliente.into(),
                 evento.id_reserva.into(),
+                &RelojFijo::new(despues()),
             )
         });
         UnidadTrabajoEnMemoria::con_despachador(despachador)
     }
 
-    /// Runs a unit of work that only raises `ReservaCreada`, as vuelos' handler would.
+    /// Runs a unit of work that only creates a reservation, as vuelos' handler would: its
+    /// repository hands the reservation's `ReservaCreada` to the transaction on saving.
     async fn crear_reserva(
         uow: &UnidadTrabajoEnMemoria,
         id_cliente: IdUsuario,
         id_reserva: IdReservaCliente,
     ) -> Result<(), ErrorClientes> {
         uow.ejecutar(move |tx: &mut TransaccionEnMemoria| {
-            tx.registrar_eventos(vec![Box::new(ReservaCreada {
-                id_evento: Uuid::new_v4(),
-                fecha_evento: ahora(),
-                id_reserva: id_reserva.uuid(),
-                id_cliente: id_cliente.uuid(),
-            })]);
+            tx.recoger_eventos(&mut Reserva::crear(id_reserva, id_cliente));
             Ok(())
         })
         .await
@@ -283,7 +342,9 @@ mod tests {
 
         crear_reserva(&uow, id, reserva).await.unwrap();
 
-        assert_eq!(uow.usuario(id).unwrap().reservas(), [reserva]);
+        let usuario = uow.usuario(id).unwrap();
+        assert_eq!(usuario.reservas(), [reserva]);
+        assert_eq!(usuario.fecha_actualizacion(), despues());
         assert_eq!(
             uow.eventos_despachados(),
             ["ReservaCreada", "ReservaAgregadaAUsuario"]

@@ -5,12 +5,12 @@ use clientes_dominio::{Email, RepositorioUsuarios};
 use seedwork_aplicacion::{Comando, ManejadorComando, UnidadTrabajo};
 use seedwork_dominio::Entidad;
 
-use crate::dto::TokenDto;
+use crate::dto::TokenDTO;
 use crate::errores::ErrorClientes;
 use crate::password::PasswordPlano;
 use crate::puertos::{EmisorTokens, FabricaRepositorioUsuarios, HasherPasswords};
 
-/// Authenticate a user. Build it from JSON with `CredencialesDto::try_into_domain`.
+/// Authenticate a user. Build it from JSON with `CredencialesDTO::try_into_domain`.
 #[derive(Debug, Clone)]
 pub struct AutenticarUsuario {
     pub email: Email,
@@ -19,7 +19,7 @@ pub struct AutenticarUsuario {
 
 impl Comando for AutenticarUsuario {
     /// A bearer token naming the user.
-    type Respuesta = TokenDto;
+    type Respuesta = TokenDTO;
     /// `CredencialesInvalidas` for an unknown e-mail, a wrong password or a deactivated
     /// user alike; `Persistencia`; `Inesperado` (hashing or signing).
     type Error = ErrorClientes;
@@ -56,7 +56,7 @@ where
     T: EmisorTokens,
 {
     #[tracing::instrument(name = "autenticar_usuario", skip_all)]
-    async fn manejar(&self, comando: AutenticarUsuario) -> Result<TokenDto, ErrorClientes> {
+    async fn manejar(&self, comando: AutenticarUsuario) -> Result<TokenDTO, ErrorClientes> {
         let (fabrica, hasher) = (self.fabrica.clone(), self.hasher.clone());
         // The verification runs inside the unit of work because that closure runs off the
         // async executor, and argon2 is slow on purpose. It only reads, so it runs as a

@@ -2,10 +2,9 @@
 
 use async_trait::async_trait;
 use clientes_dominio::{IdUsuario, RepositorioUsuarios};
-use seedwork_aplicacion::{Comando, ManejadorComando, Transaccion, UnidadTrabajo};
-use seedwork_dominio::AgregacionRaiz;
+use seedwork_aplicacion::{Comando, ManejadorComando, UnidadTrabajo};
 
-use crate::dto::UsuarioDto;
+use crate::dto::UsuarioDTO;
 use crate::errores::ErrorClientes;
 use crate::puertos::FabricaRepositorioUsuarios;
 use crate::reloj::{Reloj, RelojSistema};
@@ -18,7 +17,7 @@ pub struct DesactivarUsuario {
 
 impl Comando for DesactivarUsuario {
     /// The user after the change.
-    type Respuesta = UsuarioDto;
+    type Respuesta = UsuarioDTO;
     /// `NoEncontrado`, `Persistencia`.
     type Error = ErrorClientes;
 }
@@ -53,7 +52,7 @@ where
     R: Reloj,
 {
     #[tracing::instrument(name = "desactivar_usuario", skip_all, fields(id_usuario = %comando.id))]
-    async fn manejar(&self, comando: DesactivarUsuario) -> Result<UsuarioDto, ErrorClientes> {
+    async fn manejar(&self, comando: DesactivarUsuario) -> Result<UsuarioDTO, ErrorClientes> {
         let (fabrica, ahora) = (self.fabrica.clone(), self.reloj.ahora());
         self.uow
             .ejecutar(move |tx| {
@@ -62,11 +61,9 @@ where
                     .obtener_por_id(comando.id)?
                     .ok_or(ErrorClientes::NoEncontrado(comando.id))?;
                 if usuario.desactivar(ahora) {
-                    repositorio.actualizar(&usuario)?;
+                    repositorio.actualizar(&mut usuario)?;
                 }
-                drop(repositorio);
-                tx.registrar_eventos(usuario.tomar_eventos());
-                Ok(UsuarioDto::from(&usuario))
+                Ok(UsuarioDTO::from(&usuario))
             })
             .await
     }

@@ -6,10 +6,10 @@ use clientes_dominio::{
     Cedula, Cliente, ClienteEmpresa, ClienteNatural, Email, IdUsuario, Nombre, RegistroUsuario,
     RepositorioUsuarios, Rut, Usuario,
 };
-use seedwork_aplicacion::{Comando, ManejadorComando, Transaccion, UnidadTrabajo};
-use seedwork_dominio::{AgregacionRaiz, ErrorPersistencia, ReglaIncumplida};
+use seedwork_aplicacion::{Comando, ManejadorComando, UnidadTrabajo};
+use seedwork_dominio::{ErrorPersistencia, ReglaIncumplida};
 
-use crate::dto::UsuarioDto;
+use crate::dto::UsuarioDTO;
 use crate::errores::ErrorClientes;
 use crate::password::PasswordNueva;
 use crate::puertos::{FabricaRepositorioUsuarios, HasherPasswords};
@@ -45,7 +45,7 @@ impl DatosCliente {
     }
 }
 
-/// Register a user. Build it from JSON with `RegistroUsuarioDto::try_into_domain`.
+/// Register a user. Build it from JSON with `RegistroUsuarioDTO::try_into_domain`.
 #[derive(Debug, Clone)]
 pub struct RegistrarUsuario {
     pub nombre: Nombre,
@@ -56,13 +56,14 @@ pub struct RegistrarUsuario {
 
 impl Comando for RegistrarUsuario {
     /// The registered user, active and without reservations.
-    type Respuesta = UsuarioDto;
+    type Respuesta = UsuarioDTO;
     /// `Regla` (date rules), `EmailDuplicado`, `Persistencia`, `Inesperado` (hashing).
     type Error = ErrorClientes;
 }
 
-/// Checks the date rules, hashes the password, checks that the e-mail is free, stores the
-/// user and hands its `UsuarioRegistrado` event to the unit of work, in one transaction.
+/// Checks the date rules, hashes the password, checks that the e-mail is free and stores
+/// the user (the repository hands its `UsuarioRegistrado` event to the unit of work), in
+/// one transaction.
 pub struct ManejadorRegistrarUsuario<U, F, H, R = RelojSistema> {
     uow: U,
     fabrica: F,
@@ -96,7 +97,7 @@ where
     R: Reloj,
 {
     #[tracing::instrument(name = "registrar_usuario", skip_all, fields(id_usuario))]
-    async fn manejar(&self, comando: RegistrarUsuario) -> Result<UsuarioDto, ErrorClientes> {
+    async fn manejar(&self, comando: RegistrarUsuario) -> Result<UsuarioDTO, ErrorClientes> {
         let ahora = self.reloj.ahora();
         // Rules are checked before a transaction is opened: bad input costs no connection.
         let cliente = comando.cliente.en_fecha(ahora.date_naive())?;
@@ -120,13 +121,15 @@ where
                     .map_err(|error| ErrorClientes::de_registro(error, &email))?;
                 // A registration with the same e-mail may commit between the check and
                 // this insert; the store's unique key catches it.
-                repositorio.agregar(&usuario).map_err(|error| match error {
-                    ErrorPersistencia::Duplicado(_) => ErrorClientes::EmailDuplicado(email.clone()),
-                    otro => otro.into(),
-                })?;
-                drop(repositorio);
-                tx.registrar_eventos(usuario.tomar_eventos());
-                Ok(UsuarioDto::from(&usuario))
+                repositorio
+                    .agregar(&mut usuario)
+                    .map_err(|error| match error {
+                        ErrorPersistencia::Duplicado(_) => {
+                            ErrorClientes::EmailDuplicado(email.clone())
+                        }
+                        otro => otro.into(),
+                    })?;
+                Ok(UsuarioDTO::from(&usuario))
             })
             .await
     }
@@ -138,7 +141,7 @@ mod tests {
     use seedwork_dominio::Entidad;
 
     use super::*;
-    use crate::dto::TipoClienteDto;
+    use crate::dto::TipoClienteDTO;
     use crate::password::PasswordPlano;
     use crate::pruebas::{
         ahora, bogota, fecha, hasher, regla_incumplida, usuario_natural, FabricaEnMemoria,
@@ -198,7 +201,7 @@ mod tests {
             .await
             .unwrap();
 
-        assert_eq!(dto.tipo, TipoClienteDto::Natural);
+        assert_eq!(dto.tipo, TipoClienteDTO::Natural);
         assert!(dto.activo);
         assert!(dto.reservas.is_empty());
         assert_eq!(dto.fecha_creacion, "2026-06-15T10:00:00Z");
@@ -225,7 +228,7 @@ mod tests {
             .await
             .unwrap();
 
-        assert_eq!(dto.tipo, TipoClienteDto::Empresa);
+        assert_eq!(dto.tipo, TipoClienteDTO::Empresa);
         assert!(dto.es_empresarial);
         assert_eq!(dto.fecha_constitucion, Some(fecha("2001-03-20")));
         assert_eq!(uow.cantidad(), 1);

@@ -8,7 +8,7 @@ use clientes_dominio::{RepositorioUsuarios, Usuario};
 use seedwork_aplicacion::UnidadTrabajo;
 use seedwork_dominio::ErrorPersistencia;
 
-use crate::dto::UsuarioDto;
+use crate::dto::UsuarioDTO;
 use crate::errores::ErrorClientes;
 use crate::puertos::FabricaRepositorioUsuarios;
 
@@ -20,7 +20,7 @@ async fn listar<U, F>(
     uow: &U,
     fabrica: &F,
     listado: Listado,
-) -> Result<Vec<UsuarioDto>, ErrorClientes>
+) -> Result<Vec<UsuarioDTO>, ErrorClientes>
 where
     U: UnidadTrabajo,
     F: FabricaRepositorioUsuarios<U::Transaccion>,
@@ -28,7 +28,7 @@ where
     let fabrica = fabrica.clone();
     uow.consultar(move |tx| {
         let usuarios = listado(&mut fabrica.usuarios(tx))?;
-        Ok(usuarios.iter().map(UsuarioDto::from).collect())
+        Ok(usuarios.iter().map(UsuarioDTO::from).collect())
     })
     .await
 }

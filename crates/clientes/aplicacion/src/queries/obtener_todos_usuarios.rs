@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use seedwork_aplicacion::{ManejadorQuery, Query, UnidadTrabajo};
 
-use crate::dto::UsuarioDto;
+use crate::dto::UsuarioDTO;
 use crate::errores::ErrorClientes;
 use crate::puertos::FabricaRepositorioUsuarios;
 use crate::queries::listar;
@@ -12,7 +12,7 @@ use crate::queries::listar;
 pub struct ObtenerTodosUsuarios;
 
 impl Query for ObtenerTodosUsuarios {
-    type Respuesta = Vec<UsuarioDto>;
+    type Respuesta = Vec<UsuarioDTO>;
     /// `Persistencia`.
     type Error = ErrorClientes;
 }
@@ -35,7 +35,7 @@ where
     F: FabricaRepositorioUsuarios<U::Transaccion>,
 {
     #[tracing::instrument(name = "obtener_todos_usuarios", skip_all)]
-    async fn manejar(&self, _: ObtenerTodosUsuarios) -> Result<Vec<UsuarioDto>, ErrorClientes> {
+    async fn manejar(&self, _: ObtenerTodosUsuarios) -> Result<Vec<UsuarioDTO>, ErrorClientes> {
         listar(&self.uow, &self.fabrica, |repositorio| {
             repositorio.obtener_todos()
         })

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use clientes_dominio::{IdUsuario, RepositorioUsuarios};
 use seedwork_aplicacion::{ManejadorQuery, Query, UnidadTrabajo};
 
-use crate::dto::UsuarioDto;
+use crate::dto::UsuarioDTO;
 use crate::errores::ErrorClientes;
 use crate::puertos::FabricaRepositorioUsuarios;
 
@@ -14,7 +14,7 @@ pub struct ObtenerUsuario {
 }
 
 impl Query for ObtenerUsuario {
-    type Respuesta = UsuarioDto;
+    type Respuesta = UsuarioDTO;
     /// `NoEncontrado`, `Persistencia`.
     type Error = ErrorClientes;
 }
@@ -37,14 +37,14 @@ where
     F: FabricaRepositorioUsuarios<U::Transaccion>,
 {
     #[tracing::instrument(name = "obtener_usuario", skip_all, fields(id_usuario = %query.id))]
-    async fn manejar(&self, query: ObtenerUsuario) -> Result<UsuarioDto, ErrorClientes> {
+    async fn manejar(&self, query: ObtenerUsuario) -> Result<UsuarioDTO, ErrorClientes> {
         let fabrica = self.fabrica.clone();
         self.uow
             .consultar(move |tx| {
                 let usuario = fabrica.usuarios(tx).obtener_por_id(query.id)?;
                 usuario
                     .as_ref()
-                    .map(UsuarioDto::from)
+                    .map(UsuarioDTO::from)
                     .ok_or(ErrorClientes::NoEncontrado(query.id))
             })
             .await

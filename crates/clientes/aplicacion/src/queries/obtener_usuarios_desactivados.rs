@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use seedwork_aplicacion::{ManejadorQuery, Query, UnidadTrabajo};
 
-use crate::dto::UsuarioDto;
+use crate::dto::UsuarioDTO;
 use crate::errores::ErrorClientes;
 use crate::puertos::FabricaRepositorioUsuarios;
 use crate::queries::listar;
@@ -12,7 +12,7 @@ use crate::queries::listar;
 pub struct ObtenerUsuariosDesactivados;
 
 impl Query for ObtenerUsuariosDesactivados {
-    type Respuesta = Vec<UsuarioDto>;
+    type Respuesta = Vec<UsuarioDTO>;
     /// `Persistencia`.
     type Error = ErrorClientes;
 }
@@ -39,7 +39,7 @@ where
     async fn manejar(
         &self,
         _: ObtenerUsuariosDesactivados,
-    ) -> Result<Vec<UsuarioDto>, ErrorClientes> {
+    ) -> Result<Vec<UsuarioDTO>, ErrorClientes> {
         listar(&self.uow, &self.fabrica, |repositorio| {
             repositorio.obtener_desactivados()
         })

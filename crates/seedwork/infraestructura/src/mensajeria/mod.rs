@@ -9,5 +9,5 @@ pub mod relevo;
 
 pub use cliente::{conectar, url_desde, Broker};
 pub use consumidor::{consumir, Desenlace, ManejadorMensajes, MensajeEntrante, Suscripcion};
-pub use contexto::{en_contexto_de_mensaje, MensajeEnCurso};
+pub use contexto::MensajeEnCurso;
 pub use relevo::RelevoOutbox;

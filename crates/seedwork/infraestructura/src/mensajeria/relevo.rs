@@ -110,7 +110,7 @@ impl RelevoOutbox {
             - chrono::TimeDelta::from_std(self.retencion).unwrap_or(chrono::TimeDelta::MAX);
         let uow = self.uow.clone();
         bloqueante(move || {
-            uow.ejecutar_bloqueando(Modo::Escritura, None, |tx| {
+            uow.ejecutar_bloqueando(Modo::Escritura, |tx| {
                 diesel::delete(
                     outbox::table
                         .filter(outbox::publicado.eq(true))
@@ -326,7 +326,7 @@ impl RelevoOutbox {
         }
         let uow = self.uow.clone();
         bloqueante(move || {
-            uow.ejecutar_bloqueando(Modo::Escritura, None, |tx| {
+            uow.ejecutar_bloqueando(Modo::Escritura, |tx| {
                 marcar_publicadas(tx.conexion(), &secuencias)
                     .map_err(seedwork_aplicacion::ErrorUnidadTrabajo::from)
             })

@@ -1,113 +1,57 @@
-//! `AprobarReserva`, `CancelarReserva`, `PagarReserva`: move a reservation through its
-//! lifecycle. The three differ only in the action, so they share one handler.
+//! The lifecycle of a reservation: `AprobarReserva`, `CancelarReserva` and `PagarReserva`
+//! differ only in the action, so one function runs all three.
 
-use async_trait::async_trait;
 use chrono::Utc;
-use seedwork_aplicacion::{Comando, ManejadorComando, Transaccion, UnidadTrabajo};
-use seedwork_dominio::AgregacionRaiz;
+use seedwork_aplicacion::UnidadTrabajo;
 use vuelos_dominio::{AccionReserva, IdReserva, RepositorioReservas};
 
 use crate::dto::ReservaDTO;
 use crate::errores::ErrorVuelos;
 use crate::puertos::FabricaRepositorios;
 
-/// A command that runs one action of the lifecycle on one reservation.
-pub trait ComandoCicloDeVida: Comando<Respuesta = ReservaDTO, Error = ErrorVuelos> {
-    const ACCION: AccionReserva;
-    fn id_reserva(&self) -> IdReserva;
-}
-
-macro_rules! comando_ciclo_de_vida {
-    ($(#[$doc:meta])* $tipo:ident, $accion:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub struct $tipo {
-            pub id: IdReserva,
-        }
-
-        impl Comando for $tipo {
-            type Respuesta = ReservaDTO;
-            type Error = ErrorVuelos;
-        }
-
-        impl ComandoCicloDeVida for $tipo {
-            const ACCION: AccionReserva = AccionReserva::$accion;
-            fn id_reserva(&self) -> IdReserva {
-                self.id
-            }
-        }
-    };
-}
-
-comando_ciclo_de_vida!(
-    /// Approve a pending reservation.
-    AprobarReserva,
-    Aprobar
-);
-comando_ciclo_de_vida!(
-    /// Cancel a pending or approved reservation.
-    CancelarReserva,
-    Cancelar
-);
-comando_ciclo_de_vida!(
-    /// Pay an approved reservation.
-    PagarReserva,
-    Pagar
-);
-
-/// Loads the reservation, runs the action (the aggregate guards the lifecycle), saves it
-/// and hands its event to the unit of work, in one transaction.
-pub struct ManejadorCicloDeVida<U, F> {
-    uow: U,
-    fabrica: F,
-}
-
-impl<U, F> ManejadorCicloDeVida<U, F> {
-    pub fn new(uow: U, fabrica: F) -> Self {
-        Self { uow, fabrica }
-    }
-}
-
-#[async_trait]
-impl<C, U, F> ManejadorComando<C> for ManejadorCicloDeVida<U, F>
+/// Loads the reservation, runs the action (the aggregate guards the lifecycle) and saves
+/// it, in one transaction; saving hands its event to the unit of work.
+#[tracing::instrument(name = "ciclo_de_vida", skip_all, fields(%accion, id_reserva = %id))]
+pub(crate) async fn ejecutar<U, F>(
+    uow: &U,
+    fabrica: &F,
+    id: IdReserva,
+    accion: AccionReserva,
+) -> Result<ReservaDTO, ErrorVuelos>
 where
-    C: ComandoCicloDeVida,
     U: UnidadTrabajo,
     F: FabricaRepositorios<U::Transaccion>,
 {
-    #[tracing::instrument(name = "ciclo_de_vida", skip_all, fields(accion = %C::ACCION, id_reserva = %comando.id_reserva()))]
-    async fn manejar(&self, comando: C) -> Result<ReservaDTO, ErrorVuelos> {
-        let fabrica = self.fabrica.clone();
-        let id = comando.id_reserva();
-        self.uow
-            .ejecutar(move |tx| {
-                let mut repositorio = fabrica.reservas(tx);
-                let mut reserva = repositorio
-                    .obtener_por_id(id)?
-                    .ok_or(ErrorVuelos::NoEncontrada(id))?;
-                reserva.ejecutar(C::ACCION, Utc::now())?;
-                repositorio.actualizar(&reserva)?;
-                drop(repositorio);
-                tx.registrar_eventos(reserva.tomar_eventos());
-                Ok(ReservaDTO::from(&reserva))
-            })
-            .await
-    }
+    let fabrica = fabrica.clone();
+    uow.ejecutar(move |tx| {
+        let mut repositorio = fabrica.reservas(tx);
+        let mut reserva = repositorio
+            .obtener_por_id(id)?
+            .ok_or(ErrorVuelos::NoEncontrada(id))?;
+        reserva.ejecutar(accion, Utc::now())?;
+        repositorio.actualizar(&mut reserva)?;
+        Ok(ReservaDTO::from(&reserva))
+    })
+    .await
 }
 
 #[cfg(test)]
 mod tests {
+    use seedwork_aplicacion::ManejadorComando;
     use vuelos_dominio::EstadoReserva;
 
     use super::*;
+    use crate::comandos::{
+        AprobarReserva, CancelarReserva, ComandoReserva, ManejadorReservas, PagarReserva,
+    };
     use crate::pruebas::{FabricaEnMemoria, UnidadTrabajoEnMemoria};
 
-    async fn despues_de<C: ComandoCicloDeVida>(
+    async fn despues_de(
         uow: &UnidadTrabajoEnMemoria,
-        comando: C,
+        comando: impl Into<ComandoReserva>,
     ) -> Result<ReservaDTO, ErrorVuelos> {
-        ManejadorCicloDeVida::new(uow.clone(), FabricaEnMemoria)
-            .manejar(comando)
+        ManejadorReservas::new(uow.clone(), FabricaEnMemoria)
+            .manejar(comando.into())
             .await
     }
 

@@ -1,9 +1,7 @@
 //! `CrearReserva`: book the given itineraries for a client, as a pending reservation.
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use seedwork_aplicacion::{Comando, ManejadorComando, Transaccion, UnidadTrabajo};
-use seedwork_dominio::AgregacionRaiz;
+use seedwork_aplicacion::UnidadTrabajo;
 use vuelos_dominio::{IdCliente, IdReserva, Itinerario, RepositorioReservas, Reserva};
 
 use crate::dto::ReservaDTO;
@@ -20,61 +18,65 @@ pub struct CrearReserva {
     pub fecha_creacion: DateTime<Utc>,
 }
 
-impl Comando for CrearReserva {
-    type Respuesta = ReservaDTO;
-    type Error = ErrorVuelos;
-}
+impl CrearReserva {
+    /// Checks the aggregate's own rules (at least one itinerary) without storing anything,
+    /// so that an asynchronous route refuses what the handler would refuse, before it
+    /// accepts the command.
+    pub fn validar(&self) -> Result<(), ErrorVuelos> {
+        self.reserva().map(drop)
+    }
 
-/// Builds the aggregate (its rules run here), stores it and hands its `ReservaCreada`
-/// event to the unit of work, all in one transaction.
-pub struct ManejadorCrearReserva<U, F> {
-    uow: U,
-    fabrica: F,
-}
-
-impl<U, F> ManejadorCrearReserva<U, F> {
-    pub fn new(uow: U, fabrica: F) -> Self {
-        Self { uow, fabrica }
+    fn reserva(&self) -> Result<Reserva, ErrorVuelos> {
+        Ok(Reserva::crear(
+            self.id,
+            self.id_cliente,
+            self.itinerarios.clone(),
+            self.fecha_creacion,
+        )?)
     }
 }
 
-#[async_trait]
-impl<U, F> ManejadorComando<CrearReserva> for ManejadorCrearReserva<U, F>
+/// Builds the aggregate (its rules run here) and stores it, in one transaction; storing
+/// hands its `ReservaCreada` event to the unit of work.
+#[tracing::instrument(name = "crear_reserva", skip_all, fields(id_reserva = %comando.id))]
+pub(crate) async fn crear<U, F>(
+    uow: &U,
+    fabrica: &F,
+    comando: CrearReserva,
+) -> Result<ReservaDTO, ErrorVuelos>
 where
     U: UnidadTrabajo,
     F: FabricaRepositorios<U::Transaccion>,
 {
-    #[tracing::instrument(name = "crear_reserva", skip_all, fields(id_reserva = %comando.id))]
-    async fn manejar(&self, comando: CrearReserva) -> Result<ReservaDTO, ErrorVuelos> {
-        // Rules are checked before a transaction is opened: bad input costs no connection.
-        let mut reserva = Reserva::crear(
-            comando.id,
-            comando.id_cliente,
-            comando.itinerarios,
-            comando.fecha_creacion,
-        )?;
-        let fabrica = self.fabrica.clone();
-        self.uow
-            .ejecutar(move |tx| {
-                fabrica.reservas(tx).agregar(&reserva)?;
-                tx.registrar_eventos(reserva.tomar_eventos());
-                Ok(ReservaDTO::from(&reserva))
-            })
-            .await
-    }
+    // Rules are checked before a transaction is opened: bad input costs no connection.
+    let mut reserva = comando.reserva()?;
+    let fabrica = fabrica.clone();
+    uow.ejecutar(move |tx| {
+        fabrica.reservas(tx).agregar(&mut reserva)?;
+        Ok(ReservaDTO::from(&reserva))
+    })
+    .await
 }
 
 #[cfg(test)]
 mod tests {
+    use seedwork_aplicacion::ManejadorComando;
     use seedwork_dominio::{ErrorPersistencia, ReglaIncumplida};
 
     use super::*;
+    use crate::comandos::{ComandoReserva, ManejadorReservas};
     use crate::pruebas::{itinerario, FabricaEnMemoria, UnidadTrabajoEnMemoria};
 
-    fn manejador(
-        uow: &UnidadTrabajoEnMemoria,
-    ) -> ManejadorCrearReserva<UnidadTrabajoEnMemoria, FabricaEnMemoria> {
-        ManejadorCrearReserva::new(uow.clone(), FabricaEnMemoria)
+    struct Manejador(ManejadorReservas<UnidadTrabajoEnMemoria, FabricaEnMemoria>);
+
+    impl Manejador {
+        async fn manejar(&self, comando: CrearReserva) -> Result<ReservaDTO, ErrorVuelos> {
+            self.0.manejar(ComandoReserva::Crear(comando)).await
+        }
+    }
+
+    fn manejador(uow: &UnidadTrabajoEnMemoria) -> Manejador {
+        Manejador(ManejadorReservas::new(uow.clone(), FabricaEnMemoria))
     }
 
     fn comando(itinerarios: Vec<Itinerario>) -> CrearReserva {

@@ -117,25 +117,33 @@ mod tests {
     use seedwork_aplicacion::{ManejadorComando, ManejadorQuery};
 
     use super::*;
-    use crate::comandos::{AprobarReserva, CancelarReserva, ManejadorCicloDeVida, PagarReserva};
+    use crate::comandos::{
+        AprobarReserva, CancelarReserva, ComandoReserva, ManejadorReservas, PagarReserva,
+    };
     use crate::pruebas::{FabricaEnMemoria, UnidadTrabajoEnMemoria};
 
     /// Four reservations: one pending, one approved, one paid, one cancelled.
     async fn una_de_cada_estado() -> UnidadTrabajoEnMemoria {
         let uow = UnidadTrabajoEnMemoria::default();
-        let ciclo = ManejadorCicloDeVida::new(uow.clone(), FabricaEnMemoria);
+        let ciclo = ManejadorReservas::new(uow.clone(), FabricaEnMemoria);
         uow.con_reserva_pendiente();
         let aprobada = uow.con_reserva_pendiente();
         ciclo
-            .manejar(AprobarReserva { id: aprobada })
+            .manejar(ComandoReserva::from(AprobarReserva { id: aprobada }))
             .await
             .unwrap();
         let pagada = uow.con_reserva_pendiente();
-        ciclo.manejar(AprobarReserva { id: pagada }).await.unwrap();
-        ciclo.manejar(PagarReserva { id: pagada }).await.unwrap();
+        ciclo
+            .manejar(ComandoReserva::from(AprobarReserva { id: pagada }))
+            .await
+            .unwrap();
+        ciclo
+            .manejar(ComandoReserva::from(PagarReserva { id: pagada }))
+            .await
+            .unwrap();
         let cancelada = uow.con_reserva_pendiente();
         ciclo
-            .manejar(CancelarReserva { id: cancelada })
+            .manejar(ComandoReserva::from(CancelarReserva { id: cancelada }))
             .await
             .unwrap();
         uow

@@ -6,11 +6,10 @@ use std::future::{ready, Ready};
 use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderValue, AUTHORIZATION};
 use actix_web::{web, FromRequest, HttpRequest};
-use clientes_aplicacion::EmisorTokens;
 use clientes_dominio::IdUsuario;
 
-use crate::api::errores::ErrorApi;
-use crate::startup::Contexto;
+use crate::contexto::Contexto;
+use crate::errores::ErrorApi;
 
 /// The user a request's bearer token names, if the request carries an `Authorization`
 /// header. Without the header there is no user; with one that is not a valid, unexpired

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::startup::Contexto;
+use crate::contexto::Contexto;
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(salud));
@@ -14,8 +14,8 @@ pub fn rutas(cfg: &mut web::ServiceConfig) {
     responses((status = 200, description = "The service and its database are up", example = json!({"status": "up"})),
               (status = 503, description = "The database does not answer")))]
 pub async fn salud(contexto: web::Data<Contexto>) -> HttpResponse {
-    let base = contexto.base.clone();
-    match web::block(move || base.verificar())
+    let salud = contexto.salud.clone();
+    match web::block(move || salud.verificar())
         .await
         .map_err(|e| e.to_string())
         .and_then(|r| r)

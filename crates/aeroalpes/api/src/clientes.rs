@@ -3,7 +3,7 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
-use clientes_aplicacion::dto::{CredencialesDto, RegistroUsuarioDto, TokenDto, UsuarioDto};
+use clientes_aplicacion::dto::{CredencialesDTO, RegistroUsuarioDTO, TokenDTO, UsuarioDTO};
 use clientes_aplicacion::{
     DesactivarUsuario, ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados,
 };
@@ -13,10 +13,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::api::autenticacion::UsuarioAutenticado;
-use crate::api::cuerpo;
-use crate::api::errores::ErrorApi;
-use crate::startup::Contexto;
+use crate::autenticacion::UsuarioAutenticado;
+use crate::contexto::Contexto;
+use crate::cuerpo;
+use crate::errores::ErrorApi;
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -58,7 +58,7 @@ fn id_usuario(texto: &str) -> Result<IdUsuario, ErrorApi> {
 
 /// Register a natural person (`"tipo": "natural"`, `cedula`, `fecha_nacimiento`) or a
 /// company (`"tipo": "empresa"`, `rut`, `fecha_constitucion`).
-#[utoipa::path(post, path = "/clientes/usuarios", tag = "clientes", request_body = RegistroUsuarioDto,
+#[utoipa::path(post, path = "/clientes/usuarios", tag = "clientes", request_body = RegistroUsuarioDTO,
     responses((status = 201, description = "Registered; `Location` names the user", body = UsuarioCreado),
               (status = 400, description = "Malformed JSON or a broken rule, named in `regla`"),
               (status = 409, description = "The e-mail is already registered")))]
@@ -66,7 +66,7 @@ pub async fn registrar(
     contexto: web::Data<Contexto>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ErrorApi> {
-    let solicitud: RegistroUsuarioDto = cuerpo_con_password(payload).await?;
+    let solicitud: RegistroUsuarioDTO = cuerpo_con_password(payload).await?;
     let usuario = contexto
         .comandos
         .despachar(solicitud.try_into_domain()?)
@@ -77,15 +77,15 @@ pub async fn registrar(
 }
 
 /// Exchange an e-mail and a password for a bearer token.
-#[utoipa::path(post, path = "/clientes/login", tag = "clientes", request_body = CredencialesDto,
-    responses((status = 200, description = "A bearer token for the other routes", body = TokenDto),
+#[utoipa::path(post, path = "/clientes/login", tag = "clientes", request_body = CredencialesDTO,
+    responses((status = 200, description = "A bearer token for the other routes", body = TokenDTO),
               (status = 400, description = "Malformed JSON or e-mail"),
               (status = 401, description = "Wrong credentials (which part is not told)")))]
 pub async fn iniciar_sesion(
     contexto: web::Data<Contexto>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ErrorApi> {
-    let credenciales: CredencialesDto = cuerpo_con_password(payload).await?;
+    let credenciales: CredencialesDTO = cuerpo_con_password(payload).await?;
     let token = contexto
         .comandos
         .despachar(credenciales.try_into_domain()?)
@@ -97,7 +97,7 @@ pub async fn iniciar_sesion(
 #[utoipa::path(get, path = "/clientes/usuarios/{id}", tag = "clientes",
     params(("id" = String, Path, description = "The user id")),
     security(("bearer" = [])),
-    responses((status = 200, body = UsuarioDto), (status = 400, description = "Not a valid id"),
+    responses((status = 200, body = UsuarioDTO), (status = 400, description = "Not a valid id"),
               (status = 401, description = "No token, or an invalid or expired one"),
               (status = 403, description = "The token is another user's"),
               (status = 404, description = "No such user")))]
@@ -117,7 +117,7 @@ pub async fn obtener_usuario(
 #[utoipa::path(post, path = "/clientes/usuarios/{id}/desactivar", tag = "clientes",
     params(("id" = String, Path, description = "The user id")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The user, deactivated", body = UsuarioDto),
+    responses((status = 200, description = "The user, deactivated", body = UsuarioDTO),
               (status = 400, description = "Not a valid id"),
               (status = 401, description = "No token, or an invalid or expired one"),
               (status = 403, description = "The token is another user's"),
@@ -138,7 +138,7 @@ pub async fn desactivar(
 
 /// Every user, oldest registration first; needs a token.
 #[utoipa::path(get, path = "/clientes/usuarios", tag = "clientes", security(("bearer" = [])),
-    responses((status = 200, body = [UsuarioDto]),
+    responses((status = 200, body = [UsuarioDTO]),
               (status = 401, description = "No token, or an invalid or expired one")))]
 pub async fn listar_usuarios(
     _: UsuarioAutenticado,
@@ -151,7 +151,7 @@ pub async fn listar_usuarios(
 /// The deactivated users, oldest registration first; needs a token.
 #[utoipa::path(get, path = "/clientes/usuarios/desactivados", tag = "clientes",
     security(("bearer" = [])),
-    responses((status = 200, body = [UsuarioDto]),
+    responses((status = 200, body = [UsuarioDTO]),
               (status = 401, description = "No token, or an invalid or expired one")))]
 pub async fn listar_desactivados(
     _: UsuarioAutenticado,

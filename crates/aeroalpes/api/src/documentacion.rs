@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use clientes_aplicacion::dto::{
-    CiudadDto, CredencialesDto, DatosClienteDto, DocumentoDto, PaisDto, RegistroUsuarioDto,
-    TipoClienteDto, TokenDto, UsuarioDto,
+    CiudadDTO, CredencialesDTO, DatosClienteDTO, DocumentoDTO, PaisDTO, RegistroUsuarioDTO,
+    TipoClienteDTO, TokenDTO, UsuarioDTO,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -11,7 +11,7 @@ use vuelos_aplicacion::dto::{
     AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, ReservaDTO, SegmentoDTO, SolicitudReservaDTO,
 };
 
-use crate::api::{clientes, salud, vuelos};
+use crate::{clientes, salud, vuelos};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -42,15 +42,15 @@ use crate::api::{clientes, salud, vuelos};
         SegmentoDTO,
         LegDTO,
         AeropuertoDTO,
-        RegistroUsuarioDto,
-        DatosClienteDto,
-        DocumentoDto,
-        CiudadDto,
-        PaisDto,
-        CredencialesDto,
-        TokenDto,
-        UsuarioDto,
-        TipoClienteDto,
+        RegistroUsuarioDTO,
+        DatosClienteDTO,
+        DocumentoDTO,
+        CiudadDTO,
+        PaisDTO,
+        CredencialesDTO,
+        TokenDTO,
+        UsuarioDTO,
+        TipoClienteDTO,
         clientes::UsuarioCreado
     )),
     modifiers(&EsquemaBearer)
@@ -87,5 +87,5 @@ async fn spec() -> HttpResponse {
 async fn docs() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(include_str!("../../static/docs.html"))
+        .body(include_str!("../static/docs.html"))
 }

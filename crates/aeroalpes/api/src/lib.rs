@@ -1,8 +1,12 @@
-//! The HTTP API: routes of every module, the JSON body reader, and the single mapping of
-//! errors to HTTP responses.
+//! The HTTP API of AeroAlpes: routes of every module, the JSON body reader, and the single
+//! mapping of errors to HTTP responses. It calls the application layers through the ports
+//! of [`Contexto`] and depends on no infraestructura crate; the composition root
+//! (`aeroalpes::startup`) fills the context.
+#![forbid(unsafe_code)]
 
 pub mod autenticacion;
 pub mod clientes;
+pub mod contexto;
 pub mod cuerpo;
 pub mod documentacion;
 pub mod errores;
@@ -11,7 +15,9 @@ pub mod vuelos;
 
 use actix_web::{web, HttpResponse};
 
-use crate::api::errores::ErrorApi;
+pub use contexto::{Contexto, Salud, VerificadorTokens};
+
+use crate::errores::ErrorApi;
 
 /// Registers every route of the API.
 pub fn rutas(cfg: &mut web::ServiceConfig) {

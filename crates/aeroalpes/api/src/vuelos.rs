@@ -7,24 +7,16 @@ use serde::Deserialize;
 use serde_json::json;
 use tracing_actix_web::RequestId;
 use utoipa::IntoParams;
-use vuelos_aplicacion::comandos::{AprobarReserva, CancelarReserva, CrearReserva, PagarReserva};
+use vuelos_aplicacion::comandos::{ComandoReserva, CrearReserva};
 use vuelos_aplicacion::dto::{ReservaDTO, SolicitudReservaDTO};
 use vuelos_aplicacion::mapeadores::itinerarios_de;
-use vuelos_aplicacion::queries::{
-    ObtenerReserva, ObtenerReservasCanceladas, ObtenerReservasNoPagadas, ObtenerReservasPorEstado,
-    ObtenerTodasReservas,
-};
-use vuelos_aplicacion::ErrorVuelos;
-use vuelos_dominio::{EstadoReserva, IdCliente, IdReserva, Pagina, Reserva};
-use vuelos_infraestructura::esquemas::{
-    ComandoAprobarReserva, ComandoCancelarReserva, ComandoPagarReserva, Metadatos,
-};
-use vuelos_infraestructura::solicitudes::EstadoSolicitud;
+use vuelos_aplicacion::{ConsultaReserva, Conversacion};
+use vuelos_dominio::{EstadoReserva, FiltroReservas, IdCliente, IdReserva, Pagina};
 
-use crate::api::autenticacion::Portador;
-use crate::api::cuerpo;
-use crate::api::errores::ErrorApi;
-use crate::startup::Contexto;
+use crate::autenticacion::Portador;
+use crate::contexto::Contexto;
+use crate::cuerpo;
+use crate::errores::ErrorApi;
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/vuelos/reserva").route(web::post().to(crear_reserva)))
@@ -48,27 +40,27 @@ pub fn rutas(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// The creation command of a request body, with its rules checked: the synchronous and
-/// the asynchronous routes refuse the same bodies with the same errors.
+/// The creation command of a request body: the synchronous and the asynchronous routes
+/// refuse the same bodies with the same errors (the application checks the aggregate's
+/// rules on both).
 async fn comando_de_creacion(
     portador: Portador,
     payload: web::Payload,
-) -> Result<CrearReserva, ErrorApi> {
+) -> Result<ComandoReserva, ErrorApi> {
     let solicitud: SolicitudReservaDTO = cuerpo::json(payload).await?;
-    let comando = CrearReserva {
+    Ok(ComandoReserva::Crear(CrearReserva {
         id: IdReserva::nuevo(),
         id_cliente: cliente_de_reserva(portador, solicitud.id_cliente.as_deref())?,
         itinerarios: itinerarios_de(&solicitud.itinerarios)?,
         fecha_creacion: Utc::now(),
-    };
-    // The aggregate's own rules (at least one itinerary), checked before acceptance.
-    Reserva::crear(
-        comando.id,
-        comando.id_cliente,
-        comando.itinerarios.clone(),
-        comando.fecha_creacion,
-    )?;
-    Ok(comando)
+    }))
+}
+
+/// The lifecycle command of a route's `{id}/{accion}`.
+fn comando_de_ruta(ruta: web::Path<(String, String)>) -> Result<ComandoReserva, ErrorApi> {
+    let (id, accion) = ruta.into_inner();
+    let id = IdReserva::parse(&id)?;
+    ComandoReserva::de_accion(&accion, id).ok_or_else(|| accion_desconocida(&accion))
 }
 
 fn aceptado(id: IdReserva) -> HttpResponse {
@@ -121,7 +113,7 @@ pub async fn crear_reserva(
     payload: web::Payload,
 ) -> Result<HttpResponse, ErrorApi> {
     let comando = comando_de_creacion(portador, payload).await?;
-    let reserva = contexto.comandos.despachar(comando).await?;
+    let reserva = contexto.vuelos.ejecutar(comando).await?;
     Ok(HttpResponse::Ok().json(reserva))
 }
 
@@ -138,22 +130,14 @@ pub async fn obtener_reserva(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ErrorApi> {
     let id = IdReserva::parse(&id)?;
-    match contexto.queries.despachar(ObtenerReserva { id }).await {
-        Ok(reserva) => Ok(HttpResponse::Ok().json(reserva)),
-        Err(ErrorVuelos::NoEncontrada(_)) => {
-            match contexto.comandos_pulsar.estado_solicitud(id).await? {
-                Some(EstadoSolicitud::EnProceso) => Ok(HttpResponse::Accepted()
-                    .json(json!({ "id": id.to_string(), "estado": "EnProceso" }))),
-                Some(EstadoSolicitud::Rechazada { razon }) => {
-                    Ok(HttpResponse::UnprocessableEntity().json(
-                        json!({ "id": id.to_string(), "estado": "Rechazada", "error": razon }),
-                    ))
-                }
-                None => Err(ErrorVuelos::NoEncontrada(id).into()),
-            }
+    Ok(match contexto.vuelos.consultar(id).await? {
+        ConsultaReserva::Existe(reserva) => HttpResponse::Ok().json(reserva),
+        ConsultaReserva::EnProceso => {
+            HttpResponse::Accepted().json(json!({ "id": id.to_string(), "estado": "EnProceso" }))
         }
-        Err(error) => Err(error.into()),
-    }
+        ConsultaReserva::Rechazada { razon } => HttpResponse::UnprocessableEntity()
+            .json(json!({ "id": id.to_string(), "estado": "Rechazada", "error": razon })),
+    })
 }
 
 /// Filters of the reservation listing.
@@ -188,28 +172,15 @@ pub async fn listar_reservas(
         .as_deref()
         .map(str::parse::<EstadoReserva>)
         .transpose()?;
-    let queries = &contexto.queries;
-    let reservas = match (estado, filtro.no_pagadas.unwrap_or(false)) {
+    let filtro = match (estado, filtro.no_pagadas.unwrap_or(false)) {
         (Some(_), true) => {
             return Err(ErrorApi::solicitud("use `estado` o `no_pagadas`, no ambos"))
         }
-        (None, true) => {
-            queries
-                .despachar(ObtenerReservasNoPagadas { pagina })
-                .await?
-        }
-        (Some(EstadoReserva::Cancelada), false) => {
-            queries
-                .despachar(ObtenerReservasCanceladas { pagina })
-                .await?
-        }
-        (Some(estado), false) => {
-            queries
-                .despachar(ObtenerReservasPorEstado { estado, pagina })
-                .await?
-        }
-        (None, false) => queries.despachar(ObtenerTodasReservas { pagina }).await?,
+        (None, true) => FiltroReservas::NoPagadas,
+        (Some(estado), false) => FiltroReservas::ConEstado(estado),
+        (None, false) => FiltroReservas::Todas,
     };
+    let reservas = contexto.vuelos.listar(filtro, pagina).await?;
     Ok(HttpResponse::Ok().json(reservas))
 }
 
@@ -223,15 +194,7 @@ pub async fn cambiar_estado(
     contexto: web::Data<Contexto>,
     ruta: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ErrorApi> {
-    let (id, accion) = ruta.into_inner();
-    let id = IdReserva::parse(&id)?;
-    let comandos = &contexto.comandos;
-    let reserva = match accion.as_str() {
-        "aprobar" => comandos.despachar(AprobarReserva { id }).await?,
-        "cancelar" => comandos.despachar(CancelarReserva { id }).await?,
-        "pagar" => comandos.despachar(PagarReserva { id }).await?,
-        otra => return Err(accion_desconocida(otra)),
-    };
+    let reserva = contexto.vuelos.ejecutar(comando_de_ruta(ruta)?).await?;
     Ok(HttpResponse::Ok().json(reserva))
 }
 
@@ -251,12 +214,8 @@ pub async fn crear_reserva_asincrona(
     payload: web::Payload,
 ) -> Result<HttpResponse, ErrorApi> {
     let comando = comando_de_creacion(portador, payload).await?;
-    let id = comando.id;
-    let metadatos = Metadatos::nuevos().correlacionados(peticion.to_string());
-    contexto
-        .comandos_pulsar
-        .encolar_creacion(comando, metadatos)
-        .await?;
+    let conversacion = Conversacion::correlacionada(peticion.to_string());
+    let id = contexto.vuelos.enviar(comando, conversacion).await?;
     Ok(aceptado(id))
 }
 
@@ -271,39 +230,9 @@ pub async fn cambiar_estado_asincrono(
     peticion: RequestId,
     ruta: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ErrorApi> {
-    let (id, accion) = ruta.into_inner();
-    let id = IdReserva::parse(&id)?;
-    let existe = match contexto.queries.despachar(ObtenerReserva { id }).await {
-        Ok(_) => true,
-        Err(ErrorVuelos::NoEncontrada(_)) => matches!(
-            contexto.comandos_pulsar.estado_solicitud(id).await?,
-            Some(EstadoSolicitud::EnProceso)
-        ),
-        Err(error) => return Err(error.into()),
-    };
-    if !existe {
-        return Err(ErrorVuelos::NoEncontrada(id).into());
-    }
-    let metadatos = Metadatos::nuevos().correlacionados(peticion.to_string());
-    let pulsar = &contexto.comandos_pulsar;
-    match accion.as_str() {
-        "aprobar" => {
-            pulsar
-                .encolar::<ComandoAprobarReserva>(&AprobarReserva { id }, metadatos)
-                .await?
-        }
-        "cancelar" => {
-            pulsar
-                .encolar::<ComandoCancelarReserva>(&CancelarReserva { id }, metadatos)
-                .await?
-        }
-        "pagar" => {
-            pulsar
-                .encolar::<ComandoPagarReserva>(&PagarReserva { id }, metadatos)
-                .await?
-        }
-        otra => return Err(accion_desconocida(otra)),
-    }
+    let comando = comando_de_ruta(ruta)?;
+    let conversacion = Conversacion::correlacionada(peticion.to_string());
+    let id = contexto.vuelos.enviar(comando, conversacion).await?;
     Ok(aceptado(id))
 }
 

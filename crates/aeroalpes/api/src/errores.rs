@@ -77,7 +77,10 @@ impl From<ErrorVuelos> for ErrorApi {
             ErrorVuelos::NoEncontrada(_) => Self::NoEncontrado(error.to_string()),
             ErrorVuelos::TransicionInvalida { .. } => Self::Conflicto(error.to_string()),
             ErrorVuelos::Persistencia(persistencia) => persistencia.into(),
-            ErrorVuelos::SinManejador(_) => Self::Interno(error.to_string()),
+            // A wiring mistake, or a message-handling outcome that no request meets.
+            ErrorVuelos::SinManejador(_) | ErrorVuelos::MensajeYaProcesado { .. } => {
+                Self::Interno(error.to_string())
+            }
         }
     }
 }
@@ -90,9 +93,9 @@ impl From<ErrorClientes> for ErrorApi {
             ErrorClientes::CredencialesInvalidas => Self::NoAutenticado(error.to_string()),
             ErrorClientes::NoEncontrado(_) => Self::NoEncontrado(error.to_string()),
             ErrorClientes::Persistencia(persistencia) => persistencia.into(),
-            ErrorClientes::SinManejador(_) | ErrorClientes::Inesperado(_) => {
-                Self::Interno(error.to_string())
-            }
+            ErrorClientes::SinManejador(_)
+            | ErrorClientes::Inesperado(_)
+            | ErrorClientes::MensajeYaProcesado { .. } => Self::Interno(error.to_string()),
         }
     }
 }

@@ -5,7 +5,7 @@ use actix_web::web;
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 
-use crate::api::errores::ErrorApi;
+use crate::errores::ErrorApi;
 
 /// The largest body the API accepts.
 pub const LIMITE_CUERPO: usize = 256 * 1024;
