@@ -15,46 +15,65 @@ pub trait ListarReservas: Query<Respuesta = Vec<ReservaDTO>, Error = ErrorVuelos
     fn pagina(&self) -> Pagina;
 }
 
-macro_rules! query_de_listado {
-    ($(#[$doc:meta])* $tipo:ident, |$q:ident| $filtro:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-        pub struct $tipo {
-            pub pagina: Pagina,
-        }
-
-        impl Query for $tipo {
-            type Respuesta = Vec<ReservaDTO>;
-            type Error = ErrorVuelos;
-        }
-
-        impl ListarReservas for $tipo {
-            fn filtro(&self) -> FiltroReservas {
-                let $q = self;
-                $filtro
-            }
-            fn pagina(&self) -> Pagina {
-                self.pagina
-            }
-        }
-    };
+/// Every reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ObtenerTodasReservas {
+    pub pagina: Pagina,
 }
 
-query_de_listado!(
-    /// Every reservation.
-    ObtenerTodasReservas,
-    |_q| FiltroReservas::Todas
-);
-query_de_listado!(
-    /// The cancelled reservations.
-    ObtenerReservasCanceladas,
-    |_q| FiltroReservas::ConEstado(EstadoReserva::Cancelada)
-);
-query_de_listado!(
-    /// The reservations not yet paid and still alive (pending or approved).
-    ObtenerReservasNoPagadas,
-    |_q| FiltroReservas::NoPagadas
-);
+impl Query for ObtenerTodasReservas {
+    type Respuesta = Vec<ReservaDTO>;
+    type Error = ErrorVuelos;
+}
+
+impl ListarReservas for ObtenerTodasReservas {
+    fn filtro(&self) -> FiltroReservas {
+        FiltroReservas::Todas
+    }
+    fn pagina(&self) -> Pagina {
+        self.pagina
+    }
+}
+
+/// The cancelled reservations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ObtenerReservasCanceladas {
+    pub pagina: Pagina,
+}
+
+impl Query for ObtenerReservasCanceladas {
+    type Respuesta = Vec<ReservaDTO>;
+    type Error = ErrorVuelos;
+}
+
+impl ListarReservas for ObtenerReservasCanceladas {
+    fn filtro(&self) -> FiltroReservas {
+        FiltroReservas::ConEstado(EstadoReserva::Cancelada)
+    }
+    fn pagina(&self) -> Pagina {
+        self.pagina
+    }
+}
+
+/// The reservations not yet paid and still alive (pending or approved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ObtenerReservasNoPagadas {
+    pub pagina: Pagina,
+}
+
+impl Query for ObtenerReservasNoPagadas {
+    type Respuesta = Vec<ReservaDTO>;
+    type Error = ErrorVuelos;
+}
+
+impl ListarReservas for ObtenerReservasNoPagadas {
+    fn filtro(&self) -> FiltroReservas {
+        FiltroReservas::NoPagadas
+    }
+    fn pagina(&self) -> Pagina {
+        self.pagina
+    }
+}
 
 /// The reservations in one state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
