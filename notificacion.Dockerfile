@@ -1,6 +1,6 @@
 # The notification service: multi-stage, release build, slim runtime, non-root user.
-# The build needs schema/ (records compiled in) and migrations/ (the inbox table): the whole
-# repository is the context, as for aeroalpes.Dockerfile.
+# The build needs schema/ (records compiled in) and crates/seedwork/persistencia/migrations/
+# (the inbox table): the whole repository is the context, as for aeroalpes.Dockerfile.
 FROM rust:1-slim-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
         protobuf-compiler libpq-dev libssl-dev pkg-config \

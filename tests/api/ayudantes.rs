@@ -5,10 +5,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use aeroalpes::configuracion::{BrokerEmbebido, Configuracion, SecretoJwt};
-use aeroalpes::startup::Aplicacion;
+use aeroalpes::startup::{Aplicacion, MIGRACIONES};
 use reqwest::{Client, Response};
-use seedwork_infraestructura::outbox;
-use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
+use seedwork_persistencia::outbox;
+use seedwork_pruebas::bases::{self, BaseDePrueba};
 use serde_json::{json, Value};
 
 /// The key every test server signs its tokens with, so that tests can forge tokens.
@@ -26,7 +26,7 @@ fn capturar_logs() -> &'static Mutex<Vec<u8>> {
     LOGS.get_or_init(|| {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let escritor = Arc::clone(&buffer);
-        seedwork_infraestructura::telemetria::inicializar_con(
+        seedwork_mensajeria::telemetria::inicializar_con(
             move || Captura(Arc::clone(&escritor)),
             "debug",
         );
@@ -65,7 +65,7 @@ pub struct AppDePrueba {
 
 /// The application on a fresh SQLite database.
 pub async fn spawn_app() -> AppDePrueba {
-    spawn_app_en(pruebas::sqlite()).await
+    spawn_app_en(bases::sqlite(&MIGRACIONES)).await
 }
 
 /// The application on the given test database.

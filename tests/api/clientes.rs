@@ -1,5 +1,6 @@
 //! Registering, logging in, reading and deactivating users, and the reservations they hold.
 
+use aeroalpes::startup::MIGRACIONES;
 use serde_json::{json, Value};
 
 use crate::ayudantes::{
@@ -288,7 +289,7 @@ async fn register_log_in_reserve_with_the_token_and_see_the_reservation_under_th
 
 #[tokio::test]
 async fn register_log_in_reserve_and_list_works_on_postgresql_too() {
-    if let Some(base) = seedwork_infraestructura::pruebas::postgresql() {
+    if let Some(base) = seedwork_pruebas::bases::postgresql(&MIGRACIONES) {
         a_reservation_made_with_a_token_is_listed_under_its_user(&spawn_app_en(base).await).await;
     }
 }

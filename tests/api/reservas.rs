@@ -1,5 +1,6 @@
 //! Creating and reading reservations.
 
+use aeroalpes::startup::MIGRACIONES;
 use serde_json::json;
 
 use crate::ayudantes::{json, reserva_bog_mad, spawn_app, spawn_app_en, AppDePrueba, PASSWORD};
@@ -38,7 +39,7 @@ async fn posting_the_fixture_creates_a_reservation_that_the_query_returns() {
 
 #[tokio::test]
 async fn posting_the_fixture_creates_a_reservation_on_postgresql_too() {
-    if let Some(base) = seedwork_infraestructura::pruebas::postgresql() {
+    if let Some(base) = seedwork_pruebas::bases::postgresql(&MIGRACIONES) {
         the_fixture_round_trips(&spawn_app_en(base).await).await;
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use aeroalpes::startup::MIGRACIONES;
 use futures::StreamExt;
 use pulsar::{Consumer, Pulsar, TokioExecutor};
 use reqwest::Client;
@@ -218,7 +219,7 @@ async fn a_reservation_asked_for_asynchronously_flows_through_every_process_on_s
 
 #[tokio::test]
 async fn a_reservation_asked_for_asynchronously_flows_through_every_process_on_postgresql() {
-    if let Some(base) = seedwork_infraestructura::pruebas::postgresql() {
+    if let Some(base) = seedwork_pruebas::bases::postgresql(&MIGRACIONES) {
         // The test database exists and is migrated; the process connects to it by URL.
         el_flujo_completo(Some(base.url.clone())).await;
         drop(base);

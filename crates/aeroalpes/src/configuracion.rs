@@ -165,7 +165,7 @@ impl Configuracion {
                 .unwrap_or_else(|| Self::BASE_DATOS_POR_DEFECTO.into()),
             secreto_jwt,
             vigencia_tokens: TimeDelta::minutes(minutos),
-            url_broker: seedwork_infraestructura::mensajeria::url_desde(&variable),
+            url_broker: seedwork_mensajeria::url_desde(&variable),
             broker_embebido,
         })
     }

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use aeroalpes::configuracion::Configuracion;
 use aeroalpes::startup::Aplicacion;
-use seedwork_infraestructura::telemetria;
+use seedwork_mensajeria::telemetria;
 use tokio::signal::unix::{signal, SignalKind};
 
 #[actix_web::main]

@@ -9,8 +9,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use seedwork_infraestructura::mensajeria::{conectar, consumir, RelevoOutbox, Suscripcion};
-use seedwork_infraestructura::UnidadTrabajoDiesel;
+use seedwork_mensajeria::{conectar, consumir, RelevoOutbox, Suscripcion};
+use seedwork_persistencia::UnidadTrabajoDiesel;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use vuelos_contrato::{

@@ -15,8 +15,8 @@ use clientes_aplicacion::{
 };
 use clientes_infraestructura::FabricaRepositorioUsuariosDiesel;
 use seedwork_aplicacion::{DespachadorComandos, DespachadorQueries};
-use seedwork_infraestructura::{
-    BaseDatos, ManejadoresEventos, TransaccionDiesel, UnidadTrabajoDiesel,
+use seedwork_persistencia::{
+    BaseDatos, ManejadoresEventos, Migraciones, TransaccionDiesel, UnidadTrabajoDiesel,
 };
 use tokio::sync::Notify;
 use tracing_actix_web::TracingLogger;
@@ -26,6 +26,14 @@ use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel, TransporteO
 
 use crate::configuracion::Configuracion;
 use crate::mensajeria::Mensajeria;
+
+/// The tables of the monolith: the seedwork's (outbox, inbox), vuelos' and clientes', each
+/// module's migrations embedded in its own crate.
+pub const MIGRACIONES: [Migraciones; 3] = [
+    seedwork_persistencia::MIGRACIONES,
+    vuelos_infraestructura::MIGRACIONES,
+    clientes_infraestructura::MIGRACIONES,
+];
 
 /// The database, as `/health` asks it.
 struct SaludBase(BaseDatos);
@@ -127,7 +135,8 @@ impl Aplicacion {
     /// Connects to the database (migrating it), composes the modules and binds the port.
     pub async fn construir(configuracion: &Configuracion) -> anyhow::Result<Self> {
         let url = configuracion.url_base_datos.clone();
-        let base = tokio::task::spawn_blocking(move || BaseDatos::conectar(&url)).await??;
+        let base =
+            tokio::task::spawn_blocking(move || BaseDatos::conectar(&url, &MIGRACIONES)).await??;
         if configuracion.secreto_jwt.es_generado() {
             tracing::warn!(
                 "AEROALPES_JWT_SECRET no está definido: se generó un secreto aleatorio; los \
@@ -197,5 +206,52 @@ impl Aplicacion {
     /// Serves until the process ends (tests start applications this way).
     pub async fn ejecutar_hasta_detener(self) -> std::io::Result<()> {
         self.ejecutar_hasta(std::future::pending()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use seedwork_pruebas::bases;
+
+    use super::*;
+
+    #[test]
+    fn a_database_of_the_monolith_has_the_tables_of_every_module() {
+        for prueba in bases::todas(&MIGRACIONES) {
+            let tablas = bases::tablas(&prueba.base);
+            for tabla in [
+                "outbox",
+                "inbox",
+                "reservas",
+                "solicitudes",
+                "usuarios",
+                "usuario_reservas",
+            ] {
+                assert!(tablas.contains(tabla), "{}: no {tabla}", prueba.nombre);
+            }
+        }
+    }
+
+    /// Databases migrated when every module's migrations lived in one directory recorded
+    /// these versions: the modules' sets together bring exactly them, so such a database
+    /// finds nothing pending and nothing unknown.
+    #[test]
+    fn the_modules_migrations_are_the_versions_existing_databases_recorded() {
+        for prueba in bases::todas(&MIGRACIONES) {
+            assert_eq!(
+                bases::versiones_aplicadas(&prueba.base),
+                [
+                    "20261122000001",
+                    "20261122000002",
+                    "20261122000003",
+                    "20261122000010",
+                    "20261122000011",
+                ]
+                .map(String::from)
+                .into(),
+                "{}",
+                prueba.nombre
+            );
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! The configuration of the notification service, read once from the environment.
 
-use seedwork_infraestructura::mensajeria::url_desde;
-use seedwork_infraestructura::Motor;
+use seedwork_mensajeria::url_desde;
+use seedwork_persistencia::Motor;
 
 /// Which broker to consume from and where the inbox lives. `RUST_LOG` is read by
-/// `seedwork_infraestructura::telemetria`.
+/// `seedwork_mensajeria::telemetria`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Configuracion {
     /// `PULSAR_URL`, else `PULSAR_ADDRESS` or `BROKER_HOST` (`host[:port]`); default

@@ -7,10 +7,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, UnidadTrabajo};
-use seedwork_infraestructura::mensajeria::{
-    Desenlace, ManejadorMensajes, MensajeEnCurso, MensajeEntrante,
-};
-use seedwork_infraestructura::{Inbox, Procesado};
+use seedwork_mensajeria::{Desenlace, ManejadorMensajes, MensajeEntrante};
+use seedwork_persistencia::{Inbox, MensajeEnCurso, Procesado};
 use vuelos_contrato::{
     Decodificador, ErrorAvro, ErrorConversion, EventoVuelos, SUSCRIPCION_NOTIFICACIONES,
 };
@@ -160,8 +158,8 @@ mod tests {
     use std::sync::Mutex;
 
     use chrono::Utc;
-    use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
-    use seedwork_infraestructura::{ManejadoresEventos, UnidadTrabajoDiesel};
+    use seedwork_persistencia::{ManejadoresEventos, UnidadTrabajoDiesel};
+    use seedwork_pruebas::bases::{self, BaseDePrueba};
     use uuid::Uuid;
     use vuelos_contrato::{
         EventoReservaCreada, EventoReservaPagada, MensajeIntegracion, Metadatos,
@@ -169,6 +167,7 @@ mod tests {
     };
 
     use super::*;
+    use crate::startup::MIGRACIONES;
 
     /// A mail service that keeps what it is sent, and fails as it is told to first.
     #[derive(Default)]
@@ -206,7 +205,7 @@ mod tests {
     }
 
     fn escenario(buzon: Buzon) -> Escenario {
-        let base = pruebas::sqlite();
+        let base = bases::sqlite(&MIGRACIONES);
         let buzon = Arc::new(buzon);
         let uow = UnidadTrabajoDiesel::new(base.base.clone(), Arc::new(ManejadoresEventos::new()));
         Escenario {

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use notificaciones::startup::Aplicacion;
 use notificaciones::Configuracion;
-use seedwork_infraestructura::telemetria;
+use seedwork_mensajeria::telemetria;
 use tokio::signal::unix::{signal, SignalKind};
 
 #[tokio::main]

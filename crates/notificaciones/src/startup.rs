@@ -5,9 +5,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use seedwork_infraestructura::mensajeria::{conectar, consumir, Broker, Suscripcion};
-use seedwork_infraestructura::{
-    BaseDatos, ErrorConfiguracionBaseDatos, Inbox, ManejadoresEventos, UnidadTrabajoDiesel,
+use seedwork_mensajeria::{conectar, consumir, Broker, Suscripcion};
+use seedwork_persistencia::{
+    BaseDatos, ErrorConfiguracionBaseDatos, Inbox, ManejadoresEventos, Migraciones,
+    UnidadTrabajoDiesel,
 };
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -17,6 +18,9 @@ use crate::configuracion::Configuracion;
 use crate::consumidor::{ConsumidorEventos, SUSCRIPCION};
 use crate::notificador::Notificador;
 use crate::notificador_log::NotificadorLog;
+
+/// The tables of the service: the seedwork's inbox (and outbox), none of the modules'.
+pub const MIGRACIONES: [Migraciones; 1] = [seedwork_persistencia::MIGRACIONES];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ErrorArranque {
@@ -45,11 +49,7 @@ impl Aplicacion {
     /// Opens the inbox database (applying its migrations) and connects to the broker,
     /// waiting for it while it is not reachable yet: the service may start first.
     pub async fn construir(configuracion: &Configuracion) -> Result<Self, ErrorArranque> {
-        let url = configuracion.url_base_datos.clone();
-        // Connecting and migrating block on the database.
-        let base = tokio::task::spawn_blocking(move || BaseDatos::conectar(&url))
-            .await
-            .map_err(|e| ErrorArranque::Tarea(e.to_string()))??;
+        let base = abrir_base_datos(&configuracion.url_base_datos).await?;
         let uow = UnidadTrabajoDiesel::new(base, Arc::new(ManejadoresEventos::new()));
         let broker =
             conectar(&configuracion.url_broker)
@@ -113,5 +113,37 @@ impl Aplicacion {
             }
         }
         resultado
+    }
+}
+
+/// Opens the inbox database `url` names, applying the service's migrations.
+async fn abrir_base_datos(url: &str) -> Result<BaseDatos, ErrorArranque> {
+    let url = url.to_owned();
+    // Connecting and migrating block on the database.
+    let base = tokio::task::spawn_blocking(move || BaseDatos::conectar(&url, &MIGRACIONES))
+        .await
+        .map_err(|e| ErrorArranque::Tarea(e.to_string()))??;
+    Ok(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use seedwork_pruebas::bases;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_inbox_database_has_the_seedwork_tables_and_none_of_the_modules() {
+        for vacia in bases::todas(&[]) {
+            let base = abrir_base_datos(&vacia.url).await.unwrap();
+
+            let tablas = bases::tablas(&base);
+
+            assert!(tablas.contains("inbox"), "{}: {tablas:?}", vacia.nombre);
+            assert!(tablas.contains("outbox"), "{}: {tablas:?}", vacia.nombre);
+            for tabla in ["reservas", "usuarios", "solicitudes"] {
+                assert!(!tablas.contains(tabla), "{}: {tablas:?}", vacia.nombre);
+            }
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! In-memory fakes of the ports and fixtures, for the unit tests of the handlers (and only
-//! for them: adapters are tested against real databases in the infrastructure crate).
+//! for them: adapters are tested against real databases in the infrastructure crate): the
+//! seedwork's in-memory unit of work over this module's tables, and a repository over them.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -10,10 +11,9 @@ use clientes_dominio::{
     Ciudad, Cliente, ClienteEmpresa, ClienteNatural, DatosUsuario, Documento, Email, EstadoUsuario,
     HashPassword, IdUsuario, Nombre, NumeroDocumento, Pais, RepositorioUsuarios, Usuario,
 };
-use seedwork_aplicacion::{
-    DespachadorEventosDominio, ErrorUnidadTrabajo, Transaccion, UnidadTrabajo,
-};
-use seedwork_dominio::{AgregacionRaiz, Entidad, ErrorPersistencia, EventoDominio};
+use seedwork_aplicacion::{ErrorUnidadTrabajo, Transaccion, UnidadTrabajo};
+use seedwork_dominio::{AgregacionRaiz, Entidad, ErrorPersistencia};
+use seedwork_pruebas::memoria::DespachadorEnMemoria;
 
 use crate::errores::ErrorClientes;
 use crate::hasher_argon2::HasherArgon2;
@@ -110,88 +110,65 @@ pub fn usuario_con_password(email: &str, password: &str) -> Usuario {
     usuario(email, usuario_natural(email).cliente().clone(), hash)
 }
 
-#[derive(Default)]
-struct Estado {
-    usuarios: BTreeMap<IdUsuario, Usuario>,
-    eventos: Vec<&'static str>,
-}
-
-type Despachador = DespachadorEventosDominio<TransaccionEnMemoria>;
-
-/// A unit of work over a map: the transaction works on a copy that replaces the map on
-/// commit, so a failed unit of work leaves nothing behind, as a database would. Domain
-/// events queued in the transaction (by its repository, when it saves a user) go, before
-/// commit, to the handlers of an optional dispatcher (which may queue more events); a
-/// failing handler rolls everything back.
+/// The tables of the in-memory unit of work.
 #[derive(Clone, Default)]
-pub struct UnidadTrabajoEnMemoria {
-    estado: Arc<Mutex<Estado>>,
-    despachador: Option<Arc<Despachador>>,
-    fallo_al_confirmar: Option<ErrorPersistencia>,
-    emails_ocultos: bool,
-}
-
-pub struct TransaccionEnMemoria {
+pub struct Tablas {
     usuarios: BTreeMap<IdUsuario, Usuario>,
-    pendientes: Vec<Box<dyn EventoDominio>>,
+    /// Whether `existe_email` answers `false` whatever the users (see
+    /// [`UnidadTrabajoEnMemoria::con_carrera_de_emails`]).
     emails_ocultos: bool,
 }
 
-impl Transaccion for TransaccionEnMemoria {
-    fn registrar_eventos(&mut self, eventos: Vec<Box<dyn EventoDominio>>) {
-        self.pendientes.extend(eventos);
-    }
-}
+pub type TransaccionEnMemoria = seedwork_pruebas::TransaccionEnMemoria<Tablas>;
+
+type Despachador = DespachadorEnMemoria<Tablas>;
+
+/// The seedwork's in-memory unit of work over [`Tablas`], with the arrangements of these
+/// tests. Domain events queued in the transaction (by its repository, when it saves a
+/// user) go, before commit, to the handlers of an optional dispatcher.
+#[derive(Clone, Default)]
+pub struct UnidadTrabajoEnMemoria(seedwork_pruebas::UnidadTrabajoEnMemoria<Tablas>);
 
 impl UnidadTrabajoEnMemoria {
     pub fn que_falla_al_confirmar(error: ErrorPersistencia) -> Self {
-        Self {
-            fallo_al_confirmar: Some(error),
-            ..Self::default()
-        }
+        Self(seedwork_pruebas::UnidadTrabajoEnMemoria::default().que_falla_al_confirmar(error))
     }
 
     /// A store where `existe_email` answers `false` while `agregar` still enforces unique
     /// e-mails: what a registration sees when another one with its e-mail commits between
     /// its check and its insert.
     pub fn con_carrera_de_emails() -> Self {
-        Self {
-            emails_ocultos: true,
-            ..Self::default()
-        }
+        Self(seedwork_pruebas::UnidadTrabajoEnMemoria::con_datos(
+            Tablas {
+                emails_ocultos: true,
+                ..Tablas::default()
+            },
+        ))
     }
 
     pub fn con_despachador(despachador: Despachador) -> Self {
-        Self {
-            despachador: Some(Arc::new(despachador)),
-            ..Self::default()
-        }
-    }
-
-    fn estado(&self) -> MutexGuard<'_, Estado> {
-        // A test that panicked while holding the lock has failed already.
-        self.estado.lock().unwrap()
+        Self(seedwork_pruebas::UnidadTrabajoEnMemoria::default().con_despachador(despachador))
     }
 
     /// Stores a user directly, as if committed earlier; its pending events are dropped.
     pub fn con_usuario(&self, mut usuario: Usuario) -> IdUsuario {
         usuario.tomar_eventos();
         let id = usuario.id();
-        self.estado().usuarios.insert(id, usuario);
+        self.0.datos(|tablas| tablas.usuarios.insert(id, usuario));
         id
     }
 
     pub fn usuario(&self, id: IdUsuario) -> Option<Usuario> {
-        self.estado().usuarios.get(&id).cloned()
+        self.0.datos(|tablas| tablas.usuarios.get(&id).cloned())
     }
 
     pub fn cantidad(&self) -> usize {
-        self.estado().usuarios.len()
+        self.0.datos(|tablas| tablas.usuarios.len())
     }
 
     /// The names of the domain events dispatched by committed units of work, in order.
     pub fn eventos_despachados(&self) -> Vec<&'static str> {
-        self.estado().eventos.clone()
+        self.0.eventos_despachados()
     }
 }
 
@@ -205,28 +182,7 @@ impl UnidadTrabajo for UnidadTrabajoEnMemoria {
         R: Send + 'static,
         E: From<ErrorUnidadTrabajo> + Send + 'static,
     {
-        let mut tx = TransaccionEnMemoria {
-            usuarios: self.estado().usuarios.clone(),
-            pendientes: Vec::new(),
-            emails_ocultos: self.emails_ocultos,
-        };
-        let resultado = trabajo(&mut tx)?;
-        let mut despachados = Vec::new();
-        while !tx.pendientes.is_empty() {
-            for evento in std::mem::take(&mut tx.pendientes) {
-                if let Some(despachador) = &self.despachador {
-                    despachador.despachar(evento.as_ref(), &mut tx)?;
-                }
-                despachados.push(evento.nombre());
-            }
-        }
-        if let Some(error) = &self.fallo_al_confirmar {
-            return Err(ErrorUnidadTrabajo::Persistencia(error.clone()).into());
-        }
-        let mut estado = self.estado();
-        estado.usuarios = tx.usuarios;
-        estado.eventos.extend(despachados);
-        Ok(resultado)
+        self.0.ejecutar(trabajo).await
     }
 }
 
@@ -248,6 +204,7 @@ impl RepositorioEnMemoria<'_> {
     fn ordenados(&self, filtro: impl Fn(&Usuario) -> bool) -> Vec<Usuario> {
         let mut usuarios: Vec<Usuario> = self
             .0
+            .datos
             .usuarios
             .values()
             .filter(|u| filtro(u))
@@ -260,12 +217,13 @@ impl RepositorioEnMemoria<'_> {
 
 impl RepositorioUsuarios for RepositorioEnMemoria<'_> {
     fn obtener_por_id(&mut self, id: IdUsuario) -> Result<Option<Usuario>, ErrorPersistencia> {
-        Ok(self.0.usuarios.get(&id).cloned())
+        Ok(self.0.datos.usuarios.get(&id).cloned())
     }
 
     fn obtener_por_email(&mut self, email: &Email) -> Result<Option<Usuario>, ErrorPersistencia> {
         Ok(self
             .0
+            .datos
             .usuarios
             .values()
             .find(|u| u.email() == email)
@@ -273,7 +231,8 @@ impl RepositorioUsuarios for RepositorioEnMemoria<'_> {
     }
 
     fn existe_email(&mut self, email: &Email) -> Result<bool, ErrorPersistencia> {
-        Ok(!self.0.emails_ocultos && self.0.usuarios.values().any(|u| u.email() == email))
+        Ok(!self.0.datos.emails_ocultos
+            && self.0.datos.usuarios.values().any(|u| u.email() == email))
     }
 
     fn obtener_todos(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {
@@ -285,19 +244,19 @@ impl RepositorioUsuarios for RepositorioEnMemoria<'_> {
     }
 
     fn agregar(&mut self, usuario: &mut Usuario) -> Result<(), ErrorPersistencia> {
-        let usuarios = &self.0.usuarios;
+        let usuarios = &self.0.datos.usuarios;
         let duplicado = usuarios.contains_key(&usuario.id())
             || usuarios.values().any(|u| u.email() == usuario.email());
         if duplicado {
             return Err(ErrorPersistencia::Duplicado(usuario.email().to_string()));
         }
-        self.0.usuarios.insert(usuario.id(), usuario.clone());
+        self.0.datos.usuarios.insert(usuario.id(), usuario.clone());
         self.0.recoger_eventos(usuario);
         Ok(())
     }
 
     fn actualizar(&mut self, usuario: &mut Usuario) -> Result<(), ErrorPersistencia> {
-        let Some(guardado) = self.0.usuarios.get_mut(&usuario.id()) else {
+        let Some(guardado) = self.0.datos.usuarios.get_mut(&usuario.id()) else {
             return Err(ErrorPersistencia::Inesperado(format!(
                 "no existe el usuario {}",
                 usuario.id()

@@ -1,4 +1,16 @@
-//! The diesel schema of the clientes tables.
+//! The clientes tables (usuarios, usuario_reservas): their diesel schema, and the
+//! migrations that create them (`migrations/{sqlite,postgres}` in this crate).
+
+use diesel_migrations::embed_migrations;
+use seedwork_persistencia::Migraciones;
+
+/// The migrations of the clientes tables, for the composition root to hand to
+/// `BaseDatos::conectar` with the seedwork's.
+pub const MIGRACIONES: Migraciones = Migraciones::new(
+    "clientes",
+    embed_migrations!("migrations/sqlite"),
+    embed_migrations!("migrations/postgres"),
+);
 
 diesel::table! {
     usuarios (id) {

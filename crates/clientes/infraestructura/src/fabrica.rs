@@ -1,7 +1,7 @@
 //! Binds the repository of users to the unit of work's open transaction.
 
 use clientes_aplicacion::FabricaRepositorioUsuarios;
-use seedwork_infraestructura::TransaccionDiesel;
+use seedwork_persistencia::TransaccionDiesel;
 
 use crate::repositorio::RepositorioUsuariosDiesel;
 

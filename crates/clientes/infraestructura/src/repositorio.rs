@@ -25,7 +25,7 @@ use clientes_dominio::{
 use diesel::prelude::*;
 use seedwork_aplicacion::Transaccion;
 use seedwork_dominio::{Entidad, ErrorPersistencia};
-use seedwork_infraestructura::{de_diesel, TransaccionDiesel, Versiones};
+use seedwork_persistencia::{de_diesel, TransaccionDiesel, Versiones};
 
 use crate::esquema::{usuario_reservas, usuarios};
 

@@ -19,13 +19,20 @@ use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, Transaccion, Uni
 use seedwork_dominio::{
     evento_dominio, AgregacionRaiz, Entidad, ErrorPersistencia, EventoDominio, ReglaIncumplida,
 };
-use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
-use seedwork_infraestructura::{
-    outbox, ManejadoresEventos, MensajeSaliente, TransaccionDiesel, UnidadTrabajoDiesel,
+use seedwork_persistencia::{
+    outbox, ManejadoresEventos, MensajeSaliente, Migraciones, TransaccionDiesel,
+    UnidadTrabajoDiesel,
 };
+use seedwork_pruebas::bases::{self, BaseDePrueba};
 use uuid::Uuid;
 
 use clientes_infraestructura::{FabricaRepositorioUsuariosDiesel, RepositorioUsuariosDiesel};
+
+/// The tables of these tests: the seedwork's (outbox, inbox) and clientes'.
+const MIGRACIONES: [Migraciones; 2] = [
+    seedwork_persistencia::MIGRACIONES,
+    clientes_infraestructura::MIGRACIONES,
+];
 
 fn instante(minuto: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 10, minuto, 0).unwrap()
@@ -132,7 +139,7 @@ async fn leido(uow: &UnidadTrabajoDiesel, id: IdUsuario) -> Option<Usuario> {
 
 #[tokio::test]
 async fn a_stored_user_reads_back_equal_by_id_and_by_email() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         for mut original in [natural("ana@gmail.com", 0), empresa("ventas@acme.co", 1)] {
             original
@@ -160,7 +167,7 @@ async fn a_stored_user_reads_back_equal_by_id_and_by_email() {
 
 #[tokio::test]
 async fn an_unknown_id_or_email_reads_as_absent() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         guardado(&uow, &natural("ana@gmail.com", 0)).await;
         assert_eq!(leido(&uow, IdUsuario::nuevo()).await, None);
@@ -186,7 +193,7 @@ async fn an_unknown_id_or_email_reads_as_absent() {
 
 #[tokio::test]
 async fn a_second_user_with_the_same_email_or_id_is_a_duplicate() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let primero = natural("ana@gmail.com", 0);
         guardado(&uow, &primero).await;
@@ -236,7 +243,7 @@ fn datos(usuario: &Usuario) -> DatosUsuario {
 
 #[tokio::test]
 async fn listings_come_oldest_first_with_their_reservations_and_filter_the_deactivated() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let mut tercero = natural("c@gmail.com", 30);
         let mut primero = empresa("a@acme.co", 10);
@@ -269,7 +276,7 @@ async fn listings_come_oldest_first_with_their_reservations_and_filter_the_deact
 
 #[tokio::test]
 async fn an_update_stores_the_state_and_the_new_reservations_in_order() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let original = natural("ana@gmail.com", 0);
         let id = original.id();
@@ -304,7 +311,7 @@ async fn an_update_stores_the_state_and_the_new_reservations_in_order() {
 
 #[tokio::test]
 async fn an_update_based_on_a_stale_read_is_a_conflict_and_changes_nothing() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let original = natural("ana@gmail.com", 0);
         let id = original.id();
@@ -339,7 +346,7 @@ async fn an_update_based_on_a_stale_read_is_a_conflict_and_changes_nothing() {
 
 #[tokio::test]
 async fn updating_a_user_that_was_never_stored_is_unexpected() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let mut fantasma = natural("nadie@gmail.com", 0);
         let error = con_repositorio(&uow(&prueba), move |repo| repo.actualizar(&mut fantasma))
             .await
@@ -376,7 +383,7 @@ fn uow_que_anota(prueba: &BaseDePrueba) -> (UnidadTrabajoDiesel, Arc<Mutex<Vec<&
 
 #[tokio::test]
 async fn saving_a_user_hands_its_pending_events_to_the_unit_of_work() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let (uow, anotados) = uow_que_anota(&prueba);
         let mut usuario = natural("ana@gmail.com", 0);
         let id = usuario.id();
@@ -416,7 +423,7 @@ async fn saving_a_user_hands_its_pending_events_to_the_unit_of_work() {
 
 #[tokio::test]
 async fn a_handler_that_refuses_the_event_of_a_saved_user_rolls_the_save_back() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let mut manejadores = ManejadoresEventos::new();
         manejadores.suscribir(|_: &UsuarioDesactivado, _: &mut TransaccionDiesel| {
             Err(ReglaIncumplida::new("ReglaDePrueba", "no se puede desactivar").into())
@@ -469,7 +476,7 @@ fn registro(email: &str, password: &str) -> RegistrarUsuario {
 
 #[tokio::test]
 async fn a_registered_user_can_authenticate_and_a_second_registration_of_the_email_is_refused() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let fabrica = FabricaRepositorioUsuariosDiesel;
         let registrar = ManejadorRegistrarUsuario::new(uow.clone(), fabrica, hasher());
@@ -549,7 +556,7 @@ async fn filas_outbox(uow: &UnidadTrabajoDiesel) -> usize {
 
 #[tokio::test]
 async fn a_reservation_event_gives_the_reservation_to_an_active_user_in_the_same_transaction() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let usuario = natural("ana@gmail.com", 0);
         guardado(&uow, &usuario).await;
@@ -568,7 +575,7 @@ async fn a_reservation_event_gives_the_reservation_to_an_active_user_in_the_same
 
 #[tokio::test]
 async fn a_reservation_event_for_a_deactivated_or_unknown_user_is_refused_and_writes_nothing() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let mut usuario = natural("ana@gmail.com", 0);
         usuario.desactivar(instante(1));

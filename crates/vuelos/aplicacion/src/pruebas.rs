@@ -1,13 +1,13 @@
 //! In-memory fakes of the ports, for the unit tests of the handlers (and only for them:
-//! adapters are tested against real databases in their own crates).
+//! adapters are tested against real databases in their own crates): the seedwork's
+//! in-memory unit of work over this module's tables, and repositories over them.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::Utc;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, Transaccion, UnidadTrabajo};
-use seedwork_dominio::{Entidad, ErrorPersistencia, EventoDominio};
+use seedwork_dominio::{Entidad, ErrorPersistencia};
 use vuelos_dominio::{FiltroReservas, IdReserva, Itinerario, Pagina, RepositorioReservas, Reserva};
 
 use crate::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
@@ -42,69 +42,48 @@ pub fn itinerario() -> Itinerario {
     itinerario_dto().try_into_domain().unwrap()
 }
 
-#[derive(Default)]
-struct Estado {
-    reservas: BTreeMap<IdReserva, Reserva>,
-    solicitudes: BTreeMap<IdReserva, EstadoSolicitud>,
-    eventos: Vec<&'static str>,
-}
-
-/// A unit of work over a map: the transaction works on a copy that replaces the map on
-/// commit, so a failed unit of work leaves nothing behind, as a database would.
+/// The tables of the in-memory unit of work.
 #[derive(Clone, Default)]
-pub struct UnidadTrabajoEnMemoria {
-    estado: Arc<Mutex<Estado>>,
-    fallo_al_confirmar: Option<ErrorPersistencia>,
-}
-
-pub struct TransaccionEnMemoria {
+pub struct Tablas {
     reservas: BTreeMap<IdReserva, Reserva>,
     solicitudes: BTreeMap<IdReserva, EstadoSolicitud>,
-    eventos: Vec<Box<dyn EventoDominio>>,
 }
 
-impl Transaccion for TransaccionEnMemoria {
-    fn registrar_eventos(&mut self, eventos: Vec<Box<dyn EventoDominio>>) {
-        self.eventos.extend(eventos);
-    }
-}
+pub type TransaccionEnMemoria = seedwork_pruebas::TransaccionEnMemoria<Tablas>;
+
+/// The seedwork's in-memory unit of work over [`Tablas`], with the arrangements of these
+/// tests.
+#[derive(Clone, Default)]
+pub struct UnidadTrabajoEnMemoria(seedwork_pruebas::UnidadTrabajoEnMemoria<Tablas>);
 
 impl UnidadTrabajoEnMemoria {
     pub fn que_falla_al_confirmar(error: ErrorPersistencia) -> Self {
-        Self {
-            fallo_al_confirmar: Some(error),
-            ..Self::default()
-        }
-    }
-
-    fn estado(&self) -> MutexGuard<'_, Estado> {
-        // A test that panicked while holding the lock has failed already.
-        self.estado.lock().unwrap()
+        Self(seedwork_pruebas::UnidadTrabajoEnMemoria::default().que_falla_al_confirmar(error))
     }
 
     pub fn con_reserva_pendiente(&self) -> IdReserva {
         let reserva =
             Reserva::crear(IdReserva::nuevo(), None, vec![itinerario()], Utc::now()).unwrap();
         let id = reserva.id();
-        self.estado().reservas.insert(id, reserva);
+        self.0.datos(|tablas| tablas.reservas.insert(id, reserva));
         id
     }
 
     pub fn reserva(&self, id: IdReserva) -> Option<Reserva> {
-        self.estado().reservas.get(&id).cloned()
+        self.0.datos(|tablas| tablas.reservas.get(&id).cloned())
     }
 
     pub fn con_solicitud(&self, id: IdReserva, estado: EstadoSolicitud) {
-        self.estado().solicitudes.insert(id, estado);
+        self.0.datos(|tablas| tablas.solicitudes.insert(id, estado));
     }
 
     pub fn cantidad(&self) -> usize {
-        self.estado().reservas.len()
+        self.0.datos(|tablas| tablas.reservas.len())
     }
 
     /// The names of the domain events dispatched by committed units of work, in order.
     pub fn eventos_despachados(&self) -> Vec<&'static str> {
-        self.estado().eventos.clone()
+        self.0.eventos_despachados()
     }
 }
 
@@ -118,23 +97,7 @@ impl UnidadTrabajo for UnidadTrabajoEnMemoria {
         R: Send + 'static,
         E: From<ErrorUnidadTrabajo> + Send + 'static,
     {
-        let mut tx = {
-            let estado = self.estado();
-            TransaccionEnMemoria {
-                reservas: estado.reservas.clone(),
-                solicitudes: estado.solicitudes.clone(),
-                eventos: Vec::new(),
-            }
-        };
-        let resultado = trabajo(&mut tx)?;
-        if let Some(error) = &self.fallo_al_confirmar {
-            return Err(ErrorUnidadTrabajo::Persistencia(error.clone()).into());
-        }
-        let mut estado = self.estado();
-        estado.reservas = tx.reservas;
-        estado.solicitudes = tx.solicitudes;
-        estado.eventos.extend(tx.eventos.iter().map(|e| e.nombre()));
-        Ok(resultado)
+        self.0.ejecutar(trabajo).await
     }
 }
 
@@ -155,7 +118,7 @@ impl FabricaRepositorios<TransaccionEnMemoria> for FabricaEnMemoria {
     }
 
     fn solicitudes<'a>(&self, tx: &'a mut TransaccionEnMemoria) -> SolicitudesEnMemoria<'a> {
-        SolicitudesEnMemoria(&mut tx.solicitudes)
+        SolicitudesEnMemoria(&mut tx.datos.solicitudes)
     }
 }
 
@@ -185,7 +148,7 @@ impl RepositorioSolicitudes for SolicitudesEnMemoria<'_> {
 
 impl RepositorioReservas for RepositorioEnMemoria<'_> {
     fn obtener_por_id(&mut self, id: IdReserva) -> Result<Option<Reserva>, ErrorPersistencia> {
-        Ok(self.0.reservas.get(&id).cloned())
+        Ok(self.0.datos.reservas.get(&id).cloned())
     }
 
     fn obtener(
@@ -196,6 +159,7 @@ impl RepositorioReservas for RepositorioEnMemoria<'_> {
         use vuelos_dominio::EstadoReserva::*;
         Ok(self
             .0
+            .datos
             .reservas
             .values()
             .rev()
@@ -211,16 +175,16 @@ impl RepositorioReservas for RepositorioEnMemoria<'_> {
     }
 
     fn agregar(&mut self, reserva: &mut Reserva) -> Result<(), ErrorPersistencia> {
-        if self.0.reservas.contains_key(&reserva.id()) {
+        if self.0.datos.reservas.contains_key(&reserva.id()) {
             return Err(ErrorPersistencia::Duplicado(reserva.id().to_string()));
         }
-        self.0.reservas.insert(reserva.id(), reserva.clone());
+        self.0.datos.reservas.insert(reserva.id(), reserva.clone());
         self.0.recoger_eventos(reserva);
         Ok(())
     }
 
     fn actualizar(&mut self, reserva: &mut Reserva) -> Result<(), ErrorPersistencia> {
-        self.0.reservas.insert(reserva.id(), reserva.clone());
+        self.0.datos.reservas.insert(reserva.id(), reserva.clone());
         self.0.recoger_eventos(reserva);
         Ok(())
     }

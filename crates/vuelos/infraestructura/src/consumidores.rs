@@ -5,10 +5,8 @@
 use async_trait::async_trait;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, UnidadTrabajo};
 use seedwork_dominio::ErrorPersistencia;
-use seedwork_infraestructura::mensajeria::{
-    Desenlace, ManejadorMensajes, MensajeEnCurso, MensajeEntrante,
-};
-use seedwork_infraestructura::{Inbox, Procesado, UnidadTrabajoDiesel};
+use seedwork_mensajeria::{Desenlace, ManejadorMensajes, MensajeEntrante};
+use seedwork_persistencia::{Inbox, MensajeEnCurso, Procesado, UnidadTrabajoDiesel};
 use vuelos_aplicacion::{
     ErrorVuelos, FabricaRepositorios, ManejadorReservas, RepositorioSolicitudes,
 };

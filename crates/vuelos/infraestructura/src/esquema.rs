@@ -1,4 +1,16 @@
-//! The diesel schema of the vuelos tables.
+//! The vuelos tables (reservas, solicitudes): their diesel schema, and the migrations that
+//! create them (`migrations/{sqlite,postgres}` in this crate).
+
+use diesel_migrations::embed_migrations;
+use seedwork_persistencia::Migraciones;
+
+/// The migrations of the vuelos tables, for the composition root to hand to
+/// `BaseDatos::conectar` with the seedwork's.
+pub const MIGRACIONES: Migraciones = Migraciones::new(
+    "vuelos",
+    embed_migrations!("migrations/sqlite"),
+    embed_migrations!("migrations/postgres"),
+);
 
 diesel::table! {
     reservas (id) {

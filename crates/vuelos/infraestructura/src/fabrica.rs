@@ -1,6 +1,6 @@
 //! Binds the repositories of the vuelos module to the unit of work's open transaction.
 
-use seedwork_infraestructura::TransaccionDiesel;
+use seedwork_persistencia::TransaccionDiesel;
 use vuelos_aplicacion::FabricaRepositorios;
 
 use crate::repositorio::RepositorioReservasDiesel;

@@ -8,8 +8,9 @@
 use chrono::Utc;
 use seedwork_aplicacion::ErrorUnidadTrabajo;
 use seedwork_dominio::{ErrorPersistencia, EventoDominio};
-use seedwork_infraestructura::mensajeria::MensajeEnCurso;
-use seedwork_infraestructura::{ManejadoresEventos, MensajeSaliente, TransaccionDiesel};
+use seedwork_persistencia::{
+    ManejadoresEventos, MensajeEnCurso, MensajeSaliente, TransaccionDiesel,
+};
 use vuelos_aplicacion::comandos::{
     AprobarReserva, CancelarReserva, ComandoReserva, CrearReserva, PagarReserva,
 };
@@ -424,7 +425,7 @@ pub fn registrar_manejadores(manejadores: &mut ManejadoresEventos) {
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
-    use seedwork_infraestructura::mensajeria::MensajeEnCurso;
+    use seedwork_persistencia::MensajeEnCurso;
     use vuelos_aplicacion::comandos::{AprobarReserva, ComandoReserva};
     use vuelos_contrato::{
         ComandoAprobarReserva, EventoIntegracion, EventoReservaCreada, MensajeIntegracion,

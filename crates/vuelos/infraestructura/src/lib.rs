@@ -2,7 +2,8 @@
 //! (one code path for SQLite and PostgreSQL), the translation between its commands and
 //! events and the records of its published contract (`vuelos-contrato`) with the handlers
 //! that write its integration events to the outbox ([`integracion`]), the durable command
-//! transport over the outbox ([`transporte`]) and its consumers.
+//! transport over the outbox ([`transporte`]) and its consumers. Its tables' migrations
+//! are embedded here ([`MIGRACIONES`]).
 #![forbid(unsafe_code)]
 
 pub mod consumidores;
@@ -14,6 +15,7 @@ pub mod repositorio;
 pub mod solicitudes;
 pub mod transporte;
 
+pub use esquema::MIGRACIONES;
 pub use fabrica::FabricaRepositoriosDiesel;
 pub use repositorio::RepositorioReservasDiesel;
 pub use solicitudes::RepositorioSolicitudesDiesel;

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use seedwork_aplicacion::Transaccion;
 use seedwork_dominio::{Entidad, ErrorPersistencia};
-use seedwork_infraestructura::{de_diesel, TransaccionDiesel, Versiones};
+use seedwork_persistencia::{de_diesel, TransaccionDiesel, Versiones};
 use vuelos_dominio::{
     DatosReserva, EstadoReserva, FiltroReservas, IdCliente, IdReserva, Pagina, RepositorioReservas,
     Reserva,

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use seedwork_dominio::ErrorPersistencia;
-use seedwork_infraestructura::{de_diesel, Conexion};
+use seedwork_persistencia::{de_diesel, Conexion};
 use vuelos_aplicacion::{EstadoSolicitud, RepositorioSolicitudes};
 use vuelos_dominio::IdReserva;
 

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, UnidadTrabajo};
 use seedwork_dominio::ErrorPersistencia;
-use seedwork_infraestructura::UnidadTrabajoDiesel;
+use seedwork_persistencia::UnidadTrabajoDiesel;
 use vuelos_aplicacion::{
     ComandoReserva, Conversacion, ErrorVuelos, FabricaRepositorios, RepositorioSolicitudes,
     TransporteComandos,

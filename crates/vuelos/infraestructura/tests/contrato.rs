@@ -16,8 +16,8 @@ use futures::StreamExt;
 use pulsar::message::proto::{schema, Schema as EsquemaPulsar};
 use pulsar::{ProducerOptions, Pulsar, SubType, TokioExecutor};
 use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, UnidadTrabajo};
-use seedwork_infraestructura::pruebas;
-use seedwork_infraestructura::{outbox, ManejadoresEventos, UnidadTrabajoDiesel};
+use seedwork_persistencia::{outbox, ManejadoresEventos, UnidadTrabajoDiesel};
+use seedwork_pruebas::bases;
 use vuelos_aplicacion::comandos::{ComandoReserva, CrearReserva, ManejadorReservas};
 use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
 use vuelos_contrato::{
@@ -165,7 +165,10 @@ async fn uno_de_cada_mensaje() -> BTreeMap<String, Vec<u8>> {
         .map(|mensaje| (mensaje.topico, mensaje.carga))
         .collect();
 
-    let base = pruebas::sqlite();
+    let base = bases::sqlite(&[
+        seedwork_persistencia::MIGRACIONES,
+        vuelos_infraestructura::MIGRACIONES,
+    ]);
     let mut manejadores = ManejadoresEventos::new();
     integracion::registrar_manejadores(&mut manejadores);
     let uow = UnidadTrabajoDiesel::new(base.base.clone(), Arc::new(manejadores));

@@ -10,9 +10,9 @@ use chrono::Utc;
 use futures::StreamExt;
 use pulsar::{Consumer, SubType, TokioExecutor};
 use seedwork_aplicacion::{ErrorUnidadTrabajo, UnidadTrabajo};
-use seedwork_infraestructura::mensajeria::{conectar, consumir, Broker, RelevoOutbox, Suscripcion};
-use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
-use seedwork_infraestructura::{outbox, ManejadoresEventos, UnidadTrabajoDiesel};
+use seedwork_mensajeria::{conectar, consumir, Broker, RelevoOutbox, Suscripcion};
+use seedwork_persistencia::{outbox, ManejadoresEventos, Migraciones, UnidadTrabajoDiesel};
+use seedwork_pruebas::bases::{self, BaseDePrueba};
 use tokio::sync::{oneshot, Notify};
 use vuelos_aplicacion::comandos::{AprobarReserva, ComandoReserva, CrearReserva};
 use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
@@ -33,6 +33,12 @@ type Aplicacion =
     AplicacionVuelos<UnidadTrabajoDiesel, FabricaRepositoriosDiesel, TransporteOutbox>;
 
 const PLAZO: Duration = Duration::from_secs(20);
+
+/// The tables of these tests: the seedwork's (outbox, inbox) and vuelos'.
+const MIGRACIONES: [Migraciones; 2] = [
+    seedwork_persistencia::MIGRACIONES,
+    vuelos_infraestructura::MIGRACIONES,
+];
 
 fn itinerario() -> Itinerario {
     let aeropuerto = |codigo: &str| AeropuertoDTO {
@@ -227,7 +233,7 @@ async fn nada_mas(consumidor: &mut Consumer<Vec<u8>, TokioExecutor>) {
 
 #[tokio::test]
 async fn an_accepted_command_creates_the_reservation_and_publishes_its_event_once() {
-    for base in pruebas::todas() {
+    for base in bases::todas(&MIGRACIONES) {
         let nombre = base.nombre;
         let sistema = Sistema::arrancar(base).await;
         let mut eventos = sistema.suscriptor(EventoReservaCreada::TOPICO).await;
@@ -279,7 +285,7 @@ async fn an_accepted_command_creates_the_reservation_and_publishes_its_event_onc
 
 #[tokio::test]
 async fn a_command_delivered_twice_changes_nothing_twice() {
-    for base in pruebas::todas() {
+    for base in bases::todas(&MIGRACIONES) {
         let nombre = base.nombre;
         let sistema = Sistema::arrancar(base).await;
         let mut eventos = sistema.suscriptor(EventoReservaAprobada::TOPICO).await;
@@ -323,7 +329,7 @@ async fn a_command_delivered_twice_changes_nothing_twice() {
 
 #[tokio::test]
 async fn a_poison_message_lands_in_the_dead_letter_topic_and_the_consumer_keeps_going() {
-    let sistema = Sistema::arrancar(pruebas::sqlite()).await;
+    let sistema = Sistema::arrancar(bases::sqlite(&MIGRACIONES)).await;
     let mut muertos = sistema
         .suscriptor(&format!("{}-DLQ", ComandoCrearReserva::TOPICO))
         .await;
@@ -359,7 +365,7 @@ async fn a_poison_message_lands_in_the_dead_letter_topic_and_the_consumer_keeps_
 
 #[tokio::test]
 async fn a_command_that_breaks_a_rule_is_recorded_as_refused_and_dead_lettered() {
-    let sistema = Sistema::arrancar(pruebas::sqlite()).await;
+    let sistema = Sistema::arrancar(bases::sqlite(&MIGRACIONES)).await;
     let mut muertos = sistema
         .suscriptor(&format!("{}-DLQ", ComandoCrearReserva::TOPICO))
         .await;
@@ -382,7 +388,7 @@ async fn a_command_that_breaks_a_rule_is_recorded_as_refused_and_dead_lettered()
 
 #[tokio::test]
 async fn commands_accepted_while_the_broker_is_down_are_all_handled_once_it_is_back() {
-    for base in pruebas::todas() {
+    for base in bases::todas(&MIGRACIONES) {
         let nombre = base.nombre;
         let mut sistema = Sistema::arrancar(base).await;
         let ids: Vec<IdReserva> = (0..20).map(|_| IdReserva::nuevo()).collect();
@@ -430,7 +436,7 @@ async fn commands_accepted_while_the_broker_is_down_are_all_handled_once_it_is_b
 
 #[tokio::test]
 async fn two_relays_on_one_postgresql_database_never_publish_a_row_twice() {
-    let Some(base) = pruebas::postgresql() else {
+    let Some(base) = bases::postgresql(&MIGRACIONES) else {
         return;
     };
     let directorio = tempfile::tempdir().unwrap();
@@ -500,7 +506,7 @@ async fn two_relays_on_one_postgresql_database_never_publish_a_row_twice() {
 
 #[tokio::test]
 async fn published_rows_are_purged_after_the_retention_and_unpublished_ones_never() {
-    let sistema = Sistema::arrancar(pruebas::sqlite()).await;
+    let sistema = Sistema::arrancar(bases::sqlite(&MIGRACIONES)).await;
     let id = IdReserva::nuevo();
     sistema
         .encolar_creacion(comando(id), Conversacion::default())
@@ -516,7 +522,7 @@ async fn published_rows_are_purged_after_the_retention_and_unpublished_ones_neve
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // A row no relay can publish (no schema for its type) stays pending.
-    let pendiente = seedwork_infraestructura::MensajeSaliente {
+    let pendiente = seedwork_persistencia::MensajeSaliente {
         id_mensaje: uuid::Uuid::new_v4(),
         topico: "persistent://public/default/sin-esquema".into(),
         tipo: "SinEsquema".into(),

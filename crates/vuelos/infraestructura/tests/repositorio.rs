@@ -6,9 +6,8 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, UnidadTrabajo};
 use seedwork_dominio::{AgregacionRaiz, Entidad, ErrorPersistencia};
-use seedwork_infraestructura::outbox;
-use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
-use seedwork_infraestructura::{ManejadoresEventos, UnidadTrabajoDiesel};
+use seedwork_persistencia::{outbox, ManejadoresEventos, Migraciones, UnidadTrabajoDiesel};
+use seedwork_pruebas::bases::{self, BaseDePrueba};
 use vuelos_aplicacion::comandos::{ComandoReserva, CrearReserva, ManejadorReservas};
 use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
 use vuelos_aplicacion::ErrorVuelos;
@@ -18,6 +17,12 @@ use vuelos_dominio::{
     Reserva,
 };
 use vuelos_infraestructura::{integracion, RepositorioReservasDiesel};
+
+/// The tables of these tests: the seedwork's (outbox, inbox) and vuelos'.
+const MIGRACIONES: [Migraciones; 2] = [
+    seedwork_persistencia::MIGRACIONES,
+    vuelos_infraestructura::MIGRACIONES,
+];
 
 fn itinerario() -> Itinerario {
     let aeropuerto = |codigo: &str| AeropuertoDTO {
@@ -86,7 +91,7 @@ async fn con_repositorio<R: Send + 'static>(
 
 #[tokio::test]
 async fn a_stored_reservation_reads_back_equal() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let original = reserva(0);
         let mut copia = original.clone();
@@ -103,7 +108,7 @@ async fn a_stored_reservation_reads_back_equal() {
 
 #[tokio::test]
 async fn an_unknown_id_reads_as_none() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let leida = con_repositorio(&uow(&prueba), |repo| {
             repo.obtener_por_id(IdReserva::nuevo())
         })
@@ -115,7 +120,7 @@ async fn an_unknown_id_reads_as_none() {
 
 #[tokio::test]
 async fn adding_an_id_twice_is_a_duplicate() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let mut original = reserva(0);
         let mut copia = original.clone();
@@ -135,7 +140,7 @@ async fn adding_an_id_twice_is_a_duplicate() {
 
 #[tokio::test]
 async fn listings_filter_by_state_and_come_newest_first_in_pages() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let ids = con_repositorio(&uow, |repo| {
             let mut ids = Vec::new();
@@ -203,7 +208,7 @@ async fn listings_filter_by_state_and_come_newest_first_in_pages() {
 
 #[tokio::test]
 async fn an_update_based_on_a_stale_read_is_a_conflict_and_changes_nothing() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let mut original = reserva(0);
         let id = original.id();
@@ -242,7 +247,7 @@ async fn an_update_based_on_a_stale_read_is_a_conflict_and_changes_nothing() {
 
 #[tokio::test]
 async fn creating_a_reservation_stores_it_and_its_integration_event_in_one_transaction() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&MIGRACIONES) {
         let uow = uow(&prueba);
         let manejador = ManejadorReservas::new(
             uow.clone(),

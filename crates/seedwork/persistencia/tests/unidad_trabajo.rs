@@ -6,12 +6,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use seedwork_aplicacion::{ErrorUnidadTrabajo, Transaccion, UnidadTrabajo};
 use seedwork_dominio::{evento_dominio, ReglaIncumplida};
-use seedwork_infraestructura::mensajeria::MensajeEnCurso;
-use seedwork_infraestructura::outbox::{self, FilaOutbox};
-use seedwork_infraestructura::pruebas::{self, BaseDePrueba};
-use seedwork_infraestructura::{
-    Inbox, ManejadoresEventos, MensajeSaliente, Procesado, TransaccionDiesel, UnidadTrabajoDiesel,
+use seedwork_persistencia::outbox::{self, FilaOutbox};
+use seedwork_persistencia::{
+    Inbox, ManejadoresEventos, MensajeEnCurso, MensajeSaliente, Procesado, TransaccionDiesel,
+    UnidadTrabajoDiesel, MIGRACIONES,
 };
+use seedwork_pruebas::bases::{self, BaseDePrueba};
 use uuid::Uuid;
 
 #[derive(Debug)]
@@ -69,7 +69,7 @@ async fn filas(uow: &UnidadTrabajoDiesel) -> Vec<FilaOutbox> {
 
 #[tokio::test]
 async fn committed_work_leaves_its_outbox_rows_and_those_of_its_event_handlers() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&[MIGRACIONES]) {
         let uow = uow(&prueba);
         let enviado = mensaje("directo");
         let copia = enviado.clone();
@@ -94,7 +94,7 @@ async fn committed_work_leaves_its_outbox_rows_and_those_of_its_event_handlers()
 
 #[tokio::test]
 async fn work_that_fails_leaves_no_rows_behind_outbox_included() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&[MIGRACIONES]) {
         let uow = uow(&prueba);
         let error = uow
             .ejecutar(|tx| {
@@ -113,7 +113,7 @@ async fn work_that_fails_leaves_no_rows_behind_outbox_included() {
 
 #[tokio::test]
 async fn an_event_handler_that_refuses_rolls_the_whole_unit_of_work_back() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&[MIGRACIONES]) {
         let uow = uow(&prueba);
         let error = uow
             .ejecutar(|tx| {
@@ -136,7 +136,7 @@ async fn an_event_handler_that_refuses_rolls_the_whole_unit_of_work_back() {
 
 #[tokio::test]
 async fn work_that_panics_is_reported_and_rolled_back() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&[MIGRACIONES]) {
         let uow = uow(&prueba);
         let error = uow
             .ejecutar(|tx| {
@@ -152,7 +152,7 @@ async fn work_that_panics_is_reported_and_rolled_back() {
 
 #[tokio::test]
 async fn a_message_is_accepted_by_the_inbox_once() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&[MIGRACIONES]) {
         let uow = uow(&prueba);
         let registrar = |uow: UnidadTrabajoDiesel| async move {
             uow.ejecutar(|tx| {
@@ -178,7 +178,7 @@ async fn a_message_is_accepted_by_the_inbox_once() {
 #[tokio::test]
 async fn the_inbox_step_runs_a_message_once_with_its_effects_and_reports_a_repeat_as_its_own_outcome(
 ) {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&[MIGRACIONES]) {
         let uow = uow(&prueba);
         let inbox = Inbox::new(uow.clone());
         let manejar = |uow: UnidadTrabajoDiesel| async move {
@@ -214,7 +214,7 @@ async fn the_inbox_step_runs_a_message_once_with_its_effects_and_reports_a_repea
 
 #[tokio::test]
 async fn a_message_whose_handler_fails_is_not_recorded_and_runs_again() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&[MIGRACIONES]) {
         let inbox = Inbox::new(uow(&prueba));
         let fallar = |uow: UnidadTrabajoDiesel| async move {
             uow.ejecutar(|tx| {
@@ -243,7 +243,7 @@ async fn a_message_whose_handler_fails_is_not_recorded_and_runs_again() {
 
 #[tokio::test]
 async fn many_concurrent_units_of_work_all_commit() {
-    for prueba in pruebas::todas() {
+    for prueba in bases::todas(&[MIGRACIONES]) {
         let uow = uow(&prueba);
         let tareas: Vec<_> = (0..64)
             .map(|_| {

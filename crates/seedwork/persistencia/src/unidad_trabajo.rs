@@ -17,7 +17,7 @@ use seedwork_dominio::{ErrorPersistencia, EventoDominio};
 use crate::base_datos::{BaseDatos, Conector};
 use crate::conexion::{Conexion, Modo};
 use crate::errores::de_diesel;
-use crate::mensajeria::contexto::MensajeEnCurso;
+use crate::mensaje_en_curso::MensajeEnCurso;
 
 /// An open transaction on one pooled connection.
 pub struct TransaccionDiesel {

@@ -2,5 +2,5 @@
 //! at compile time but does not tell cargo to watch it.
 
 fn main() {
-    println!("cargo:rerun-if-changed=../../../migrations");
+    println!("cargo:rerun-if-changed=migrations");
 }

@@ -3,7 +3,10 @@
 //! commit); transient failures are negatively acknowledged after a backoff so the broker
 //! redelivers them; permanent ones are published to the topic's dead-letter topic
 //! (`<topic>-DLQ`) with the reason, then acknowledged, so one bad message never blocks the
-//! rest. A message redelivered too often also ends in the dead-letter topic.
+//! rest. A message redelivered too often also ends in the dead-letter topic. Which of
+//! those a message gets is decided in `acuse`; this module talks to the broker.
+
+mod acuse;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -16,7 +19,8 @@ use pulsar::consumer::{DeadLetterPolicy, Message};
 use pulsar::producer::Message as MensajeSaliente;
 use pulsar::{Consumer, ConsumerOptions, SubType, TokioExecutor};
 
-use crate::mensajeria::cliente::Broker;
+use self::acuse::{Acuse, Reintentos};
+use crate::cliente::Broker;
 
 /// The suffix of dead-letter topics.
 pub const SUFIJO_DLQ: &str = "-DLQ";
@@ -128,7 +132,7 @@ pub async fn consumir<M: ManejadorMensajes>(
             suscripcion: &suscripcion,
             esquemas: HashMap::new(),
             productor_dlq: None,
-            reintentos: HashMap::new(),
+            reintentos: Reintentos::default(),
         };
         loop {
             let siguiente = tokio::select! {
@@ -181,7 +185,7 @@ struct Bucle<'a> {
     esquemas: HashMap<Vec<u8>, Arc<str>>,
     productor_dlq: Option<pulsar::Producer<TokioExecutor>>,
     /// Retries asked per message, for the backoff.
-    reintentos: HashMap<String, u32>,
+    reintentos: Reintentos,
 }
 
 impl Bucle<'_> {
@@ -195,29 +199,17 @@ impl Bucle<'_> {
         let id = entrante.id_broker.clone();
         let entregas = entrante.reintentos;
         let desenlace = manejador.manejar(entrante.clone()).await;
-        if let Desenlace::Reintentar(_) = desenlace {
-            if self.reintentos.len() > 10_000 {
-                // Entries of messages another consumer finished: forget them all.
-                self.reintentos.clear();
-            }
-            *self.reintentos.entry(id.clone()).or_default() += 1;
-        } else {
-            self.reintentos.remove(&id);
-        }
-        let resultado = match &desenlace {
-            Desenlace::Procesado => consumidor.ack(&mensaje).await.map_err(|e| e.to_string()),
-            Desenlace::Reintentar(razon) => {
+        self.reintentos.anotar(&id, &desenlace);
+        let resultado = match Acuse::de(desenlace, entregas) {
+            Acuse::Confirmar => consumidor.ack(&mensaje).await.map_err(|e| e.to_string()),
+            Acuse::Reintentar { razon, espera } => {
                 tracing::warn!(topico = %self.suscripcion.topico, id = %id, entregas, razon = %razon, "mensaje no procesado; se reintentará");
-                // Back off before asking for the redelivery, so an outage is not hammered.
-                let espera = ESPERA_MINIMA
-                    .saturating_mul(2u32.saturating_pow(entregas.min(6)))
-                    .min(ESPERA_MAXIMA);
                 tokio::time::sleep(espera).await;
                 consumidor.nack(&mensaje).await.map_err(|e| e.to_string())
             }
-            Desenlace::Rechazado(razon) => {
+            Acuse::AColaDeMuertos { razon } => {
                 tracing::warn!(topico = %self.suscripcion.topico, id = %id, razon = %razon, "mensaje rechazado: va a la cola de mensajes muertos");
-                match self.a_dlq(&entrante, razon).await {
+                match self.a_dlq(&entrante, &razon).await {
                     Ok(()) => consumidor.ack(&mensaje).await.map_err(|e| e.to_string()),
                     Err(error) => {
                         tracing::error!(error = %error, "no se pudo publicar en la cola de mensajes muertos; se reintentará");
@@ -253,11 +245,7 @@ impl Bucle<'_> {
                 .map(|kv| (kv.key.clone(), kv.value.clone()))
                 .collect(),
             esquema_escritor,
-            reintentos: self
-                .reintentos
-                .get(&id_broker(mensaje))
-                .copied()
-                .unwrap_or(0),
+            reintentos: self.reintentos.de(&id_broker(mensaje)),
         }
     }
 

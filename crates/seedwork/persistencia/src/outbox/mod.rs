@@ -1,17 +1,23 @@
 //! The outbox: integration messages are written in the same transaction as the change that
-//! raised them, and a relay publishes them afterwards, so none is lost or invented.
+//! raised them, and a relay publishes them afterwards, so none is lost or invented. The
+//! relay's side of the table (claiming rows, marking them published) is [`reclamo`].
 
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
+use seedwork_aplicacion::ErrorUnidadTrabajo;
 use seedwork_dominio::ErrorPersistencia;
 use uuid::Uuid;
 
-use crate::conexion::Conexion;
+use crate::conexion::{Conexion, Modo};
 use crate::errores::de_diesel;
 use crate::esquema::outbox;
-use crate::unidad_trabajo::TransaccionDiesel;
+use crate::unidad_trabajo::{TransaccionDiesel, UnidadTrabajoDiesel};
+
+pub mod reclamo;
+
+pub use reclamo::Reclamo;
 
 /// A message to publish on a topic once the transaction commits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,20 +89,6 @@ impl TransaccionDiesel {
     }
 }
 
-/// The oldest unpublished rows, in creation order.
-pub fn pendientes(
-    conexion: &mut Conexion,
-    limite: i64,
-) -> Result<Vec<FilaOutbox>, ErrorPersistencia> {
-    outbox::table
-        .filter(outbox::publicado.eq(false))
-        .order(outbox::secuencia.asc())
-        .limit(limite)
-        .select(FilaOutbox::as_select())
-        .load(conexion)
-        .map_err(de_diesel)
-}
-
 /// Every row, published or not, in creation order (for tests and diagnostics).
 pub fn todas(conexion: &mut Conexion) -> Result<Vec<FilaOutbox>, ErrorPersistencia> {
     outbox::table
@@ -104,4 +96,36 @@ pub fn todas(conexion: &mut Conexion) -> Result<Vec<FilaOutbox>, ErrorPersistenc
         .select(FilaOutbox::as_select())
         .load(conexion)
         .map_err(de_diesel)
+}
+
+/// Deletes the rows published before `antes_de`; answers how many. Unpublished rows are
+/// never touched. Blocks on the database.
+pub fn purgar_publicadas(
+    uow: &UnidadTrabajoDiesel,
+    antes_de: NaiveDateTime,
+) -> Result<usize, ErrorPersistencia> {
+    escribir(uow, |conexion| {
+        diesel::delete(
+            outbox::table
+                .filter(outbox::publicado.eq(true))
+                .filter(outbox::fecha_publicacion.lt(antes_de)),
+        )
+        .execute(conexion)
+        .map_err(de_diesel)
+    })
+}
+
+/// Runs `trabajo` in a write transaction of `uow` of its own (the relay's bookkeeping,
+/// bound to no message).
+fn escribir<R>(
+    uow: &UnidadTrabajoDiesel,
+    trabajo: impl FnOnce(&mut Conexion) -> Result<R, ErrorPersistencia>,
+) -> Result<R, ErrorPersistencia> {
+    uow.ejecutar_bloqueando(Modo::Escritura, |tx| {
+        trabajo(tx.conexion()).map_err(ErrorUnidadTrabajo::from)
+    })
+    .map_err(|e| match e {
+        ErrorUnidadTrabajo::Persistencia(p) => p,
+        otro => ErrorPersistencia::Inesperado(otro.to_string()),
+    })
 }

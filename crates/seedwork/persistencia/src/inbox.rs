@@ -12,7 +12,7 @@ use seedwork_dominio::ErrorPersistencia;
 
 use crate::errores::de_diesel;
 use crate::esquema::inbox;
-use crate::mensajeria::MensajeEnCurso;
+use crate::mensaje_en_curso::MensajeEnCurso;
 use crate::unidad_trabajo::{TransaccionDiesel, UnidadTrabajoDiesel};
 
 /// What became of a message handed to the inbox step.

@@ -10,7 +10,7 @@ use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection, R2D2Connectio
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 
 use crate::conexion::Conexion;
-use crate::migraciones;
+use crate::migraciones::{self, Migraciones};
 
 /// The engine behind a `DATABASE_URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,8 +114,12 @@ pub struct BaseDatos {
 
 impl BaseDatos {
     /// Connects to the database `url` names, creating the SQLite file and its directory
-    /// when missing, and applies the pending migrations.
-    pub fn conectar(url: &str) -> Result<Self, ErrorConfiguracionBaseDatos> {
+    /// when missing, and applies the pending migrations of `modulos` (those of the modules
+    /// this process runs, the seedwork's among them).
+    pub fn conectar(
+        url: &str,
+        modulos: &[Migraciones],
+    ) -> Result<Self, ErrorConfiguracionBaseDatos> {
         let motor = Motor::desde_url(url);
         let (tamano, cerrojo) = match &motor {
             Motor::Postgresql(_) => (16, None),
@@ -140,7 +144,7 @@ impl BaseDatos {
         let mut conexion = base.pool.get().map_err(|e| {
             ErrorConfiguracionBaseDatos::Conexion(base.motor.descripcion(), e.to_string())
         })?;
-        let aplicadas = migraciones::aplicar(&mut conexion)
+        let aplicadas = migraciones::aplicar(&mut conexion, modulos)
             .map_err(ErrorConfiguracionBaseDatos::Migraciones)?;
         tracing::info!(base = %base.motor.descripcion(), migraciones_aplicadas = aplicadas, "base de datos lista");
         Ok(base)
@@ -198,6 +202,7 @@ fn crear_directorio(ruta: &Path) -> Result<(), ErrorConfiguracionBaseDatos> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::esquema::MIGRACIONES;
 
     #[test]
     fn postgres_urls_name_postgresql_and_anything_else_a_sqlite_file() {
@@ -229,7 +234,7 @@ mod tests {
     fn connecting_to_a_sqlite_file_in_a_missing_directory_creates_both_and_migrates() {
         let dir = tempfile::tempdir().unwrap();
         let ruta = dir.path().join("nuevo/sub/aeroalpes.db");
-        let base = BaseDatos::conectar(&ruta.to_string_lossy()).unwrap();
+        let base = BaseDatos::conectar(&ruta.to_string_lossy(), &[MIGRACIONES]).unwrap();
         assert!(ruta.exists());
         assert_eq!(base.verificar(), Ok(()));
     }

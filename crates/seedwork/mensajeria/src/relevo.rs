@@ -2,9 +2,11 @@
 //! and marks each published only after the broker's receipt. While the broker is down it
 //! retries with backoff; nothing is lost, and a row is published at least once.
 //!
-//! On PostgreSQL the relay claims its rows with `FOR UPDATE SKIP LOCKED` inside a
-//! transaction held while it publishes them, so several aeroalpes replicas never publish
-//! the same row twice. On SQLite (one process) it reads, publishes, then marks.
+//! On PostgreSQL the rows are claimed with `FOR UPDATE SKIP LOCKED` inside a transaction
+//! held while they are published, so several aeroalpes replicas never publish the same row
+//! twice; on SQLite (one process) they are read, published, then marked. Those strategies
+//! belong to the outbox ([`seedwork_persistencia::outbox::Reclamo`]); this module publishes
+//! what a claim holds.
 //!
 //! Producer names are left to the broker: the `pulsar` crate numbers each producer's
 //! messages from 0 and cannot be told to start elsewhere, so a name reused by a restarted
@@ -17,21 +19,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::prelude::*;
-use diesel::r2d2::PooledConnection;
 use pulsar::message::proto::{schema, Schema};
 use pulsar::producer::{Message, ProducerOptions};
 use pulsar::{Producer, TokioExecutor};
 use seedwork_dominio::ErrorPersistencia;
+use seedwork_persistencia::outbox::{self, FilaOutbox, Reclamo};
+use seedwork_persistencia::UnidadTrabajoDiesel;
 use tokio::sync::Notify;
 
-use crate::base_datos::Conector;
-use crate::conexion::{Conexion, Modo};
-use crate::errores::de_diesel;
-use crate::esquema::outbox;
-use crate::mensajeria::cliente::Broker;
-use crate::outbox::FilaOutbox;
-use crate::unidad_trabajo::UnidadTrabajoDiesel;
+use crate::cliente::Broker;
 
 /// The message property that carries the outbox sequence of a published row.
 pub const PROPIEDAD_SECUENCIA: &str = "outbox_secuencia";
@@ -72,12 +68,6 @@ pub struct RelevoOutbox {
     ultima_purga: tokio::time::Instant,
 }
 
-/// Rows claimed for publication; on PostgreSQL, with the transaction that locks them.
-struct Reclamo {
-    transaccion: Option<PooledConnection<Conector>>,
-    filas: Vec<FilaOutbox>,
-}
-
 impl RelevoOutbox {
     /// `aviso` is the notifier the unit of work wakes after commits that wrote the outbox.
     pub fn new(
@@ -109,22 +99,7 @@ impl RelevoOutbox {
         let limite = chrono::Utc::now().naive_utc()
             - chrono::TimeDelta::from_std(self.retencion).unwrap_or(chrono::TimeDelta::MAX);
         let uow = self.uow.clone();
-        bloqueante(move || {
-            uow.ejecutar_bloqueando(Modo::Escritura, |tx| {
-                diesel::delete(
-                    outbox::table
-                        .filter(outbox::publicado.eq(true))
-                        .filter(outbox::fecha_publicacion.lt(limite)),
-                )
-                .execute(tx.conexion())
-                .map_err(|e| seedwork_aplicacion::ErrorUnidadTrabajo::from(de_diesel(e)))
-            })
-            .map_err(|e| match e {
-                seedwork_aplicacion::ErrorUnidadTrabajo::Persistencia(p) => p,
-                otro => ErrorPersistencia::Inesperado(otro.to_string()),
-            })
-        })
-        .await
+        bloqueante(move || outbox::purgar_publicadas(&uow, limite)).await
     }
 
     /// Purges now and then: the outbox would otherwise grow with every message ever sent.
@@ -182,52 +157,15 @@ impl RelevoOutbox {
 
     /// Claims, publishes and marks one batch; answers how many rows were published.
     pub async fn publicar_lote(&mut self) -> Result<usize, ErrorRelevo> {
-        let Reclamo { transaccion, filas } = self.reclamar().await?;
-        if filas.is_empty() {
-            if let Some(conexion) = transaccion {
-                self.cerrar(conexion, Vec::new()).await?;
-            }
-            return Ok(0);
-        }
-        let (publicadas, fallo) = self.publicar(&filas).await;
+        let uow = self.uow.clone();
+        let reclamo = bloqueante(move || Reclamo::reclamar(&uow, LOTE)).await?;
+        let (publicadas, fallo) = self.publicar(reclamo.filas()).await;
         let cuantas = publicadas.len();
-        match transaccion {
-            Some(conexion) => self.cerrar(conexion, publicadas).await?,
-            None => self.marcar(publicadas).await?,
-        }
+        bloqueante(move || reclamo.cerrar(&publicadas)).await?;
         match fallo {
             Some(error) => Err(error),
             None => Ok(cuantas),
         }
-    }
-
-    async fn reclamar(&self) -> Result<Reclamo, ErrorRelevo> {
-        let uow = self.uow.clone();
-        bloqueante(move || {
-            let mut conexion = uow
-                .base()
-                .conexion()
-                .map_err(|e| ErrorPersistencia::NoDisponible(e.to_string()))?;
-            if conexion.es_sqlite() {
-                let filas = crate::outbox::pendientes(&mut conexion, LOTE)?;
-                return Ok(Reclamo {
-                    transaccion: None,
-                    filas,
-                });
-            }
-            conexion.comenzar(Modo::Escritura).map_err(de_diesel)?;
-            match reclamar_con_skip_locked(&mut conexion) {
-                Ok(filas) => Ok(Reclamo {
-                    transaccion: Some(conexion),
-                    filas,
-                }),
-                Err(error) => {
-                    let _ = conexion.revertir();
-                    Err(error)
-                }
-            }
-        })
-        .await
     }
 
     /// Sends the rows in order and waits for the receipts. Answers the sequences of the
@@ -318,86 +256,6 @@ impl RelevoOutbox {
             .get_mut(topico)
             .ok_or_else(|| ErrorRelevo::SinEsquema(tipo.to_owned()))
     }
-
-    /// Marks rows published (SQLite path): a write transaction of its own.
-    async fn marcar(&self, secuencias: Vec<i64>) -> Result<(), ErrorRelevo> {
-        if secuencias.is_empty() {
-            return Ok(());
-        }
-        let uow = self.uow.clone();
-        bloqueante(move || {
-            uow.ejecutar_bloqueando(Modo::Escritura, |tx| {
-                marcar_publicadas(tx.conexion(), &secuencias)
-                    .map_err(seedwork_aplicacion::ErrorUnidadTrabajo::from)
-            })
-            .map_err(|e| match e {
-                seedwork_aplicacion::ErrorUnidadTrabajo::Persistencia(p) => p,
-                otro => ErrorPersistencia::Inesperado(otro.to_string()),
-            })
-        })
-        .await
-    }
-
-    /// Marks rows published and commits the claiming transaction (PostgreSQL path).
-    async fn cerrar(
-        &self,
-        mut conexion: PooledConnection<Conector>,
-        secuencias: Vec<i64>,
-    ) -> Result<(), ErrorRelevo> {
-        bloqueante(move || {
-            let resultado = marcar_publicadas(&mut conexion, &secuencias)
-                .and_then(|()| conexion.confirmar().map_err(de_diesel));
-            if resultado.is_err() {
-                let _ = conexion.revertir();
-            }
-            resultado
-        })
-        .await
-    }
-}
-
-#[derive(QueryableByName)]
-struct Secuencia {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    secuencia: i64,
-}
-
-/// Locks up to a batch of unpublished rows that no other replica holds.
-fn reclamar_con_skip_locked(conexion: &mut Conexion) -> Result<Vec<FilaOutbox>, ErrorPersistencia> {
-    let Conexion::Postgresql(pg) = conexion else {
-        return Err(ErrorPersistencia::Inesperado(
-            "SKIP LOCKED es solo para PostgreSQL".into(),
-        ));
-    };
-    let reclamadas: Vec<i64> = diesel::sql_query(
-        "SELECT secuencia FROM outbox WHERE NOT publicado ORDER BY secuencia LIMIT $1 FOR UPDATE SKIP LOCKED",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(LOTE)
-    .load::<Secuencia>(pg)
-    .map_err(de_diesel)?
-    .into_iter()
-    .map(|s| s.secuencia)
-    .collect();
-    outbox::table
-        .filter(outbox::secuencia.eq_any(reclamadas))
-        .order(outbox::secuencia.asc())
-        .select(FilaOutbox::as_select())
-        .load(conexion)
-        .map_err(de_diesel)
-}
-
-fn marcar_publicadas(conexion: &mut Conexion, secuencias: &[i64]) -> Result<(), ErrorPersistencia> {
-    if secuencias.is_empty() {
-        return Ok(());
-    }
-    diesel::update(outbox::table.filter(outbox::secuencia.eq_any(secuencias)))
-        .set((
-            outbox::publicado.eq(true),
-            outbox::fecha_publicacion.eq(chrono::Utc::now().naive_utc()),
-        ))
-        .execute(conexion)
-        .map_err(de_diesel)?;
-    Ok(())
 }
 
 async fn bloqueante<R: Send + 'static>(

@@ -1,0 +1,31 @@
+//! Persistence shared by every module: one diesel connection type for SQLite and
+//! PostgreSQL, the pool and the migrations runner (each module brings its own migrations;
+//! this crate's are the outbox and inbox tables), the unit of work that runs a command in
+//! one transaction (dispatching domain events before commit), and the outbox and inbox
+//! tables that make integration messages leave and arrive exactly once.
+//!
+//! The broker side of those tables (the relay that publishes the outbox, the consumer loop
+//! that feeds the inbox step) is `seedwork-mensajeria`.
+#![forbid(unsafe_code)]
+
+pub mod base_datos;
+pub mod conexion;
+pub mod errores;
+pub mod esquema;
+pub mod inbox;
+pub mod mensaje_en_curso;
+pub mod migraciones;
+pub mod outbox;
+pub mod unidad_trabajo;
+pub mod versiones;
+
+pub use base_datos::{BaseDatos, ErrorConfiguracionBaseDatos, Motor};
+pub use conexion::{Conexion, Modo};
+pub use errores::de_diesel;
+pub use esquema::MIGRACIONES;
+pub use inbox::{Inbox, Procesado};
+pub use mensaje_en_curso::MensajeEnCurso;
+pub use migraciones::Migraciones;
+pub use outbox::MensajeSaliente;
+pub use unidad_trabajo::{ManejadoresEventos, TransaccionDiesel, UnidadTrabajoDiesel};
+pub use versiones::Versiones;

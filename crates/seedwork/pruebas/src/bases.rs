@@ -1,0 +1,124 @@
+//! Real databases for the adapter tests of every module: a fresh SQLite file always, and a
+//! fresh PostgreSQL database when `TEST_DATABASE_URL` names a server, each migrated with
+//! the modules the test names. Each is created for one test and dropped with it.
+
+use std::collections::BTreeSet;
+
+use diesel::sql_types::Text;
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+use seedwork_persistencia::{BaseDatos, Conexion, Migraciones};
+use uuid::Uuid;
+
+/// A database made for one test, removed when dropped.
+pub struct BaseDePrueba {
+    pub nombre: &'static str,
+    /// The `DATABASE_URL` of this database, to start a whole application on it.
+    pub url: String,
+    pub base: BaseDatos,
+    _limpieza: Limpieza,
+}
+
+enum Limpieza {
+    Sqlite { _directorio: tempfile::TempDir },
+    Postgresql { servidor: String, nombre: String },
+}
+
+impl Drop for Limpieza {
+    fn drop(&mut self) {
+        if let Limpieza::Postgresql { servidor, nombre } = self {
+            if let Ok(mut conexion) = PgConnection::establish(servidor) {
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{nombre}\" WITH (FORCE)"))
+                        .execute(&mut conexion);
+            }
+        }
+    }
+}
+
+/// A fresh SQLite database in a temporary directory, with the tables of `modulos`.
+pub fn sqlite(modulos: &[Migraciones]) -> BaseDePrueba {
+    let directorio = tempfile::tempdir().expect("a temporary directory for a test database");
+    let ruta = directorio.path().join("prueba.db");
+    let url = ruta.to_string_lossy().into_owned();
+    let base = BaseDatos::conectar(&url, modulos).expect("a fresh SQLite database");
+    BaseDePrueba {
+        nombre: "sqlite",
+        url,
+        base,
+        _limpieza: Limpieza::Sqlite {
+            _directorio: directorio,
+        },
+    }
+}
+
+/// A fresh PostgreSQL database on the server of `TEST_DATABASE_URL`, with the tables of
+/// `modulos`, or `None` (saying so on the test's output) when the variable is unset.
+pub fn postgresql(modulos: &[Migraciones]) -> Option<BaseDePrueba> {
+    let Ok(servidor) = std::env::var("TEST_DATABASE_URL") else {
+        println!("TEST_DATABASE_URL is not set: skipping the PostgreSQL variant of this test");
+        return None;
+    };
+    let nombre = format!("aeroalpes_prueba_{}", Uuid::new_v4().simple());
+    let mut conexion = PgConnection::establish(&servidor)
+        .expect("TEST_DATABASE_URL names a reachable PostgreSQL server");
+    diesel::sql_query(format!("CREATE DATABASE \"{nombre}\""))
+        .execute(&mut conexion)
+        .expect("permission to create a test database");
+    let url = match servidor.rfind('/') {
+        Some(barra) if barra > servidor.find("://").map_or(0, |i| i + 2) => {
+            format!("{}/{nombre}", &servidor[..barra])
+        }
+        _ => format!("{servidor}/{nombre}"),
+    };
+    let limpieza = Limpieza::Postgresql { servidor, nombre };
+    let base = BaseDatos::conectar(&url, modulos).expect("a fresh PostgreSQL database");
+    Some(BaseDePrueba {
+        nombre: "postgresql",
+        url,
+        base,
+        _limpieza: limpieza,
+    })
+}
+
+/// SQLite, then PostgreSQL when configured, with the tables of `modulos`: run an adapter
+/// test on each.
+pub fn todas(modulos: &[Migraciones]) -> Vec<BaseDePrueba> {
+    std::iter::once(sqlite(modulos))
+        .chain(postgresql(modulos))
+        .collect()
+}
+
+/// The names of the tables of `base`, diesel's own bookkeeping included.
+pub fn tablas(base: &BaseDatos) -> BTreeSet<String> {
+    nombres(
+        base,
+        "SELECT name AS nombre FROM sqlite_master WHERE type = 'table'",
+        "SELECT tablename AS nombre FROM pg_tables WHERE schemaname = current_schema()",
+    )
+}
+
+/// The versions of the migrations `base` has recorded as applied.
+pub fn versiones_aplicadas(base: &BaseDatos) -> BTreeSet<String> {
+    let sql = "SELECT version AS nombre FROM __diesel_schema_migrations";
+    nombres(base, sql, sql)
+}
+
+#[derive(QueryableByName)]
+struct Nombre {
+    #[diesel(sql_type = Text)]
+    nombre: String,
+}
+
+/// The `nombre` column of a query, written for each engine.
+fn nombres(base: &BaseDatos, en_sqlite: &str, en_postgresql: &str) -> BTreeSet<String> {
+    let mut conexion = base.conexion().expect("a connection to the test database");
+    let filas = match &mut *conexion {
+        Conexion::Sqlite(c) => diesel::sql_query(en_sqlite).load::<Nombre>(c),
+        Conexion::Postgresql(c) => diesel::sql_query(en_postgresql).load::<Nombre>(c),
+    };
+    filas
+        .expect("a query of the test database's catalogue")
+        .into_iter()
+        .map(|fila| fila.nombre)
+        .collect()
+}

@@ -1,0 +1,16 @@
+//! Test support shared by every module, and only by tests: every crate takes it as a
+//! dev-dependency, so nothing here (nor `tempfile`) reaches a service binary.
+//!
+//! - [`memoria`]: a unit of work over in-memory tables, for the unit tests of the
+//!   application handlers; each module keeps its own fake repositories over it.
+//! - `bases` (feature `bases-de-datos`): fresh SQLite and PostgreSQL databases, migrated
+//!   with the modules a test names, for the adapter tests.
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "bases-de-datos")]
+pub mod bases;
+pub mod memoria;
+
+#[cfg(feature = "bases-de-datos")]
+pub use bases::BaseDePrueba;
+pub use memoria::{TransaccionEnMemoria, UnidadTrabajoEnMemoria};
