@@ -4,6 +4,7 @@
 //! until the application stops, and the HTTP side never waits for the broker: accepted
 //! commands wait in the outbox until it is reachable.
 
+use seedwork_dominio::ConCausas;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -101,7 +102,7 @@ async fn supervisar(
     let broker = match broker {
         Ok(broker) => broker,
         Err(error) => {
-            tracing::error!(url = %url, error = %error, "no se pudo conectar al broker");
+            tracing::error!(url = %url, error = %ConCausas(&error), "no se pudo conectar al broker");
             return;
         }
     };
@@ -150,7 +151,7 @@ async fn supervisar(
                     let relevo = RelevoOutbox::new(uow, broker_relevo, esquemas, aviso_outbox);
                     tareas.push(tokio::spawn(relevo.ejecutar(senal(apagado.clone()))));
                 }
-                Err(error) => tracing::error!(url = %url, error = %error, "el relevo no pudo conectar al broker"),
+                Err(error) => tracing::error!(url = %url, error = %ConCausas(&error), "el relevo no pudo conectar al broker"),
             }
         }
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, UnidadTrabajo};
+use seedwork_dominio::con_causas;
 use seedwork_mensajeria::{Desenlace, ManejadorMensajes, MensajeEntrante};
 use seedwork_persistencia::{Inbox, MensajeEnCurso, Procesado};
 use vuelos_contrato::{
@@ -114,12 +115,12 @@ impl<N: Notificador> ConsumidorEventos<N> {
             Procesado::Ahora(Ok(())) => Desenlace::Procesado,
             Procesado::Ahora(Err(ErrorEnvio::Notificador(
                 error @ ErrorNotificador::Rechazada(_),
-            ))) => Desenlace::Rechazado(error.to_string()),
+            ))) => Desenlace::Rechazado(con_causas(&error)),
             Procesado::Ahora(Err(ErrorEnvio::UnidadTrabajo(
                 error @ ErrorUnidadTrabajo::Regla(_),
-            ))) => Desenlace::Rechazado(error.to_string()),
+            ))) => Desenlace::Rechazado(con_causas(&error)),
             // The database or the mail service is unavailable: try again later.
-            Procesado::Ahora(Err(error)) => Desenlace::Reintentar(error.to_string()),
+            Procesado::Ahora(Err(error)) => Desenlace::Reintentar(con_causas(&error)),
         }
     }
 }
@@ -134,7 +135,7 @@ impl<N: Notificador> ManejadorMensajes for ConsumidorEventos<N> {
     async fn manejar(&self, mensaje: MensajeEntrante) -> Desenlace {
         let (evento, id_mensaje, notificacion) = match self.leer(&mensaje) {
             Ok(leido) => leido,
-            Err(error) => return Desenlace::Rechazado(error.to_string()),
+            Err(error) => return Desenlace::Rechazado(con_causas(&error)),
         };
         tracing::Span::current().record("id_mensaje", tracing::field::display(&id_mensaje));
         match notificacion {

@@ -2,6 +2,7 @@
 //! database, connects to the broker and wires a consumer loop per event topic to the
 //! handlers and the notifier.
 
+use seedwork_dominio::ConCausas;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -109,7 +110,7 @@ impl Aplicacion {
         detener.cancel();
         while let Some(fin) = bucles.join_next().await {
             if let Err(error) = fin {
-                tracing::error!(error = %error, "un consumidor terminó con un fallo");
+                tracing::error!(error = %ConCausas(&error), "un consumidor terminó con un fallo");
             }
         }
         resultado

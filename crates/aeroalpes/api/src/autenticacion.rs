@@ -73,7 +73,7 @@ fn portador_de(solicitud: &HttpRequest) -> Result<Portador, ErrorApi> {
     let token = token_bearer(cabecera)?;
     let contexto = solicitud
         .app_data::<web::Data<Contexto>>()
-        .ok_or_else(|| ErrorApi::Interno("la aplicación no tiene contexto".to_owned()))?;
+        .ok_or_else(|| ErrorApi::Interno("la aplicación no tiene contexto".into()))?;
     Ok(Portador(Some(contexto.tokens.verificar(token)?)))
 }
 

@@ -1,11 +1,12 @@
 //! The one place where errors become HTTP responses: a status per variant and a JSON body
-//! `{"error": …, "regla": …}`. Server faults log their cause and answer a generic body.
+//! `{"error": …, "regla": …}`. Server faults log their whole chain of causes and answer a
+//! generic body.
 
 use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use clientes_aplicacion::{ErrorClientes, ErrorToken};
-use seedwork_dominio::{ErrorPersistencia, ReglaIncumplida};
+use seedwork_dominio::{Causa, ConCausas, ErrorPersistencia, ReglaIncumplida};
 use serde::Serialize;
 use vuelos_aplicacion::ErrorVuelos;
 
@@ -34,10 +35,10 @@ pub enum ErrorApi {
     DemasiadoGrande(usize),
     /// 503: a dependency (the database) is unavailable; retrying later may work.
     #[error("servicio no disponible temporalmente")]
-    NoDisponible(String),
+    NoDisponible(#[source] Causa),
     /// 500: a fault of ours; the cause is logged, never sent.
     #[error("error interno")]
-    Interno(String),
+    Interno(#[source] Causa),
 }
 
 impl ErrorApi {
@@ -64,8 +65,8 @@ impl From<ErrorPersistencia> for ErrorApi {
             ErrorPersistencia::Duplicado(_) | ErrorPersistencia::Conflicto(_) => {
                 Self::Conflicto(error.to_string())
             }
-            ErrorPersistencia::NoDisponible(causa) => Self::NoDisponible(causa),
-            otro => Self::Interno(otro.to_string()),
+            ErrorPersistencia::NoDisponible(_) => Self::NoDisponible(Box::new(error)),
+            otro => Self::Interno(Box::new(otro)),
         }
     }
 }
@@ -79,7 +80,7 @@ impl From<ErrorVuelos> for ErrorApi {
             ErrorVuelos::Persistencia(persistencia) => persistencia.into(),
             // A wiring mistake, or a message-handling outcome that no request meets.
             ErrorVuelos::SinManejador(_) | ErrorVuelos::MensajeYaProcesado { .. } => {
-                Self::Interno(error.to_string())
+                Self::Interno(Box::new(error))
             }
         }
     }
@@ -95,7 +96,7 @@ impl From<ErrorClientes> for ErrorApi {
             ErrorClientes::Persistencia(persistencia) => persistencia.into(),
             ErrorClientes::SinManejador(_)
             | ErrorClientes::Inesperado(_)
-            | ErrorClientes::MensajeYaProcesado { .. } => Self::Interno(error.to_string()),
+            | ErrorClientes::MensajeYaProcesado { .. } => Self::Interno(Box::new(error)),
         }
     }
 }
@@ -130,8 +131,8 @@ impl ResponseError for ErrorApi {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::NoDisponible(causa) | Self::Interno(causa) => {
-                tracing::error!(causa = %causa, "{self}")
+            Self::NoDisponible(_) | Self::Interno(_) => {
+                tracing::error!(causa = %ConCausas(self), "{self}")
             }
             otro => tracing::info!(error = %otro, "solicitud rechazada"),
         }
@@ -158,28 +159,74 @@ mod tests {
 
     use super::*;
 
+    fn estado(error: impl Into<ErrorApi>) -> u16 {
+        error.into().status_code().as_u16()
+    }
+
     #[test]
     fn every_clientes_error_answers_the_status_it_documents() {
-        let casos = [
-            ErrorClientes::Regla(ReglaIncumplida::new("R", "m")),
-            ErrorClientes::EmailDuplicado(Email::parse("ana@gmail.com").unwrap()),
-            ErrorClientes::CredencialesInvalidas,
-            ErrorClientes::NoEncontrado(IdUsuario::nuevo()),
-            ErrorPersistencia::Duplicado("x".into()).into(),
-            ErrorPersistencia::Conflicto("x".into()).into(),
-            ErrorPersistencia::NoDisponible("x".into()).into(),
-            ErrorPersistencia::DatosInvalidos("x".into()).into(),
-            SinManejador { tipo: "X" }.into(),
-            ErrorClientes::Inesperado("x".into()),
+        let casos: [(ErrorClientes, u16); 12] = [
+            (ErrorClientes::Regla(ReglaIncumplida::new("R", "m")), 400),
+            (ErrorClientes::CredencialesInvalidas, 401),
+            (ErrorClientes::NoEncontrado(IdUsuario::nuevo()), 404),
+            (
+                ErrorClientes::EmailDuplicado(Email::parse("ana@gmail.com").unwrap()),
+                409,
+            ),
+            (ErrorPersistencia::Duplicado("x".into()).into(), 409),
+            (ErrorPersistencia::Conflicto("x".into()).into(), 409),
+            (ErrorPersistencia::no_disponible("x").into(), 503),
+            (ErrorPersistencia::datos_invalidos("x", "y").into(), 500),
+            (ErrorPersistencia::inesperado("x").into(), 500),
+            (SinManejador { tipo: "X" }.into(), 500),
+            (ErrorClientes::Inesperado("x".into()), 500),
+            (
+                ErrorClientes::MensajeYaProcesado {
+                    id_mensaje: "m-1".into(),
+                },
+                500,
+            ),
         ];
-        for error in casos {
-            let estado = error.estado_http();
-            assert_eq!(
-                ErrorApi::from(error.clone()).status_code().as_u16(),
-                estado,
-                "{error:?}"
-            );
+        for (error, esperado) in casos {
+            let texto = format!("{error:?}");
+            assert_eq!(estado(error), esperado, "{texto}");
         }
+    }
+
+    #[test]
+    fn every_vuelos_error_answers_the_status_it_documents() {
+        let id = vuelos_dominio::IdReserva::nuevo();
+        let casos: [(ErrorVuelos, u16); 7] = [
+            (ErrorVuelos::Regla(ReglaIncumplida::new("R", "m")), 400),
+            (ErrorVuelos::NoEncontrada(id), 404),
+            (
+                ErrorVuelos::TransicionInvalida {
+                    estado: vuelos_dominio::EstadoReserva::Pendiente,
+                    accion: vuelos_dominio::AccionReserva::Pagar,
+                },
+                409,
+            ),
+            (ErrorPersistencia::Conflicto("x".into()).into(), 409),
+            (ErrorPersistencia::no_disponible("x").into(), 503),
+            (ErrorPersistencia::inesperado("x").into(), 500),
+            (SinManejador { tipo: "X" }.into(), 500),
+        ];
+        for (error, esperado) in casos {
+            let texto = format!("{error:?}");
+            assert_eq!(estado(error), esperado, "{texto}");
+        }
+    }
+
+    #[test]
+    fn a_server_fault_keeps_its_causes_for_the_log_and_answers_a_generic_body() {
+        let error = ErrorApi::from(ErrorVuelos::Persistencia(ErrorPersistencia::inesperado(
+            "la tabla reservas no existe",
+        )));
+        assert_eq!(error.to_string(), "error interno");
+        assert_eq!(
+            ConCausas(&error).to_string(),
+            "error interno: error de almacenamiento: la tabla reservas no existe"
+        );
     }
 
     #[test]

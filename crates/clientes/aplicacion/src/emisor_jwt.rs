@@ -91,7 +91,7 @@ impl<R: Reloj> EmisorTokens for EmisorTokensJwt<R> {
             exp: expira.timestamp(),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &reclamos, &self.firma)
-            .map_err(|error| ErrorEmisionToken(error.to_string()))?;
+            .map_err(|error| ErrorEmisionToken(Box::new(error)))?;
         Ok(TokenAcceso { token, expira })
     }
 

@@ -130,7 +130,7 @@ type Despachador = DespachadorEnMemoria<Tablas>;
 pub struct UnidadTrabajoEnMemoria(seedwork_pruebas::UnidadTrabajoEnMemoria<Tablas>);
 
 impl UnidadTrabajoEnMemoria {
-    pub fn que_falla_al_confirmar(error: ErrorPersistencia) -> Self {
+    pub fn que_falla_al_confirmar(error: fn() -> ErrorPersistencia) -> Self {
         Self(seedwork_pruebas::UnidadTrabajoEnMemoria::default().que_falla_al_confirmar(error))
     }
 
@@ -257,7 +257,7 @@ impl RepositorioUsuarios for RepositorioEnMemoria<'_> {
 
     fn actualizar(&mut self, usuario: &mut Usuario) -> Result<(), ErrorPersistencia> {
         let Some(guardado) = self.0.datos.usuarios.get_mut(&usuario.id()) else {
-            return Err(ErrorPersistencia::Inesperado(format!(
+            return Err(ErrorPersistencia::inesperado(format!(
                 "no existe el usuario {}",
                 usuario.id()
             )));

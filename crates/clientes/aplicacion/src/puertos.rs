@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use clientes_dominio::{HashPassword, IdUsuario, RepositorioUsuarios};
+use seedwork_dominio::Causa;
 
 use crate::password::PasswordPlano;
 
@@ -19,9 +20,9 @@ pub trait FabricaRepositorioUsuarios<Tx>: Clone + Send + Sync + 'static {
 }
 
 /// The hashing or verification machinery failed (not: the password was wrong).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no se pudo procesar la contraseña: {0}")]
-pub struct ErrorHasher(pub String);
+#[derive(Debug, thiserror::Error)]
+#[error("no se pudo procesar la contraseña")]
+pub struct ErrorHasher(#[source] pub Causa);
 
 /// Turns clear passwords into salted, slow hashes and checks passwords against them.
 ///
@@ -66,9 +67,9 @@ pub enum ErrorToken {
 }
 
 /// A token could not be signed (a bug or a misconfiguration).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no se pudo emitir el token: {0}")]
-pub struct ErrorEmisionToken(pub String);
+#[derive(Debug, thiserror::Error)]
+#[error("no se pudo emitir el token")]
+pub struct ErrorEmisionToken(#[source] pub Causa);
 
 /// Issues signed, expiring tokens that name a user, and checks them.
 pub trait EmisorTokens: Clone + Send + Sync + 'static {

@@ -3,7 +3,7 @@
 use seedwork_dominio::{ErrorPersistencia, ReglaIncumplida};
 
 /// Why a user could not be registered.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ErrorRegistro {
     /// The e-mail already belongs to a user (rule `EmailUnico`).
     #[error(transparent)]

@@ -24,7 +24,7 @@ use clientes_dominio::{
 };
 use diesel::prelude::*;
 use seedwork_aplicacion::Transaccion;
-use seedwork_dominio::{Entidad, ErrorPersistencia};
+use seedwork_dominio::{Causa, Entidad, ErrorPersistencia};
 use seedwork_persistencia::{de_diesel, TransaccionDiesel, Versiones};
 
 use crate::esquema::{usuario_reservas, usuarios};
@@ -137,22 +137,22 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
         fila: FilaUsuario,
         reservas: Vec<String>,
     ) -> Result<Usuario, ErrorPersistencia> {
-        let invalido = |que: &str, causa: String| {
-            ErrorPersistencia::DatosInvalidos(format!("usuario {}: {que}: {causa}", fila.id))
+        let invalido = |que: &str, causa: Causa| {
+            ErrorPersistencia::datos_invalidos(format!("usuario {}: {que}", fila.id), causa)
         };
-        let id = IdUsuario::parse(&fila.id).map_err(|e| invalido("id", e.to_string()))?;
+        let id = IdUsuario::parse(&fila.id).map_err(|e| invalido("id", e.into()))?;
         let pais = Pais::new(&fila.pais_codigo, &fila.pais_nombre)
-            .map_err(|e| invalido("país", e.to_string()))?;
+            .map_err(|e| invalido("país", e.into()))?;
         let ciudad = Ciudad::new(&fila.ciudad_codigo, &fila.ciudad_nombre, pais)
-            .map_err(|e| invalido("ciudad", e.to_string()))?;
+            .map_err(|e| invalido("ciudad", e.into()))?;
         let numero = u64::try_from(fila.documento_numero)
             .map_err(|e| e.to_string())
             .and_then(|n| NumeroDocumento::new(n).map_err(|e| e.to_string()))
-            .map_err(|e| invalido("documento_numero", e))?;
+            .map_err(|e| invalido("documento_numero", e.into()))?;
         let tipo = TIPOS
             .into_iter()
             .find(|t| t.as_str() == fila.tipo)
-            .ok_or_else(|| invalido("tipo", fila.tipo.clone()))?;
+            .ok_or_else(|| invalido("tipo", fila.tipo.clone().into()))?;
         let cliente = match tipo {
             TipoCliente::Natural => Cliente::Natural(ClienteNatural::reconstruir(
                 Documento::new(numero, ciudad),
@@ -166,19 +166,19 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
         let estado = ESTADOS
             .into_iter()
             .find(|e| e.as_str() == fila.estado)
-            .ok_or_else(|| invalido("estado", fila.estado.clone()))?;
+            .ok_or_else(|| invalido("estado", fila.estado.clone().into()))?;
         let reservas = reservas
             .iter()
             .map(|texto| IdReservaCliente::parse(texto))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| invalido("reservas", e.to_string()))?;
+            .map_err(|e| invalido("reservas", e.into()))?;
         let datos = DatosUsuario {
             id,
             nombre: Nombre::new(&fila.nombres, &fila.apellidos)
-                .map_err(|e| invalido("nombre", e.to_string()))?,
-            email: Email::parse(&fila.email).map_err(|e| invalido("email", e.to_string()))?,
+                .map_err(|e| invalido("nombre", e.into()))?,
+            email: Email::parse(&fila.email).map_err(|e| invalido("email", e.into()))?,
             hash_password: HashPassword::new(fila.hash_password)
-                .map_err(|e| invalido("hash_password", e.to_string()))?,
+                .map_err(|e| invalido("hash_password", e.into()))?,
             cliente,
             estado,
             reservas,
@@ -205,8 +205,7 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
             0
         };
         for (orden, id_reserva) in deseadas.into_iter().enumerate().skip(desde) {
-            let orden =
-                i64::try_from(orden).map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?;
+            let orden = i64::try_from(orden).map_err(ErrorPersistencia::inesperado)?;
             diesel::insert_into(usuario_reservas::table)
                 .values(FilaReservaUsuario {
                     id_usuario: &id,
@@ -242,7 +241,7 @@ fn a_fila(usuario: &Usuario, version: i64) -> Result<FilaUsuario, ErrorPersisten
         tipo: usuario.cliente().tipo().as_str().to_owned(),
         // At most 12 digits (rule `NumeroDocumentoValido`), so it always fits.
         documento_numero: i64::try_from(documento_numero.valor())
-            .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?,
+            .map_err(ErrorPersistencia::inesperado)?,
         ciudad_codigo: ciudad.codigo().to_owned(),
         ciudad_nombre: ciudad.nombre().to_owned(),
         pais_codigo: ciudad.pais().codigo().to_owned(),

@@ -25,7 +25,7 @@ pub trait Transaccion: Send {
 }
 
 /// Why a unit of work did not commit. Nothing it did is left behind in either case.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ErrorUnidadTrabajo {
     /// A handler of a domain event refused the change (a rule of another aggregate or module).
     #[error(transparent)]

@@ -15,5 +15,5 @@ pub use agregacion::{AgregacionRaiz, EventosPendientes};
 pub use entidad::Entidad;
 pub use eventos::EventoDominio;
 pub use objeto_valor::ObjetoValor;
-pub use persistencia::ErrorPersistencia;
+pub use persistencia::{con_causas, Causa, ConCausas, ErrorPersistencia};
 pub use reglas::{validar, ReglaIncumplida, ReglaNegocio};

@@ -14,6 +14,7 @@
 //! deduplicates the client's own re-sends within a producer's life, and every envelope
 //! carries the outbox row's message id, which consumers record in their inbox.
 
+use seedwork_dominio::ConCausas;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::Arc;
@@ -111,7 +112,7 @@ impl RelevoOutbox {
         match self.purgar_publicadas().await {
             Ok(0) => {}
             Ok(borradas) => tracing::debug!(borradas, "filas publicadas del outbox purgadas"),
-            Err(error) => tracing::warn!(error = %error, "no se pudo purgar el outbox"),
+            Err(error) => tracing::warn!(error = %ConCausas(&error), "no se pudo purgar el outbox"),
         }
     }
 
@@ -133,7 +134,7 @@ impl RelevoOutbox {
                     SONDEO
                 }
                 Err(error) => {
-                    tracing::warn!(error = %error, reintento_en_ms = espera.as_millis() as u64, "relevo del outbox: se reintentará");
+                    tracing::warn!(error = %ConCausas(&error), reintento_en_ms = espera.as_millis() as u64, "relevo del outbox: se reintentará");
                     fallos_seguidos += 1;
                     // Producers reconnect by themselves after a broker restart, and keeping
                     // them keeps the broker's deduplication of their re-sends. Only a
@@ -263,6 +264,6 @@ async fn bloqueante<R: Send + 'static>(
 ) -> Result<R, ErrorRelevo> {
     tokio::task::spawn_blocking(trabajo)
         .await
-        .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?
+        .map_err(ErrorPersistencia::inesperado)?
         .map_err(ErrorRelevo::from)
 }

@@ -1,6 +1,7 @@
 //! The diesel unit of work: one database transaction per command, with the domain events
 //! of the saved aggregates dispatched in-process before it commits.
 
+use seedwork_dominio::ConCausas;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -122,7 +123,7 @@ impl UnidadTrabajoDiesel {
         let conexion = self
             .base
             .conexion()
-            .map_err(|e| persistencia(ErrorPersistencia::NoDisponible(e.to_string())))?;
+            .map_err(|e| persistencia(ErrorPersistencia::no_disponible(e)))?;
         let mensaje = match modo {
             Modo::Escritura => self.mensaje.as_ref(),
             Modo::Lectura => None,
@@ -184,12 +185,7 @@ impl UnidadTrabajoDiesel {
             .unwrap_or_else(|fallo| {
                 // The work panicked: the connection was dropped mid-transaction, which rolls
                 // it back, so nothing was written.
-                Err(
-                    ErrorUnidadTrabajo::Persistencia(ErrorPersistencia::Inesperado(
-                        fallo.to_string(),
-                    ))
-                    .into(),
-                )
+                Err(ErrorUnidadTrabajo::Persistencia(ErrorPersistencia::inesperado(fallo)).into())
             })
     }
 }
@@ -220,7 +216,7 @@ fn registrar_mensaje(
 /// discards it, so no half-done transaction is ever reused.
 fn revertir(tx: &mut TransaccionDiesel) {
     if let Err(error) = tx.conexion.revertir() {
-        tracing::error!(error = %error, "no se pudo revertir la transacción");
+        tracing::error!(error = %ConCausas(&error), "no se pudo revertir la transacción");
     }
 }
 

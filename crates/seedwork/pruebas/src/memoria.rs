@@ -40,7 +40,8 @@ struct Estado<D> {
 pub struct UnidadTrabajoEnMemoria<D> {
     estado: Arc<Mutex<Estado<D>>>,
     despachador: Option<Arc<DespachadorEnMemoria<D>>>,
-    fallo_al_confirmar: Option<ErrorPersistencia>,
+    /// Makes the error every commit fails with, if any (errors hold causes: no clones).
+    fallo_al_confirmar: Option<fn() -> ErrorPersistencia>,
 }
 
 impl<D> Clone for UnidadTrabajoEnMemoria<D> {
@@ -48,7 +49,7 @@ impl<D> Clone for UnidadTrabajoEnMemoria<D> {
         Self {
             estado: Arc::clone(&self.estado),
             despachador: self.despachador.clone(),
-            fallo_al_confirmar: self.fallo_al_confirmar.clone(),
+            fallo_al_confirmar: self.fallo_al_confirmar,
         }
     }
 }
@@ -73,7 +74,7 @@ impl<D> UnidadTrabajoEnMemoria<D> {
     }
 
     /// This unit of work failing with `error` where it would commit.
-    pub fn que_falla_al_confirmar(mut self, error: ErrorPersistencia) -> Self {
+    pub fn que_falla_al_confirmar(mut self, error: fn() -> ErrorPersistencia) -> Self {
         self.fallo_al_confirmar = Some(error);
         self
     }
@@ -124,8 +125,8 @@ impl<D: Clone + Send + 'static> UnidadTrabajo for UnidadTrabajoEnMemoria<D> {
                 despachados.push(evento.nombre());
             }
         }
-        if let Some(error) = &self.fallo_al_confirmar {
-            return Err(ErrorUnidadTrabajo::Persistencia(error.clone()).into());
+        if let Some(error) = self.fallo_al_confirmar {
+            return Err(ErrorUnidadTrabajo::Persistencia(error()).into());
         }
         let mut estado = self.estado();
         estado.datos = tx.datos;

@@ -4,7 +4,7 @@ use seedwork_aplicacion::{ErrorUnidadTrabajo, SinManejador};
 use seedwork_dominio::{ErrorPersistencia, ReglaIncumplida};
 use vuelos_dominio::{AccionReserva, ErrorReserva, EstadoReserva, IdReserva};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ErrorVuelos {
     /// A business rule or an input format rule failed: 400, naming the rule.
     #[error(transparent)]

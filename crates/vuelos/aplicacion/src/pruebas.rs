@@ -57,7 +57,7 @@ pub type TransaccionEnMemoria = seedwork_pruebas::TransaccionEnMemoria<Tablas>;
 pub struct UnidadTrabajoEnMemoria(seedwork_pruebas::UnidadTrabajoEnMemoria<Tablas>);
 
 impl UnidadTrabajoEnMemoria {
-    pub fn que_falla_al_confirmar(error: ErrorPersistencia) -> Self {
+    pub fn que_falla_al_confirmar(error: fn() -> ErrorPersistencia) -> Self {
         Self(seedwork_pruebas::UnidadTrabajoEnMemoria::default().que_falla_al_confirmar(error))
     }
 

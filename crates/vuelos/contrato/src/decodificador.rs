@@ -94,12 +94,10 @@ impl Decodificador {
         if let Some(esquema) = esquemas.get(texto) {
             return Ok(Some(esquema.clone()));
         }
-        let esquema =
-            Arc::new(
-                Schema::parse_str(texto).map_err(|e| ErrorAvro::EsquemaEscritor {
-                    causa: e.to_string(),
-                })?,
-            );
+        let esquema = Arc::new(
+            Schema::parse_str(texto)
+                .map_err(|e| ErrorAvro::EsquemaEscritor { causa: Box::new(e) })?,
+        );
         if esquemas.len() >= Self::MAXIMO_ESQUEMAS {
             esquemas.clear();
         }

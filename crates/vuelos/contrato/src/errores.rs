@@ -4,18 +4,30 @@
 use seedwork_dominio::ReglaIncumplida;
 
 /// Encoding or decoding a record failed. A message that cannot be decoded goes to its
-/// topic's dead-letter topic: retrying it cannot help.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// topic's dead-letter topic: retrying it cannot help. The Avro library's error is kept as
+/// the source; a dead-letter reason writes the whole chain.
+#[derive(Debug, thiserror::Error)]
 pub enum ErrorAvro {
     /// The record does not fit its own schema: a bug in this crate.
-    #[error("no se pudo codificar {tipo} en Avro: {causa}")]
-    Codificacion { tipo: &'static str, causa: String },
+    #[error("no se pudo codificar {tipo} en Avro")]
+    Codificacion {
+        tipo: &'static str,
+        #[source]
+        causa: Box<apache_avro::Error>,
+    },
     /// The bytes are not a datum of the writer schema, or it does not resolve into ours.
-    #[error("no se pudo decodificar {tipo} de Avro: {causa}")]
-    Decodificacion { tipo: &'static str, causa: String },
+    #[error("no se pudo decodificar {tipo} de Avro")]
+    Decodificacion {
+        tipo: &'static str,
+        #[source]
+        causa: Box<apache_avro::Error>,
+    },
     /// The schema the producer says it wrote with is not valid Avro.
-    #[error("el esquema con que se escribió el mensaje no es Avro válido: {causa}")]
-    EsquemaEscritor { causa: String },
+    #[error("el esquema con que se escribió el mensaje no es Avro válido")]
+    EsquemaEscritor {
+        #[source]
+        causa: Box<apache_avro::Error>,
+    },
     /// The decoder panicked on these bytes (a bug of the Avro library on hostile input).
     #[error("{tipo} no se pudo decodificar")]
     Panico { tipo: &'static str },

@@ -112,7 +112,7 @@ pub trait MensajeIntegracion: Serialize + DeserializeOwned + Sized {
             .and_then(|escritor| escritor.write_ser_to_vec(self))
             .map_err(|e| ErrorAvro::Codificacion {
                 tipo: Self::TIPO,
-                causa: e.to_string(),
+                causa: Box::new(e),
             })
     }
 
@@ -122,7 +122,7 @@ pub trait MensajeIntegracion: Serialize + DeserializeOwned + Sized {
     fn decodificar(bytes: &[u8], esquema_escritor: Option<&Schema>) -> Result<Self, ErrorAvro> {
         let error = |e: apache_avro::Error| ErrorAvro::Decodificacion {
             tipo: Self::TIPO,
-            causa: e.to_string(),
+            causa: Box::new(e),
         };
         let lector = Self::esquema();
         let mut resto = bytes;

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, UnidadTrabajo};
-use seedwork_dominio::ErrorPersistencia;
+use seedwork_dominio::{con_causas, ConCausas, ErrorPersistencia};
 use seedwork_mensajeria::{Desenlace, ManejadorMensajes, MensajeEntrante};
 use seedwork_persistencia::{Inbox, MensajeEnCurso, Procesado, UnidadTrabajoDiesel};
 use vuelos_aplicacion::{
@@ -53,7 +53,10 @@ impl ConsumidorComandos {
                 })
                 .await;
             if let Err(error) = registro {
-                return Desenlace::Reintentar(format!("no se pudo registrar el rechazo: {error}"));
+                return Desenlace::Reintentar(format!(
+                    "no se pudo registrar el rechazo: {}",
+                    ConCausas(&error)
+                ));
             }
         }
         Desenlace::Rechazado(razon)
@@ -70,7 +73,7 @@ impl ManejadorMensajes for ConsumidorComandos {
         );
         let registro = match decodificado {
             Some(Ok(registro)) => registro,
-            Some(Err(error)) => return Desenlace::Rechazado(error.to_string()),
+            Some(Err(error)) => return Desenlace::Rechazado(con_causas(&error)),
             None => {
                 return Desenlace::Rechazado(format!(
                     "el tópico {} no lleva comandos de reservas",
@@ -80,7 +83,7 @@ impl ManejadorMensajes for ConsumidorComandos {
         };
         let comando = match integracion::a_comando(&registro) {
             Ok(comando) => comando,
-            Err(error) => return self.rechazar(&registro, error.to_string()).await,
+            Err(error) => return self.rechazar(&registro, con_causas(&error)).await,
         };
         // Messages of the tutorial's producers have no envelope id: the broker's id is stable.
         let id_mensaje = registro.id_mensaje().unwrap_or(&mensaje.id_broker);
@@ -108,8 +111,8 @@ impl ManejadorMensajes for ConsumidorComandos {
                 error @ (ErrorVuelos::Regla(_)
                 | ErrorVuelos::NoEncontrada(_)
                 | ErrorVuelos::TransicionInvalida { .. }),
-            )) => self.rechazar(&registro, error.to_string()).await,
-            Procesado::Ahora(Err(error)) => Desenlace::Reintentar(error.to_string()),
+            )) => self.rechazar(&registro, con_causas(&error)).await,
+            Procesado::Ahora(Err(error)) => Desenlace::Reintentar(con_causas(&error)),
         }
     }
 }
@@ -130,7 +133,7 @@ impl ManejadorMensajes for ConsumidorEventos {
         );
         let evento = match decodificado {
             Some(Ok(evento)) => evento,
-            Some(Err(error)) => return Desenlace::Rechazado(error.to_string()),
+            Some(Err(error)) => return Desenlace::Rechazado(con_causas(&error)),
             None => {
                 return Desenlace::Rechazado(format!(
                     "el tópico {} no lleva eventos de reservas",
@@ -144,7 +147,7 @@ impl ManejadorMensajes for ConsumidorEventos {
                 tracing::info!(tipo = evento.tipo(), id_reserva = %n.id_reserva, id_cliente, estado = n.estado, "evento de reserva recibido");
                 Desenlace::Procesado
             }
-            Err(error) => Desenlace::Rechazado(error.to_string()),
+            Err(error) => Desenlace::Rechazado(con_causas(&error)),
         }
     }
 }

@@ -404,8 +404,8 @@ pub fn al_outbox<E: EventoDeIntegracion>(
     evento: &E,
     tx: &mut TransaccionDiesel,
 ) -> Result<(), ErrorUnidadTrabajo> {
-    let mensaje = evento_al_outbox(evento, tx.mensaje_en_curso())
-        .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?;
+    let mensaje =
+        evento_al_outbox(evento, tx.mensaje_en_curso()).map_err(ErrorPersistencia::inesperado)?;
     Ok(tx.agregar_al_outbox(&mensaje)?)
 }
 

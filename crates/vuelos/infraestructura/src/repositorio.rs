@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use seedwork_aplicacion::Transaccion;
-use seedwork_dominio::{Entidad, ErrorPersistencia};
+use seedwork_dominio::{Causa, Entidad, ErrorPersistencia};
 use seedwork_persistencia::{de_diesel, TransaccionDiesel, Versiones};
 use vuelos_dominio::{
     DatosReserva, EstadoReserva, FiltroReservas, IdCliente, IdReserva, Pagina, RepositorioReservas,
@@ -52,22 +52,22 @@ impl<'a> RepositorioReservasDiesel<'a> {
     }
 
     fn a_dominio(&mut self, fila: FilaReserva) -> Result<Reserva, ErrorPersistencia> {
-        let invalido = |que: &str, causa: String| {
-            ErrorPersistencia::DatosInvalidos(format!("reserva {}: {que}: {causa}", fila.id))
+        let invalido = |que: &str, causa: Causa| {
+            ErrorPersistencia::datos_invalidos(format!("reserva {}: {que}", fila.id), causa)
         };
-        let id = IdReserva::parse(&fila.id).map_err(|e| invalido("id", e.to_string()))?;
+        let id = IdReserva::parse(&fila.id).map_err(|e| invalido("id", e.into()))?;
         let id_cliente = fila
             .id_cliente
             .as_deref()
             .map(IdCliente::parse)
             .transpose()
-            .map_err(|e| invalido("id_cliente", e.to_string()))?;
+            .map_err(|e| invalido("id_cliente", e.into()))?;
         let estado: EstadoReserva = fila
             .estado
             .parse()
-            .map_err(|e: seedwork_dominio::ReglaIncumplida| invalido("estado", e.to_string()))?;
+            .map_err(|e: seedwork_dominio::ReglaIncumplida| invalido("estado", e.into()))?;
         let itinerarios = registro_itinerario::leer(&fila.itinerarios)
-            .map_err(|e| invalido("itinerarios", e.to_string()))?;
+            .map_err(|e| invalido("itinerarios", e.into()))?;
         self.versiones.registrar(id, fila.version);
         Ok(Reserva::reconstruir(DatosReserva {
             id,
@@ -86,7 +86,7 @@ fn a_fila(reserva: &Reserva, version: i64) -> Result<FilaReserva, ErrorPersisten
         id_cliente: reserva.id_cliente().map(|id| id.to_string()),
         estado: reserva.estado().to_string(),
         itinerarios: registro_itinerario::escribir(reserva.itinerarios())
-            .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?,
+            .map_err(ErrorPersistencia::inesperado)?,
         fecha_creacion: reserva.fecha_creacion().naive_utc(),
         fecha_actualizacion: reserva.fecha_actualizacion().naive_utc(),
         version,

@@ -40,8 +40,8 @@ impl TransporteComandos for TransporteOutbox {
             Some(correlacion) => Metadatos::nuevos().correlacionados(correlacion),
             None => Metadatos::nuevos(),
         };
-        let mensaje = comando_al_outbox(&comando, &metadatos)
-            .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?;
+        let mensaje =
+            comando_al_outbox(&comando, &metadatos).map_err(ErrorPersistencia::inesperado)?;
         let creacion = match comando {
             ComandoReserva::Crear(crear) => Some(crear.id),
             ComandoReserva::Aprobar(_) | ComandoReserva::Cancelar(_) | ComandoReserva::Pagar(_) => {

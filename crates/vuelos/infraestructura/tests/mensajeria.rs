@@ -243,8 +243,8 @@ async fn an_accepted_command_creates_the_reservation_and_publishes_its_event_onc
             .encolar_creacion(comando(id), Conversacion::correlacionada("peticion-http-1"))
             .await;
         assert_eq!(
-            sistema.aplicacion.consultar(id).await,
-            Ok(ConsultaReserva::EnProceso)
+            sistema.aplicacion.consultar(id).await.unwrap(),
+            ConsultaReserva::EnProceso
         );
         let id_comando = filas_outbox(&sistema.uow).await[0].id_mensaje.clone();
 

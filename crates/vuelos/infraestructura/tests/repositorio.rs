@@ -85,7 +85,7 @@ async fn con_repositorio<R: Send + 'static>(
     .await
     .map_err(|e| match e {
         ErrorUnidadTrabajo::Persistencia(p) => p,
-        otro => ErrorPersistencia::Inesperado(otro.to_string()),
+        otro => ErrorPersistencia::inesperado(otro),
     })
 }
 

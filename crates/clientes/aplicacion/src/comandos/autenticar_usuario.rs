@@ -155,8 +155,7 @@ mod tests {
             .manejar(credenciales("ana@gmail.com", "otra-clave"))
             .await
             .unwrap_err();
-        assert_eq!(error, ErrorClientes::CredencialesInvalidas);
-        assert_eq!(error.estado_http(), 401);
+        assert!(matches!(error, ErrorClientes::CredencialesInvalidas));
     }
 
     #[tokio::test]
@@ -166,7 +165,7 @@ mod tests {
             .manejar(credenciales("luis@gmail.com", "clave-secreta"))
             .await
             .unwrap_err();
-        assert_eq!(error, ErrorClientes::CredencialesInvalidas);
+        assert!(matches!(error, ErrorClientes::CredencialesInvalidas));
     }
 
     #[tokio::test]
@@ -182,20 +181,23 @@ mod tests {
             .await
             .unwrap_err();
 
-        assert_eq!(error, ErrorClientes::CredencialesInvalidas);
+        assert!(matches!(error, ErrorClientes::CredencialesInvalidas));
     }
 
     #[tokio::test]
     async fn given_a_store_that_is_down_when_authenticating_then_the_store_error_is_reported() {
-        let uow = UnidadTrabajoEnMemoria::que_falla_al_confirmar(ErrorPersistencia::NoDisponible(
-            "caída".into(),
-        ));
+        let uow = UnidadTrabajoEnMemoria::que_falla_al_confirmar(|| {
+            ErrorPersistencia::no_disponible("caída")
+        });
         uow.con_usuario(usuario_con_password("ana@gmail.com", "clave-secreta"));
         let error = manejador(&uow)
             .manejar(credenciales("ana@gmail.com", "clave-secreta"))
             .await
             .unwrap_err();
-        assert_eq!(error.estado_http(), 503);
+        assert!(matches!(
+            error,
+            ErrorClientes::Persistencia(ErrorPersistencia::NoDisponible(_))
+        ));
     }
 
     #[test]

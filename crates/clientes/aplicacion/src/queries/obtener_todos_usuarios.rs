@@ -97,13 +97,16 @@ mod tests {
 
     #[tokio::test]
     async fn given_a_store_that_is_down_when_listing_all_then_the_store_error_is_reported() {
-        let uow = UnidadTrabajoEnMemoria::que_falla_al_confirmar(ErrorPersistencia::NoDisponible(
-            "caída".into(),
-        ));
+        let uow = UnidadTrabajoEnMemoria::que_falla_al_confirmar(|| {
+            ErrorPersistencia::no_disponible("caída")
+        });
         let error = ManejadorObtenerTodosUsuarios::new(uow, FabricaEnMemoria)
             .manejar(ObtenerTodosUsuarios)
             .await
             .unwrap_err();
-        assert_eq!(error.estado_http(), 503);
+        assert!(matches!(
+            error,
+            ErrorClientes::Persistencia(ErrorPersistencia::NoDisponible(_))
+        ));
     }
 }

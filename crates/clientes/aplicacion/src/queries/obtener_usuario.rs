@@ -78,6 +78,6 @@ mod tests {
                 .manejar(ObtenerUsuario { id })
                 .await
                 .unwrap_err();
-        assert_eq!(error, ErrorClientes::NoEncontrado(id));
+        assert!(matches!(error, ErrorClientes::NoEncontrado(ref otro) if *otro == id));
     }
 }

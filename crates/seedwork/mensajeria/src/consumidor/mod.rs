@@ -8,6 +8,7 @@
 
 mod acuse;
 
+use seedwork_dominio::ConCausas;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::Arc;
@@ -113,7 +114,7 @@ pub async fn consumir<M: ManejadorMensajes>(
         let mut consumidor = match consumidor {
             Ok(consumidor) => consumidor,
             Err(error) => {
-                tracing::warn!(topico = %suscripcion.topico, error = %error, "no se pudo suscribir; se reintentará");
+                tracing::warn!(topico = %suscripcion.topico, error = %ConCausas(&error), "no se pudo suscribir; se reintentará");
                 tokio::select! {
                     _ = &mut apagado => return,
                     _ = tokio::time::sleep(espera) => {}
@@ -150,7 +151,7 @@ pub async fn consumir<M: ManejadorMensajes>(
                         .await
                 }
                 Some(Err(error)) => {
-                    tracing::warn!(topico = %suscripcion.topico, error = %error, "error al recibir; se vuelve a suscribir");
+                    tracing::warn!(topico = %suscripcion.topico, error = %ConCausas(&error), "error al recibir; se vuelve a suscribir");
                     break;
                 }
                 None => break,
@@ -212,7 +213,7 @@ impl Bucle<'_> {
                 match self.a_dlq(&entrante, &razon).await {
                     Ok(()) => consumidor.ack(&mensaje).await.map_err(|e| e.to_string()),
                     Err(error) => {
-                        tracing::error!(error = %error, "no se pudo publicar en la cola de mensajes muertos; se reintentará");
+                        tracing::error!(error = %ConCausas(&error), "no se pudo publicar en la cola de mensajes muertos; se reintentará");
                         consumidor.nack(&mensaje).await.map_err(|e| e.to_string())
                     }
                 }
@@ -266,7 +267,7 @@ impl Bucle<'_> {
             }
             Ok(None) => None,
             Err(error) => {
-                tracing::warn!(topico, error = %error, "no se pudo obtener el esquema del productor");
+                tracing::warn!(topico, error = %ConCausas(&error), "no se pudo obtener el esquema del productor");
                 None
             }
         }

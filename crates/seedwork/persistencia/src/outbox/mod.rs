@@ -76,7 +76,7 @@ impl TransaccionDiesel {
             clave: mensaje.clave.as_deref(),
             carga: &mensaje.carga,
             propiedades: serde_json::to_string(&mensaje.propiedades)
-                .map_err(|e| ErrorPersistencia::Inesperado(e.to_string()))?,
+                .map_err(ErrorPersistencia::inesperado)?,
             fecha_creacion: Utc::now().naive_utc(),
             publicado: false,
         };
@@ -126,6 +126,6 @@ fn escribir<R>(
     })
     .map_err(|e| match e {
         ErrorUnidadTrabajo::Persistencia(p) => p,
-        otro => ErrorPersistencia::Inesperado(otro.to_string()),
+        otro => ErrorPersistencia::inesperado(otro),
     })
 }

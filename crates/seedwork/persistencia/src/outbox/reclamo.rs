@@ -36,7 +36,7 @@ impl Reclamo {
         let mut conexion = uow
             .base()
             .conexion()
-            .map_err(|e| ErrorPersistencia::NoDisponible(e.to_string()))?;
+            .map_err(ErrorPersistencia::no_disponible)?;
         if conexion.es_sqlite() {
             return Ok(Self {
                 filas: pendientes(&mut conexion, lote)?,
@@ -104,8 +104,8 @@ fn reclamar_con_skip_locked(
     lote: i64,
 ) -> Result<Vec<FilaOutbox>, ErrorPersistencia> {
     let Conexion::Postgresql(pg) = conexion else {
-        return Err(ErrorPersistencia::Inesperado(
-            "SKIP LOCKED es solo para PostgreSQL".into(),
+        return Err(ErrorPersistencia::inesperado(
+            "SKIP LOCKED es solo para PostgreSQL",
         ));
     };
     let reclamadas: Vec<i64> = diesel::sql_query(

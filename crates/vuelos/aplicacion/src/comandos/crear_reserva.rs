@@ -120,9 +120,9 @@ mod tests {
 
     #[tokio::test]
     async fn given_a_store_that_fails_on_commit_when_creating_then_nothing_is_left_behind() {
-        let uow = UnidadTrabajoEnMemoria::que_falla_al_confirmar(ErrorPersistencia::NoDisponible(
-            "caída".into(),
-        ));
+        let uow = UnidadTrabajoEnMemoria::que_falla_al_confirmar(|| {
+            ErrorPersistencia::no_disponible("caída")
+        });
         let error = manejador(&uow)
             .manejar(comando(vec![itinerario()]))
             .await

@@ -74,6 +74,6 @@ mod tests {
             ManejadorObtenerReserva::new(UnidadTrabajoEnMemoria::default(), FabricaEnMemoria)
                 .manejar(ObtenerReserva { id })
                 .await;
-        assert_eq!(respuesta, Err(ErrorVuelos::NoEncontrada(id)));
+        assert!(matches!(respuesta, Err(ErrorVuelos::NoEncontrada(ref otro)) if *otro == id));
     }
 }
