@@ -87,7 +87,7 @@ async fn a_token_signed_with_another_secret_answers_401() {
     let (id, _) = app.usuario_con_token("ana@gmail.com").await;
     let reclamos = json!({
         "sub": id,
-        "iss": clientes_aplicacion::emisor_jwt::EMISOR,
+        "iss": clientes_infraestructura::emisor_jwt::EMISOR,
         "exp": Utc::now().timestamp() + 600,
     });
     let ajeno = jsonwebtoken::encode(

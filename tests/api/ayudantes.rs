@@ -265,7 +265,7 @@ pub fn registro_empresa(email: &str, password: &str) -> Value {
 pub fn token_firmado(sub: &str, exp: i64) -> String {
     let reclamos = json!({
         "sub": sub,
-        "iss": clientes_aplicacion::emisor_jwt::EMISOR,
+        "iss": clientes_infraestructura::emisor_jwt::EMISOR,
         "iat": exp - 3600,
         "exp": exp,
     });

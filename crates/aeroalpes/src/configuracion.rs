@@ -3,7 +3,7 @@
 use std::fmt;
 
 use chrono::TimeDelta;
-use clientes_aplicacion::emisor_jwt::LONGITUD_MINIMA_SECRETO;
+use clientes_infraestructura::emisor_jwt::LONGITUD_MINIMA_SECRETO;
 use uuid::Uuid;
 
 /// Where aeroalpes listens, which database it uses and how it signs access tokens.

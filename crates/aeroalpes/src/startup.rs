@@ -8,12 +8,12 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use aeroalpes_api::{Contexto, Salud};
 use clientes_aplicacion::{
-    agregar_reserva, AutenticarUsuario, DesactivarUsuario, EmisorTokensJwt, HasherArgon2,
-    ManejadorAutenticarUsuario, ManejadorDesactivarUsuario, ManejadorObtenerTodosUsuarios,
-    ManejadorObtenerUsuario, ManejadorObtenerUsuariosDesactivados, ManejadorRegistrarUsuario,
-    ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados, RegistrarUsuario,
+    agregar_reserva, AutenticarUsuario, DesactivarUsuario, ManejadorAutenticarUsuario,
+    ManejadorDesactivarUsuario, ManejadorObtenerTodosUsuarios, ManejadorObtenerUsuario,
+    ManejadorObtenerUsuariosDesactivados, ManejadorRegistrarUsuario, ObtenerTodosUsuarios,
+    ObtenerUsuario, ObtenerUsuariosDesactivados, RegistrarUsuario,
 };
-use clientes_infraestructura::FabricaRepositorioUsuariosDiesel;
+use clientes_infraestructura::{EmisorTokensJwt, FabricaRepositorioUsuariosDiesel, HasherArgon2};
 use seedwork_aplicacion::{DespachadorComandos, DespachadorQueries};
 use seedwork_persistencia::{
     BaseDatos, ManejadoresEventos, Migraciones, TransaccionDiesel, UnidadTrabajoDiesel,

@@ -3,24 +3,21 @@
 //! their handlers, the DTOs (with their mappers) and the outbound ports the handlers need.
 //!
 //! Layout: `comandos/` and `queries/` hold one file per message (message, handler, tests);
-//! `puertos` declares the ports (repository factory, password hasher, token issuer),
-//! `reloj` the clock; `hasher_argon2` and `emisor_jwt` implement the hasher and token ports (pure
-//! algorithms, no I/O); `password` holds the clear-password types; `dto` and `mapeadores`
-//! the JSON shapes and their conversions; `errores` the error enum and its HTTP statuses.
-//! Handlers are generic over their ports, so this crate names no database, broker or web
-//! framework.
+//! `puertos` declares the ports (repository factory, password hasher, token issuer), which
+//! `clientes-infraestructura` implements; the clock is the seedwork's `Reloj`; `password`
+//! holds the clear-password types; `dto` and `mapeadores` the JSON shapes and their
+//! conversions; `errores` the error enum and its HTTP statuses. Handlers are generic over
+//! their ports, so this crate names no database, broker, web framework, hashing algorithm
+//! or token format.
 #![forbid(unsafe_code)]
 
 pub mod comandos;
 pub mod dto;
-pub mod emisor_jwt;
 pub mod errores;
-pub mod hasher_argon2;
 pub mod mapeadores;
 pub mod password;
 pub mod puertos;
 pub mod queries;
-pub mod reloj;
 
 #[cfg(test)]
 mod pruebas;
@@ -32,9 +29,7 @@ pub use comandos::agregar_reserva_usuario::{
 pub use comandos::autenticar_usuario::{AutenticarUsuario, ManejadorAutenticarUsuario};
 pub use comandos::desactivar_usuario::{DesactivarUsuario, ManejadorDesactivarUsuario};
 pub use comandos::registrar_usuario::{DatosCliente, ManejadorRegistrarUsuario, RegistrarUsuario};
-pub use emisor_jwt::{EmisorTokensJwt, ErrorConfiguracionJwt};
 pub use errores::ErrorClientes;
-pub use hasher_argon2::HasherArgon2;
 pub use password::{PasswordNueva, PasswordPlano};
 pub use puertos::{
     EmisorTokens, ErrorEmisionToken, ErrorHasher, ErrorToken, FabricaRepositorioUsuarios,
@@ -45,4 +40,3 @@ pub use queries::obtener_usuario::{ManejadorObtenerUsuario, ObtenerUsuario};
 pub use queries::obtener_usuarios_desactivados::{
     ManejadorObtenerUsuariosDesactivados, ObtenerUsuariosDesactivados,
 };
-pub use reloj::{Reloj, RelojSistema};

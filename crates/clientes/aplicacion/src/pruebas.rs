@@ -1,9 +1,9 @@
 //! In-memory fakes of the ports and fixtures, for the unit tests of the handlers (and only
-//! for them: adapters are tested against real databases in the infrastructure crate): the
-//! seedwork's in-memory unit of work over this module's tables, and a repository over them.
+//! for them: adapters are tested against real databases and the real algorithms in the
+//! infrastructure crate): the seedwork's in-memory unit of work over this module's tables,
+//! a repository over them, a password hasher and a token issuer.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -16,10 +16,11 @@ use seedwork_dominio::{AgregacionRaiz, Entidad, ErrorPersistencia};
 use seedwork_pruebas::memoria::DespachadorEnMemoria;
 
 use crate::errores::ErrorClientes;
-use crate::hasher_argon2::HasherArgon2;
 use crate::password::PasswordPlano;
-use crate::puertos::{FabricaRepositorioUsuarios, HasherPasswords};
-use crate::reloj::Reloj;
+use crate::puertos::{
+    EmisorTokens, ErrorEmisionToken, ErrorHasher, ErrorToken, FabricaRepositorioUsuarios,
+    HasherPasswords, TokenAcceso,
+};
 
 /// 2026-06-15T10:00:00Z, "now" in every test.
 pub fn ahora() -> DateTime<Utc> {
@@ -30,27 +31,6 @@ pub fn fecha(texto: &str) -> NaiveDate {
     texto.parse().unwrap()
 }
 
-/// A clock that tells the instant it was set to; clones share it.
-#[derive(Clone)]
-pub struct RelojFijo(Arc<Mutex<DateTime<Utc>>>);
-
-impl RelojFijo {
-    pub fn new(instante: DateTime<Utc>) -> Self {
-        Self(Arc::new(Mutex::new(instante)))
-    }
-
-    pub fn fijar(&self, instante: DateTime<Utc>) {
-        // A test that panicked while holding the lock has failed already.
-        *self.0.lock().unwrap() = instante;
-    }
-}
-
-impl Reloj for RelojFijo {
-    fn ahora(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
 /// The name of the rule an error reports, if it is a rule error.
 pub fn regla_incumplida(error: &ErrorClientes) -> Option<&'static str> {
     match error {
@@ -59,9 +39,87 @@ pub fn regla_incumplida(error: &ErrorClientes) -> Option<&'static str> {
     }
 }
 
-/// Argon2id at its minimum costs, so that tests stay fast.
-pub fn hasher() -> HasherArgon2 {
-    HasherArgon2::con_costes(8, 1, 1).unwrap()
+/// A password hasher with no cryptography: the "hash" is the password behind a marker, so
+/// that tests are fast and deterministic. It can be told to fail, as a broken hashing
+/// machinery would.
+#[derive(Debug, Clone, Default)]
+pub struct HasherFalso {
+    falla: bool,
+}
+
+impl HasherFalso {
+    const MARCA: &'static str = "hash-falso:";
+
+    /// A hasher whose every call fails with [`ErrorHasher`].
+    pub fn que_falla() -> Self {
+        Self { falla: true }
+    }
+
+    fn fallar(&self) -> Result<(), ErrorHasher> {
+        if self.falla {
+            Err(ErrorHasher("el hasher de prueba falla".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl HasherPasswords for HasherFalso {
+    fn hashear(&self, password: &PasswordPlano) -> Result<HashPassword, ErrorHasher> {
+        self.fallar()?;
+        HashPassword::new(format!("{}{}", Self::MARCA, password.as_str()))
+            .map_err(|error| ErrorHasher(Box::new(error)))
+    }
+
+    /// As the port asks: `Ok(false)` on a mismatch, `Err` for a hash it did not make.
+    fn verificar(
+        &self,
+        password: &PasswordPlano,
+        hash: &HashPassword,
+    ) -> Result<bool, ErrorHasher> {
+        self.fallar()?;
+        let guardada = hash
+            .as_str()
+            .strip_prefix(Self::MARCA)
+            .ok_or_else(|| ErrorHasher("no es un hash del hasher de prueba".into()))?;
+        Ok(guardada == password.as_str())
+    }
+}
+
+/// The hasher of the tests.
+pub fn hasher() -> HasherFalso {
+    HasherFalso::default()
+}
+
+/// A token issuer with no signature: the token is the user's id behind a marker, and every
+/// token expires at the instant it was built with.
+#[derive(Debug, Clone)]
+pub struct EmisorTokensFalso {
+    expira: DateTime<Utc>,
+}
+
+impl EmisorTokensFalso {
+    const MARCA: &'static str = "token-falso:";
+
+    pub fn new(expira: DateTime<Utc>) -> Self {
+        Self { expira }
+    }
+}
+
+impl EmisorTokens for EmisorTokensFalso {
+    fn emitir(&self, id_usuario: IdUsuario) -> Result<TokenAcceso, ErrorEmisionToken> {
+        Ok(TokenAcceso {
+            token: format!("{}{id_usuario}", Self::MARCA),
+            expira: self.expira,
+        })
+    }
+
+    fn verificar(&self, token: &str) -> Result<IdUsuario, ErrorToken> {
+        token
+            .strip_prefix(Self::MARCA)
+            .and_then(|id| id.parse().ok())
+            .ok_or(ErrorToken::Invalido)
+    }
 }
 
 pub fn bogota() -> Ciudad {

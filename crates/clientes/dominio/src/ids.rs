@@ -1,74 +1,20 @@
 //! Identities of the clientes module: users, and the reservations a user holds.
 
-use std::fmt;
-use std::str::FromStr;
-
-use seedwork_dominio::ReglaIncumplida;
+use seedwork_dominio::impl_identidad;
 use uuid::Uuid;
 
-macro_rules! identidad {
-    ($(#[$doc:meta])* $tipo:ident, $regla:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $tipo(Uuid);
+/// The identity of a [`Usuario`](crate::Usuario); the vuelos module knows it as `id_cliente`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdUsuario(Uuid);
 
-        impl $tipo {
-            /// A fresh identity (UUID v7: time-ordered, so rows insert in index order).
-            pub fn nuevo() -> Self {
-                Self(Uuid::now_v7())
-            }
+impl_identidad!(IdUsuario, "IdUsuarioValido");
 
-            #[doc = concat!("Fails with the rule `", $regla, "` when `texto` is not a UUID.")]
-            pub fn parse(texto: &str) -> Result<Self, ReglaIncumplida> {
-                Uuid::parse_str(texto).map(Self).map_err(|_| {
-                    ReglaIncumplida::new($regla, format!("'{texto}' no es un identificador válido"))
-                })
-            }
+/// A reservation held by a user. Clientes only keeps the id: the reservation itself
+/// belongs to the vuelos module, which announces it through its `ReservaCreada` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdReservaCliente(Uuid);
 
-            pub fn uuid(&self) -> Uuid {
-                self.0
-            }
-        }
-
-        impl From<Uuid> for $tipo {
-            fn from(uuid: Uuid) -> Self {
-                Self(uuid)
-            }
-        }
-
-        impl From<$tipo> for Uuid {
-            fn from(id: $tipo) -> Self {
-                id.0
-            }
-        }
-
-        impl FromStr for $tipo {
-            type Err = ReglaIncumplida;
-
-            fn from_str(texto: &str) -> Result<Self, Self::Err> {
-                Self::parse(texto)
-            }
-        }
-
-        impl fmt::Display for $tipo {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
-
-identidad!(
-    /// The identity of a [`Usuario`](crate::Usuario); the vuelos module knows it as `id_cliente`.
-    IdUsuario,
-    "IdUsuarioValido"
-);
-identidad!(
-    /// A reservation held by a user. Clientes only keeps the id: the reservation itself
-    /// belongs to the vuelos module, which announces it through its `ReservaCreada` event.
-    IdReservaCliente,
-    "IdReservaClienteValido"
-);
+impl_identidad!(IdReservaCliente, "IdReservaClienteValido");
 
 #[cfg(test)]
 mod tests {

@@ -6,9 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use clientes_aplicacion::{
-    agregar_reserva, AutenticarUsuario, DatosCliente, ErrorClientes, HasherArgon2,
-    ManejadorAutenticarUsuario, ManejadorRegistrarUsuario, PasswordNueva, PasswordPlano,
-    RegistrarUsuario,
+    agregar_reserva, AutenticarUsuario, DatosCliente, ErrorClientes, ManejadorAutenticarUsuario,
+    ManejadorRegistrarUsuario, PasswordNueva, PasswordPlano, RegistrarUsuario,
 };
 use clientes_dominio::{
     Ciudad, Cliente, ClienteEmpresa, ClienteNatural, DatosUsuario, Documento, Email, EstadoUsuario,
@@ -26,7 +25,9 @@ use seedwork_persistencia::{
 use seedwork_pruebas::bases::{self, BaseDePrueba};
 use uuid::Uuid;
 
-use clientes_infraestructura::{FabricaRepositorioUsuariosDiesel, RepositorioUsuariosDiesel};
+use clientes_infraestructura::{
+    EmisorTokensJwt, FabricaRepositorioUsuariosDiesel, HasherArgon2, RepositorioUsuariosDiesel,
+};
 
 /// The tables of these tests: the seedwork's (outbox, inbox) and clientes'.
 const MIGRACIONES: [Migraciones; 2] = [
@@ -480,9 +481,7 @@ async fn a_registered_user_can_authenticate_and_a_second_registration_of_the_ema
         let uow = uow(&prueba);
         let fabrica = FabricaRepositorioUsuariosDiesel;
         let registrar = ManejadorRegistrarUsuario::new(uow.clone(), fabrica, hasher());
-        let emisor =
-            clientes_aplicacion::EmisorTokensJwt::new(&[7; 32], chrono::TimeDelta::minutes(5))
-                .unwrap();
+        let emisor = EmisorTokensJwt::new(&[7; 32], chrono::TimeDelta::minutes(5)).unwrap();
         let autenticar = ManejadorAutenticarUsuario::new(uow.clone(), fabrica, hasher(), emisor);
 
         let registrado = registrar

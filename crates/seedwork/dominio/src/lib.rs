@@ -1,5 +1,5 @@
 //! Domain building blocks shared by every module: entities, aggregate roots, domain events,
-//! business rules and the conventions of value objects.
+//! business rules, and the conventions of value objects and of typed identities.
 //!
 //! This crate depends on no framework: the compiler keeps the domain free of adapters.
 #![forbid(unsafe_code)]
@@ -7,6 +7,7 @@
 pub mod agregacion;
 pub mod entidad;
 pub mod eventos;
+pub mod identidad;
 pub mod objeto_valor;
 pub mod persistencia;
 pub mod reglas;

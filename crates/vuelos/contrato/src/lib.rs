@@ -34,20 +34,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use campos::Campos;
-pub use comandos::{
-    AeropuertoAvro, ComandoAprobarReserva, ComandoAprobarReservaPayload, ComandoCancelarReserva,
-    ComandoCancelarReservaPayload, ComandoCrearReserva, ComandoCrearReservaPayload,
-    ComandoPagarReserva, ComandoPagarReservaPayload, ComandoVuelos, ItinerarioAvro, LegAvro,
-    OdoAvro, SegmentoAvro,
-};
+// Every record of the contract, so that a new one needs no line here.
+pub use comandos::*;
 pub use decodificador::Decodificador;
 pub use errores::{ErrorAvro, ErrorConversion};
-pub use eventos::{
-    EventoIntegracion, EventoReservaAprobada, EventoReservaCancelada, EventoReservaCreada,
-    EventoReservaPagada, EventoVuelos, NotificacionReserva, ReservaAprobadaPayload,
-    ReservaCanceladaPayload, ReservaCreadaPayload, ReservaPagadaPayload, TipoEventoVuelos,
-    ESTADOS_RESERVA,
-};
+pub use eventos::*;
 pub use sobre::{Metadatos, Sobre, PROPIEDAD_CAUSACION, PROPIEDAD_CORRELACION};
 
 /// The version of the contract these records implement (`specversion`).

@@ -1,57 +1,19 @@
 //! Typed identities of the vuelos module.
 
-use std::fmt;
-
-use seedwork_dominio::ReglaIncumplida;
+use seedwork_dominio::impl_identidad;
 use uuid::Uuid;
 
-macro_rules! identidad {
-    ($(#[$doc:meta])* $tipo:ident, $regla:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $tipo(Uuid);
+/// The identity of a reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdReserva(Uuid);
 
-        impl $tipo {
-            /// A fresh identity (UUID v7: time-ordered, so rows insert in index order).
-            pub fn nuevo() -> Self {
-                Self(Uuid::now_v7())
-            }
+impl_identidad!(IdReserva, "IdReservaValido");
 
-            pub fn parse(texto: &str) -> Result<Self, ReglaIncumplida> {
-                Uuid::parse_str(texto).map(Self).map_err(|_| {
-                    ReglaIncumplida::new($regla, format!("'{texto}' no es un identificador válido"))
-                })
-            }
+/// The identity of the client a reservation belongs to (a user of the clientes module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdCliente(Uuid);
 
-            pub fn uuid(&self) -> Uuid {
-                self.0
-            }
-        }
-
-        impl From<Uuid> for $tipo {
-            fn from(uuid: Uuid) -> Self {
-                Self(uuid)
-            }
-        }
-
-        impl fmt::Display for $tipo {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
-
-identidad!(
-    /// The identity of a reservation.
-    IdReserva,
-    "IdReservaValido"
-);
-identidad!(
-    /// The identity of the client a reservation belongs to (a user of the clientes module).
-    IdCliente,
-    "IdClienteValido"
-);
+impl_identidad!(IdCliente, "IdClienteValido");
 
 #[cfg(test)]
 mod tests {

@@ -6,14 +6,13 @@ use chrono::{DateTime, Utc};
 use clientes_dominio::reglas::UsuarioExiste;
 use clientes_dominio::{IdReservaCliente, IdUsuario, RepositorioUsuarios, Usuario};
 use seedwork_aplicacion::{
-    Comando, ErrorUnidadTrabajo, ManejadorComando, Transaccion, UnidadTrabajo,
+    Comando, ErrorUnidadTrabajo, ManejadorComando, Reloj, RelojSistema, Transaccion, UnidadTrabajo,
 };
 use seedwork_dominio::{ReglaIncumplida, ReglaNegocio};
 
 use crate::dto::UsuarioDTO;
 use crate::errores::ErrorClientes;
 use crate::puertos::FabricaRepositorioUsuarios;
-use crate::reloj::{Reloj, RelojSistema};
 
 /// Add a reservation to a user's list. Adding one the user already holds succeeds and
 /// changes nothing.
@@ -165,12 +164,13 @@ mod tests {
     use seedwork_dominio::{
         evento_dominio, AgregacionRaiz, Entidad, EventoDominio, EventosPendientes,
     };
+    use seedwork_pruebas::RelojFijo;
     use uuid::Uuid;
 
     use super::*;
     use crate::pruebas::{
-        ahora, regla_incumplida, usuario_natural, FabricaEnMemoria, RelojFijo,
-        TransaccionEnMemoria, UnidadTrabajoEnMemoria,
+        ahora, regla_incumplida, usuario_natural, FabricaEnMemoria, TransaccionEnMemoria,
+        UnidadTrabajoEnMemoria,
     };
 
     fn despues() -> DateTime<Utc> {

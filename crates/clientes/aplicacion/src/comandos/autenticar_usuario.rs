@@ -94,30 +94,29 @@ mod tests {
     use seedwork_dominio::ErrorPersistencia;
 
     use super::*;
-    use crate::emisor_jwt::EmisorTokensJwt;
     use crate::pruebas::{
-        ahora, hasher, usuario_con_password, FabricaEnMemoria, RelojFijo, UnidadTrabajoEnMemoria,
+        ahora, hasher, usuario_con_password, EmisorTokensFalso, FabricaEnMemoria, HasherFalso,
+        UnidadTrabajoEnMemoria,
     };
-    use crate::HasherArgon2;
 
     type Manejador = ManejadorAutenticarUsuario<
         UnidadTrabajoEnMemoria,
         FabricaEnMemoria,
-        HasherArgon2,
-        EmisorTokensJwt<RelojFijo>,
+        HasherFalso,
+        EmisorTokensFalso,
     >;
 
-    fn emisor() -> EmisorTokensJwt<RelojFijo> {
-        EmisorTokensJwt::con_reloj(
-            b"un-secreto-de-prueba-de-32-bytes!",
-            TimeDelta::hours(1),
-            RelojFijo::new(ahora()),
-        )
-        .unwrap()
+    /// Tokens issued "now" that live one hour.
+    fn emisor() -> EmisorTokensFalso {
+        EmisorTokensFalso::new(ahora() + TimeDelta::hours(1))
     }
 
     fn manejador(uow: &UnidadTrabajoEnMemoria) -> Manejador {
-        ManejadorAutenticarUsuario::new(uow.clone(), FabricaEnMemoria, hasher(), emisor())
+        con_hasher(uow, hasher())
+    }
+
+    fn con_hasher(uow: &UnidadTrabajoEnMemoria, hasher: HasherFalso) -> Manejador {
+        ManejadorAutenticarUsuario::new(uow.clone(), FabricaEnMemoria, hasher, emisor())
     }
 
     fn credenciales(email: &str, password: &str) -> AutenticarUsuario {
@@ -198,6 +197,16 @@ mod tests {
             error,
             ErrorClientes::Persistencia(ErrorPersistencia::NoDisponible(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn given_a_hasher_that_fails_when_authenticating_then_the_error_is_inesperado() {
+        let (uow, _) = con_ana();
+        let error = con_hasher(&uow, HasherFalso::que_falla())
+            .manejar(credenciales("ana@gmail.com", "clave-secreta"))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ErrorClientes::Inesperado(_)));
     }
 
     #[test]

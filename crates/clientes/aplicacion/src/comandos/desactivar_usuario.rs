@@ -2,12 +2,11 @@
 
 use async_trait::async_trait;
 use clientes_dominio::{IdUsuario, RepositorioUsuarios};
-use seedwork_aplicacion::{Comando, ManejadorComando, UnidadTrabajo};
+use seedwork_aplicacion::{Comando, ManejadorComando, Reloj, RelojSistema, UnidadTrabajo};
 
 use crate::dto::UsuarioDTO;
 use crate::errores::ErrorClientes;
 use crate::puertos::FabricaRepositorioUsuarios;
-use crate::reloj::{Reloj, RelojSistema};
 
 /// Deactivate a user. Deactivating a deactivated user succeeds and changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,11 +71,10 @@ where
 #[cfg(test)]
 mod tests {
     use chrono::TimeDelta;
+    use seedwork_pruebas::RelojFijo;
 
     use super::*;
-    use crate::pruebas::{
-        ahora, usuario_natural, FabricaEnMemoria, RelojFijo, UnidadTrabajoEnMemoria,
-    };
+    use crate::pruebas::{ahora, usuario_natural, FabricaEnMemoria, UnidadTrabajoEnMemoria};
 
     fn manejador(
         uow: &UnidadTrabajoEnMemoria,

@@ -6,14 +6,13 @@ use clientes_dominio::{
     Cedula, Cliente, ClienteEmpresa, ClienteNatural, Email, IdUsuario, Nombre, RegistroUsuario,
     RepositorioUsuarios, Rut, Usuario,
 };
-use seedwork_aplicacion::{Comando, ManejadorComando, UnidadTrabajo};
+use seedwork_aplicacion::{Comando, ManejadorComando, Reloj, RelojSistema, UnidadTrabajo};
 use seedwork_dominio::{ErrorPersistencia, ReglaIncumplida};
 
 use crate::dto::UsuarioDTO;
 use crate::errores::ErrorClientes;
 use crate::password::PasswordNueva;
 use crate::puertos::{FabricaRepositorioUsuarios, HasherPasswords};
-use crate::reloj::{Reloj, RelojSistema};
 
 /// The kind of client being registered, with its already parsed document. The date rules
 /// are checked by the handler, which knows what day it is.
@@ -139,28 +138,28 @@ where
 mod tests {
     use clientes_dominio::{Documento, NumeroDocumento};
     use seedwork_dominio::Entidad;
+    use seedwork_pruebas::RelojFijo;
 
     use super::*;
     use crate::dto::TipoClienteDTO;
     use crate::password::PasswordPlano;
     use crate::pruebas::{
         ahora, bogota, fecha, hasher, regla_incumplida, usuario_natural, FabricaEnMemoria,
-        RelojFijo, UnidadTrabajoEnMemoria,
+        HasherFalso, UnidadTrabajoEnMemoria,
     };
-    use crate::HasherArgon2;
 
-    type Manejador = ManejadorRegistrarUsuario<
-        UnidadTrabajoEnMemoria,
-        FabricaEnMemoria,
-        HasherArgon2,
-        RelojFijo,
-    >;
+    type Manejador =
+        ManejadorRegistrarUsuario<UnidadTrabajoEnMemoria, FabricaEnMemoria, HasherFalso, RelojFijo>;
 
     fn manejador(uow: &UnidadTrabajoEnMemoria) -> Manejador {
+        con_hasher(uow, hasher())
+    }
+
+    fn con_hasher(uow: &UnidadTrabajoEnMemoria, hasher: HasherFalso) -> Manejador {
         ManejadorRegistrarUsuario::con_reloj(
             uow.clone(),
             FabricaEnMemoria,
-            hasher(),
+            hasher,
             RelojFijo::new(ahora()),
         )
     }
@@ -318,6 +317,21 @@ mod tests {
             error,
             ErrorClientes::Persistencia(ErrorPersistencia::NoDisponible(_))
         ));
+        assert_eq!(uow.cantidad(), 0);
+        assert!(uow.eventos_despachados().is_empty());
+    }
+
+    #[tokio::test]
+    async fn given_a_hasher_that_fails_when_registering_then_the_error_is_inesperado_and_nothing_is_stored(
+    ) {
+        let uow = UnidadTrabajoEnMemoria::default();
+
+        let error = con_hasher(&uow, HasherFalso::que_falla())
+            .manejar(natural("ana@gmail.com", "1990-05-01"))
+            .await
+            .unwrap_err();
+
+        assert!(matches!(error, ErrorClientes::Inesperado(_)));
         assert_eq!(uow.cantidad(), 0);
         assert!(uow.eventos_despachados().is_empty());
     }

@@ -1,34 +1,36 @@
 //! The lifecycle of a reservation: `AprobarReserva`, `CancelarReserva` and `PagarReserva`
 //! differ only in the action, so one function runs all three.
 
-use chrono::Utc;
-use seedwork_aplicacion::UnidadTrabajo;
+use seedwork_aplicacion::{Reloj, UnidadTrabajo};
 use vuelos_dominio::{AccionReserva, IdReserva, RepositorioReservas};
 
 use crate::dto::ReservaDTO;
 use crate::errores::ErrorVuelos;
 use crate::puertos::FabricaRepositorios;
 
-/// Loads the reservation, runs the action (the aggregate guards the lifecycle) and saves
-/// it, in one transaction; saving hands its event to the unit of work.
+/// Loads the reservation, runs the action at the instant `reloj` tells (the aggregate
+/// guards the lifecycle) and saves it, in one transaction; saving hands its event to the
+/// unit of work.
 #[tracing::instrument(name = "ciclo_de_vida", skip_all, fields(%accion, id_reserva = %id))]
-pub(crate) async fn ejecutar<U, F>(
+pub(crate) async fn ejecutar<U, F, R>(
     uow: &U,
     fabrica: &F,
+    reloj: &R,
     id: IdReserva,
     accion: AccionReserva,
 ) -> Result<ReservaDTO, ErrorVuelos>
 where
     U: UnidadTrabajo,
     F: FabricaRepositorios<U::Transaccion>,
+    R: Reloj,
 {
-    let fabrica = fabrica.clone();
+    let (fabrica, ahora) = (fabrica.clone(), reloj.ahora());
     uow.ejecutar(move |tx| {
         let mut repositorio = fabrica.reservas(tx);
         let mut reserva = repositorio
             .obtener_por_id(id)?
             .ok_or(ErrorVuelos::NoEncontrada(id))?;
-        reserva.ejecutar(accion, Utc::now())?;
+        reserva.ejecutar(accion, ahora)?;
         repositorio.actualizar(&mut reserva)?;
         Ok(ReservaDTO::from(&reserva))
     })
@@ -37,7 +39,10 @@ where
 
 #[cfg(test)]
 mod tests {
+    use chrono::{TimeZone, Utc};
     use seedwork_aplicacion::ManejadorComando;
+    use seedwork_dominio::Entidad;
+    use seedwork_pruebas::RelojFijo;
     use vuelos_dominio::EstadoReserva;
 
     use super::*;
@@ -103,6 +108,23 @@ mod tests {
         ));
         assert_eq!(uow.reserva(id).unwrap().estado(), EstadoReserva::Pendiente);
         assert!(uow.eventos_despachados().is_empty());
+    }
+
+    #[tokio::test]
+    async fn given_a_fixed_clock_when_approving_then_the_reservation_is_updated_at_its_instant() {
+        let uow = UnidadTrabajoEnMemoria::default();
+        let id = uow.con_reserva_pendiente();
+        let instante = Utc.with_ymd_and_hms(2027, 1, 2, 3, 4, 5).unwrap();
+        let manejador =
+            ManejadorReservas::con_reloj(uow.clone(), FabricaEnMemoria, RelojFijo::new(instante));
+
+        let dto = manejador
+            .manejar(AprobarReserva { id }.into())
+            .await
+            .unwrap();
+
+        assert_eq!(uow.reserva(id).unwrap().fecha_actualizacion(), instante);
+        assert_eq!(dto.fecha_actualizacion, "2027-01-02T03:04:05Z");
     }
 
     #[tokio::test]

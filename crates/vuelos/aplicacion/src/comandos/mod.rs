@@ -11,7 +11,7 @@ pub mod crear_reserva;
 pub mod pagar_reserva;
 
 use async_trait::async_trait;
-use seedwork_aplicacion::{Comando, ManejadorComando, UnidadTrabajo};
+use seedwork_aplicacion::{Comando, ManejadorComando, Reloj, RelojSistema, UnidadTrabajo};
 use vuelos_dominio::{AccionReserva, IdReserva};
 
 pub use aprobar_reserva::AprobarReserva;
@@ -86,37 +86,50 @@ impl Comando for ComandoReserva {
     type Error = ErrorVuelos;
 }
 
-/// Handles every command of the reservation aggregate, each in one unit of work.
+/// Handles every command of the reservation aggregate, each in one unit of work. The clock
+/// `R` dates the lifecycle's changes; a creation carries its own date.
 #[derive(Clone)]
-pub struct ManejadorReservas<U, F> {
+pub struct ManejadorReservas<U, F, R = RelojSistema> {
     uow: U,
     fabrica: F,
+    reloj: R,
 }
 
 impl<U, F> ManejadorReservas<U, F> {
     pub fn new(uow: U, fabrica: F) -> Self {
-        Self { uow, fabrica }
+        Self::con_reloj(uow, fabrica, RelojSistema)
+    }
+}
+
+impl<U, F, R> ManejadorReservas<U, F, R> {
+    pub fn con_reloj(uow: U, fabrica: F, reloj: R) -> Self {
+        Self {
+            uow,
+            fabrica,
+            reloj,
+        }
     }
 }
 
 #[async_trait]
-impl<U, F> ManejadorComando<ComandoReserva> for ManejadorReservas<U, F>
+impl<U, F, R> ManejadorComando<ComandoReserva> for ManejadorReservas<U, F, R>
 where
     U: UnidadTrabajo,
     F: FabricaRepositorios<U::Transaccion>,
+    R: Reloj,
 {
     async fn manejar(&self, comando: ComandoReserva) -> Result<ReservaDTO, ErrorVuelos> {
-        let (uow, fabrica) = (&self.uow, &self.fabrica);
+        let (uow, fabrica, reloj) = (&self.uow, &self.fabrica, &self.reloj);
         match comando {
             ComandoReserva::Crear(c) => crear_reserva::crear(uow, fabrica, c).await,
             ComandoReserva::Aprobar(c) => {
-                ciclo_de_vida::ejecutar(uow, fabrica, c.id, AprobarReserva::ACCION).await
+                ciclo_de_vida::ejecutar(uow, fabrica, reloj, c.id, AprobarReserva::ACCION).await
             }
             ComandoReserva::Cancelar(c) => {
-                ciclo_de_vida::ejecutar(uow, fabrica, c.id, CancelarReserva::ACCION).await
+                ciclo_de_vida::ejecutar(uow, fabrica, reloj, c.id, CancelarReserva::ACCION).await
             }
             ComandoReserva::Pagar(c) => {
-                ciclo_de_vida::ejecutar(uow, fabrica, c.id, PagarReserva::ACCION).await
+                ciclo_de_vida::ejecutar(uow, fabrica, reloj, c.id, PagarReserva::ACCION).await
             }
         }
     }

@@ -1,12 +1,11 @@
 //! The token port implemented with JSON Web Tokens signed with HMAC-SHA256 (HS256).
 
 use chrono::TimeDelta;
+use clientes_aplicacion::{EmisorTokens, ErrorEmisionToken, ErrorToken, TokenAcceso};
 use clientes_dominio::IdUsuario;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use seedwork_aplicacion::{Reloj, RelojSistema};
 use serde::{Deserialize, Serialize};
-
-use crate::puertos::{EmisorTokens, ErrorEmisionToken, ErrorToken, TokenAcceso};
-use crate::reloj::{Reloj, RelojSistema};
 
 /// The `iss` claim of every token this module issues; tokens of other issuers are invalid.
 pub const EMISOR: &str = "aeroalpes-clientes";
@@ -109,9 +108,9 @@ impl<R: Reloj> EmisorTokens for EmisorTokensJwt<R> {
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, TimeZone, Utc};
+    use seedwork_pruebas::RelojFijo;
 
     use super::*;
-    use crate::pruebas::RelojFijo;
 
     const SECRETO: &[u8] = b"un-secreto-de-prueba-de-32-bytes!";
 

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-/// Tells the current instant. Rules that depend on the date (age, constitution date) and
-/// timestamps of events and tokens read it here.
+/// Tells the current instant. Handlers of every module read "now" here: to check rules
+/// that depend on the date, and to stamp what they change and the events they raise.
 pub trait Reloj: Clone + Send + Sync + 'static {
     fn ahora(&self) -> DateTime<Utc>;
 }

@@ -4,10 +4,8 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use clientes_aplicacion::{ErrorHasher, HasherPasswords, PasswordPlano};
 use clientes_dominio::HashPassword;
-
-use crate::password::PasswordPlano;
-use crate::puertos::{ErrorHasher, HasherPasswords};
 
 /// Hashes with argon2id and a random 16-byte salt into a PHC string
 /// (`$argon2id$v=19$m=...,t=...,p=...$salt$hash`), which carries its own parameters: a hash
