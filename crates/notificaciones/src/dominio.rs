@@ -185,8 +185,8 @@ mod tests {
                 dada.cuerpo().replace(&dada.id_reserva().to_string(), "")
             })
             .collect();
-        assert_eq!(asuntos.len(), 4);
-        assert_eq!(cuerpos.len(), 4);
+        assert_eq!(asuntos.len(), MotivoNotificacion::TODOS.len());
+        assert_eq!(cuerpos.len(), MotivoNotificacion::TODOS.len());
     }
 
     #[test]

@@ -103,14 +103,12 @@ where
         conversacion: Conversacion,
     ) -> Result<IdReserva, ErrorVuelos> {
         let id = comando.id_reserva();
-        match &comando {
-            ComandoReserva::Crear(crear) => crear.validar()?,
-            ComandoReserva::Aprobar(_) | ComandoReserva::Cancelar(_) | ComandoReserva::Pagar(_) => {
-                match self.consultar(id).await? {
-                    ConsultaReserva::Existe(_) | ConsultaReserva::EnProceso => {}
-                    ConsultaReserva::Rechazada { .. } => return Err(ErrorVuelos::NoEncontrada(id)),
-                }
-            }
+        match comando.creacion() {
+            Some(crear) => crear.validar()?,
+            None => match self.consultar(id).await? {
+                ConsultaReserva::Existe(_) | ConsultaReserva::EnProceso => {}
+                ConsultaReserva::Rechazada { .. } => return Err(ErrorVuelos::NoEncontrada(id)),
+            },
         }
         self.transporte.enviar(comando, conversacion).await?;
         Ok(id)

@@ -35,11 +35,10 @@ impl ConsumidorComandos {
 
     /// Records a refused creation so the query can answer it, then dead-letters the message.
     async fn rechazar(&self, registro: &ComandoVuelos, razon: String) -> Desenlace {
+        // Only a creation has a request to refuse; other commands act on a reservation.
         let creacion = match registro {
             ComandoVuelos::Crear(_) => registro.clave().and_then(|id| IdReserva::parse(id).ok()),
-            ComandoVuelos::Aprobar(_) | ComandoVuelos::Cancelar(_) | ComandoVuelos::Pagar(_) => {
-                None
-            }
+            _ => None,
         };
         if let Some(id) = creacion {
             let razon_registrada = razon.clone();

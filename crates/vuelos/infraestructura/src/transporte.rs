@@ -42,12 +42,7 @@ impl TransporteComandos for TransporteOutbox {
         };
         let mensaje =
             comando_al_outbox(&comando, &metadatos).map_err(ErrorPersistencia::inesperado)?;
-        let creacion = match comando {
-            ComandoReserva::Crear(crear) => Some(crear.id),
-            ComandoReserva::Aprobar(_) | ComandoReserva::Cancelar(_) | ComandoReserva::Pagar(_) => {
-                None
-            }
-        };
+        let creacion = comando.creacion().map(|crear| crear.id);
         self.uow
             .ejecutar(move |tx| {
                 if let Some(id) = creacion {

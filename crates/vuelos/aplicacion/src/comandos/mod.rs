@@ -43,6 +43,15 @@ impl ComandoReserva {
         }
     }
 
+    /// The creation, if this command creates a reservation: every other command acts on
+    /// one that exists (or is in process).
+    pub fn creacion(&self) -> Option<&CrearReserva> {
+        match self {
+            Self::Crear(crear) => Some(crear),
+            _ => None,
+        }
+    }
+
     /// The lifecycle command named by an action of the routes (`aprobar`, `cancelar`,
     /// `pagar`), or `None` for any other word.
     pub fn de_accion(accion: &str, id: IdReserva) -> Option<Self> {
