@@ -90,7 +90,7 @@ fn a_consumer_of_this_system_subscribes_to_every_topic_of_the_table() {
         // The command consumer of aeroalpes subscribes to the topics of
         // `ComandoVuelos::CONTRATOS`; the event consumers (aeroalpes, notificaciones, the ui)
         // to those of `EventoVuelos::CONTRATOS`.
-        let consumidos = match contrato.direccion {
+        let consumidos: &[_] = match contrato.direccion {
             Direccion::Comando => &ComandoVuelos::CONTRATOS,
             Direccion::Evento => &EventoVuelos::CONTRATOS,
         };
