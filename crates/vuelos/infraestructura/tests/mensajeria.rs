@@ -550,3 +550,57 @@ async fn published_rows_are_purged_after_the_retention_and_unpublished_ones_neve
     assert!(!quedan[0].publicado);
     sistema.apagar().await;
 }
+
+#[tokio::test]
+async fn the_relay_publishes_one_batch_per_step_in_order_and_reports_how_many() {
+    for base in bases::todas(&MIGRACIONES) {
+        let nombre = base.nombre;
+        let directorio = tempfile::tempdir().unwrap();
+        let embebido = pulsar_embedded::start(pulsar_embedded::Config::local(directorio.path()))
+            .await
+            .unwrap();
+        let broker = conectar(&format!("pulsar://{}", embebido.address()))
+            .await
+            .unwrap();
+        let uow = UnidadTrabajoDiesel::new(base.base.clone(), Arc::new(ManejadoresEventos::new()));
+        let mut consumidor = broker
+            .consumer()
+            .with_topic(ComandoAprobarReserva::TOPICO)
+            .with_subscription("observador")
+            .build::<Vec<u8>>()
+            .await
+            .unwrap();
+        let esquemas: HashMap<String, String> = contratos()
+            .map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned()))
+            .collect();
+        let mut relevo = RelevoOutbox::new(uow.clone(), broker, esquemas, Arc::new(Notify::new()));
+
+        assert_eq!(
+            relevo.publicar_lote().await.unwrap(),
+            0,
+            "nothing to publish yet"
+        );
+        let transporte = TransporteOutbox::new(uow.clone());
+        let ids: Vec<IdReserva> = (0..3).map(|_| IdReserva::nuevo()).collect();
+        for id in &ids {
+            transporte
+                .enviar(
+                    ComandoReserva::Aprobar(AprobarReserva { id: *id }),
+                    Conversacion::default(),
+                )
+                .await
+                .unwrap();
+        }
+
+        assert_eq!(relevo.publicar_lote().await.unwrap(), 3, "on {nombre}");
+        assert!(filas_outbox(&uow).await.iter().all(|f| f.publicado));
+        assert_eq!(relevo.publicar_lote().await.unwrap(), 0, "on {nombre}");
+        for id in &ids {
+            let mensaje = recibir(&mut consumidor).await;
+            let registro = ComandoAprobarReserva::decodificar(&mensaje.payload.data, None).unwrap();
+            assert_eq!(registro.clave(), Some(id.to_string().as_str()), "in order");
+        }
+        nada_mas(&mut consumidor).await;
+        embebido.shutdown().await;
+    }
+}
