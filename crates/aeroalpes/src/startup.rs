@@ -7,14 +7,8 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use aeroalpes_api::{Contexto, Salud};
-use clientes_aplicacion::{
-    agregar_reserva, AutenticarUsuario, DesactivarUsuario, ManejadorAutenticarUsuario,
-    ManejadorDesactivarUsuario, ManejadorObtenerTodosUsuarios, ManejadorObtenerUsuario,
-    ManejadorObtenerUsuariosDesactivados, ManejadorRegistrarUsuario, ObtenerTodosUsuarios,
-    ObtenerUsuario, ObtenerUsuariosDesactivados, RegistrarUsuario,
-};
+use clientes_aplicacion::{agregar_reserva, AplicacionClientes};
 use clientes_infraestructura::{EmisorTokensJwt, FabricaRepositorioUsuariosDiesel, HasherArgon2};
-use seedwork_aplicacion::{DespachadorComandos, DespachadorQueries};
 use seedwork_persistencia::{
     BaseDatos, ManejadoresEventos, Migraciones, TransaccionDiesel, UnidadTrabajoDiesel,
 };
@@ -51,7 +45,7 @@ pub struct Composicion {
     pub uow: UnidadTrabajoDiesel,
 }
 
-/// Wires every module's handlers to the diesel adapters over one database; asynchronous
+/// Wires every module's application to the diesel adapters over one database; asynchronous
 /// commands travel through the outbox. Commits that write the outbox wake `aviso_outbox`
 /// (the relay).
 pub fn componer(
@@ -83,40 +77,13 @@ pub fn componer(
         FabricaRepositoriosDiesel,
         TransporteOutbox::new(uow.clone()),
     );
-
-    let mut comandos = DespachadorComandos::new();
-    let hasher = HasherArgon2::new();
-    comandos
-        .registrar::<RegistrarUsuario>(ManejadorRegistrarUsuario::new(
-            uow.clone(),
-            usuarios,
-            hasher.clone(),
-        ))
-        .registrar::<AutenticarUsuario>(ManejadorAutenticarUsuario::new(
-            uow.clone(),
-            usuarios,
-            hasher,
-            tokens.clone(),
-        ))
-        .registrar::<DesactivarUsuario>(ManejadorDesactivarUsuario::new(uow.clone(), usuarios));
-
-    let mut queries = DespachadorQueries::new();
-    queries
-        .registrar::<ObtenerUsuario>(ManejadorObtenerUsuario::new(uow.clone(), usuarios))
-        .registrar::<ObtenerTodosUsuarios>(ManejadorObtenerTodosUsuarios::new(
-            uow.clone(),
-            usuarios,
-        ))
-        .registrar::<ObtenerUsuariosDesactivados>(ManejadorObtenerUsuariosDesactivados::new(
-            uow.clone(),
-            usuarios,
-        ));
+    let clientes =
+        AplicacionClientes::new(uow.clone(), usuarios, HasherArgon2::new(), tokens.clone());
 
     Composicion {
         contexto: Contexto {
             vuelos: Arc::new(vuelos),
-            comandos: Arc::new(comandos),
-            queries,
+            clientes: Arc::new(clientes),
             tokens: Arc::new(tokens),
             salud: Arc::new(SaludBase(base)),
         },

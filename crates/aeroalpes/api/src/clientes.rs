@@ -68,8 +68,8 @@ pub async fn registrar(
 ) -> Result<HttpResponse, ErrorApi> {
     let solicitud: RegistroUsuarioDTO = cuerpo_con_password(payload).await?;
     let usuario = contexto
-        .comandos
-        .despachar(solicitud.try_into_domain()?)
+        .clientes
+        .registrar(solicitud.try_into_domain()?)
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/clientes/usuarios/{}", usuario.id)))
@@ -87,8 +87,8 @@ pub async fn iniciar_sesion(
 ) -> Result<HttpResponse, ErrorApi> {
     let credenciales: CredencialesDTO = cuerpo_con_password(payload).await?;
     let token = contexto
-        .comandos
-        .despachar(credenciales.try_into_domain()?)
+        .clientes
+        .autenticar(credenciales.try_into_domain()?)
         .await?;
     Ok(HttpResponse::Ok().json(token))
 }
@@ -108,7 +108,7 @@ pub async fn obtener_usuario(
 ) -> Result<HttpResponse, ErrorApi> {
     let id = id_usuario(&id)?;
     autenticado.exigir_que_sea(id)?;
-    let usuario = contexto.queries.despachar(ObtenerUsuario { id }).await?;
+    let usuario = contexto.clientes.obtener(ObtenerUsuario { id }).await?;
     Ok(HttpResponse::Ok().json(usuario))
 }
 
@@ -130,8 +130,8 @@ pub async fn desactivar(
     let id = id_usuario(&id)?;
     autenticado.exigir_que_sea(id)?;
     let usuario = contexto
-        .comandos
-        .despachar(DesactivarUsuario { id })
+        .clientes
+        .desactivar(DesactivarUsuario { id })
         .await?;
     Ok(HttpResponse::Ok().json(usuario))
 }
@@ -144,7 +144,7 @@ pub async fn listar_usuarios(
     _: UsuarioAutenticado,
     contexto: web::Data<Contexto>,
 ) -> Result<HttpResponse, ErrorApi> {
-    let usuarios = contexto.queries.despachar(ObtenerTodosUsuarios).await?;
+    let usuarios = contexto.clientes.listar_todos(ObtenerTodosUsuarios).await?;
     Ok(HttpResponse::Ok().json(usuarios))
 }
 
@@ -158,8 +158,8 @@ pub async fn listar_desactivados(
     contexto: web::Data<Contexto>,
 ) -> Result<HttpResponse, ErrorApi> {
     let usuarios = contexto
-        .queries
-        .despachar(ObtenerUsuariosDesactivados)
+        .clientes
+        .listar_desactivados(ObtenerUsuariosDesactivados)
         .await?;
     Ok(HttpResponse::Ok().json(usuarios))
 }

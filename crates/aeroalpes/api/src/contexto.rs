@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use clientes_aplicacion::{EmisorTokens, ErrorToken};
+use clientes_aplicacion::{Clientes, EmisorTokens, ErrorToken};
 use clientes_dominio::IdUsuario;
-use seedwork_aplicacion::{DespachadorComandos, DespachadorQueries};
 use vuelos_aplicacion::Vuelos;
 
 /// Checks bearer tokens (any [`EmisorTokens`] is one).
@@ -31,9 +30,8 @@ pub trait Salud: Send + Sync + 'static {
 pub struct Contexto {
     /// The vuelos module: its one entry point.
     pub vuelos: Arc<dyn Vuelos>,
-    /// The clientes module's commands and queries.
-    pub comandos: Arc<DespachadorComandos>,
-    pub queries: DespachadorQueries,
+    /// The clientes module: its one entry point.
+    pub clientes: Arc<dyn Clientes>,
     pub tokens: Arc<dyn VerificadorTokens>,
     pub salud: Arc<dyn Salud>,
 }

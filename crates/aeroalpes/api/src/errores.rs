@@ -78,10 +78,8 @@ impl From<ErrorVuelos> for ErrorApi {
             ErrorVuelos::NoEncontrada(_) => Self::NoEncontrado(error.to_string()),
             ErrorVuelos::TransicionInvalida { .. } => Self::Conflicto(error.to_string()),
             ErrorVuelos::Persistencia(persistencia) => persistencia.into(),
-            // A wiring mistake, or a message-handling outcome that no request meets.
-            ErrorVuelos::SinManejador(_) | ErrorVuelos::MensajeYaProcesado { .. } => {
-                Self::Interno(Box::new(error))
-            }
+            // A message-handling outcome that no request meets.
+            ErrorVuelos::MensajeYaProcesado { .. } => Self::Interno(Box::new(error)),
         }
     }
 }
@@ -94,9 +92,9 @@ impl From<ErrorClientes> for ErrorApi {
             ErrorClientes::CredencialesInvalidas => Self::NoAutenticado(error.to_string()),
             ErrorClientes::NoEncontrado(_) => Self::NoEncontrado(error.to_string()),
             ErrorClientes::Persistencia(persistencia) => persistencia.into(),
-            ErrorClientes::SinManejador(_)
-            | ErrorClientes::Inesperado(_)
-            | ErrorClientes::MensajeYaProcesado { .. } => Self::Interno(Box::new(error)),
+            ErrorClientes::Inesperado(_) | ErrorClientes::MensajeYaProcesado { .. } => {
+                Self::Interno(Box::new(error))
+            }
         }
     }
 }
@@ -155,7 +153,6 @@ impl ResponseError for ErrorApi {
 #[cfg(test)]
 mod tests {
     use clientes_dominio::{Email, IdUsuario};
-    use seedwork_aplicacion::SinManejador;
 
     use super::*;
 
@@ -165,7 +162,7 @@ mod tests {
 
     #[test]
     fn every_clientes_error_answers_the_status_it_documents() {
-        let casos: [(ErrorClientes, u16); 12] = [
+        let casos: [(ErrorClientes, u16); 11] = [
             (ErrorClientes::Regla(ReglaIncumplida::new("R", "m")), 400),
             (ErrorClientes::CredencialesInvalidas, 401),
             (ErrorClientes::NoEncontrado(IdUsuario::nuevo()), 404),
@@ -178,7 +175,6 @@ mod tests {
             (ErrorPersistencia::no_disponible("x").into(), 503),
             (ErrorPersistencia::datos_invalidos("x", "y").into(), 500),
             (ErrorPersistencia::inesperado("x").into(), 500),
-            (SinManejador { tipo: "X" }.into(), 500),
             (ErrorClientes::Inesperado("x".into()), 500),
             (
                 ErrorClientes::MensajeYaProcesado {
@@ -209,7 +205,12 @@ mod tests {
             (ErrorPersistencia::Conflicto("x".into()).into(), 409),
             (ErrorPersistencia::no_disponible("x").into(), 503),
             (ErrorPersistencia::inesperado("x").into(), 500),
-            (SinManejador { tipo: "X" }.into(), 500),
+            (
+                ErrorVuelos::MensajeYaProcesado {
+                    id_mensaje: "m-1".into(),
+                },
+                500,
+            ),
         ];
         for (error, esperado) in casos {
             let texto = format!("{error:?}");

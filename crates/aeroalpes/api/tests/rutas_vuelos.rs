@@ -1,21 +1,21 @@
 //! The vuelos routes over a fake application port: what each route asks of the
 //! application, and how it answers what the application says, with no database or broker.
 
+mod comun;
+
 use std::sync::{Arc, Mutex};
 
 use actix_web::http::StatusCode;
-use actix_web::{test, web, App};
-use aeroalpes_api::{Contexto, Salud, VerificadorTokens};
+use actix_web::test;
+use aeroalpes_api::Contexto;
 use async_trait::async_trait;
-use clientes_aplicacion::ErrorToken;
-use clientes_dominio::IdUsuario;
-use seedwork_aplicacion::{DespachadorComandos, DespachadorQueries};
 use serde_json::{json, Value};
-use tracing_actix_web::TracingLogger;
 use vuelos_aplicacion::comandos::{ComandoReserva, PagarReserva};
 use vuelos_aplicacion::dto::ReservaDTO;
 use vuelos_aplicacion::{ConsultaReserva, Conversacion, ErrorVuelos, Vuelos};
 use vuelos_dominio::{EstadoReserva, FiltroReservas, IdReserva, Pagina};
+
+use crate::comun::{app, contexto, Ajeno};
 
 /// What the routes asked of the application.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,22 +75,6 @@ impl Vuelos for Fake {
     }
 }
 
-struct SinTokens;
-
-impl VerificadorTokens for SinTokens {
-    fn verificar(&self, _: &str) -> Result<IdUsuario, ErrorToken> {
-        Err(ErrorToken::Invalido)
-    }
-}
-
-struct Sana;
-
-impl Salud for Sana {
-    fn verificar(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-
 fn fake(consulta: ConsultaReserva) -> Arc<Fake> {
     Arc::new(Fake {
         pedidos: Mutex::new(Vec::new()),
@@ -98,22 +82,9 @@ fn fake(consulta: ConsultaReserva) -> Arc<Fake> {
     })
 }
 
-macro_rules! app {
-    ($fake:expr) => {
-        test::init_service(
-            App::new()
-                .wrap(TracingLogger::default())
-                .app_data(web::Data::new(Contexto {
-                    vuelos: $fake.clone(),
-                    comandos: Arc::new(DespachadorComandos::new()),
-                    queries: DespachadorQueries::new(),
-                    tokens: Arc::new(SinTokens),
-                    salud: Arc::new(Sana),
-                }))
-                .configure(aeroalpes_api::rutas),
-        )
-        .await
-    };
+/// A context over `fake`, whose routes reach no clientes module.
+fn con_vuelos(fake: &Arc<Fake>) -> Contexto {
+    contexto(fake.clone(), Arc::new(Ajeno))
 }
 
 fn cuerpo_reserva() -> Value {
@@ -128,7 +99,7 @@ fn cuerpo_reserva() -> Value {
 #[actix_web::test]
 async fn an_asynchronous_creation_is_sent_with_the_request_id_and_answered_202_with_its_location() {
     let fake = fake(ConsultaReserva::EnProceso);
-    let app = app!(fake);
+    let app = app!(con_vuelos(&fake));
 
     let respuesta = test::call_service(
         &app,
@@ -165,7 +136,7 @@ async fn an_asynchronous_creation_is_sent_with_the_request_id_and_answered_202_w
 #[actix_web::test]
 async fn a_lifecycle_action_becomes_its_command_and_an_unknown_one_reaches_nobody() {
     let fake = fake(ConsultaReserva::EnProceso);
-    let app = app!(fake);
+    let app = app!(con_vuelos(&fake));
     let id = IdReserva::nuevo();
 
     let pagar = test::TestRequest::post()
@@ -207,7 +178,7 @@ async fn a_lifecycle_action_becomes_its_command_and_an_unknown_one_reaches_nobod
 async fn a_request_in_process_is_202_and_a_refused_one_422_with_its_reason() {
     let id = IdReserva::nuevo();
     let en_proceso = fake(ConsultaReserva::EnProceso);
-    let app = app!(en_proceso);
+    let app = app!(con_vuelos(&en_proceso));
     let consulta = || {
         test::TestRequest::get()
             .uri(&format!("/vuelos/reserva-query/{id}"))
@@ -221,7 +192,7 @@ async fn a_request_in_process_is_202_and_a_refused_one_422_with_its_reason() {
     let rechazada = fake(ConsultaReserva::Rechazada {
         razon: "sin itinerarios".into(),
     });
-    let app = app!(rechazada);
+    let app = app!(con_vuelos(&rechazada));
     let respuesta = test::call_service(&app, consulta()).await;
     assert_eq!(respuesta.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let cuerpo: Value = test::read_body_json(respuesta).await;
@@ -233,7 +204,7 @@ async fn a_request_in_process_is_202_and_a_refused_one_422_with_its_reason() {
 #[actix_web::test]
 async fn listing_filters_become_the_applications_filter_and_contradictions_reach_nobody() {
     let fake = fake(ConsultaReserva::EnProceso);
-    let app = app!(fake);
+    let app = app!(con_vuelos(&fake));
 
     let pagadas = test::TestRequest::get()
         .uri("/vuelos/reserva-query?estado=Pagada&limite=5000")

@@ -4,7 +4,7 @@
 use clientes_dominio::{Email, ErrorRegistro, IdUsuario};
 
 use crate::puertos::{ErrorEmisionToken, ErrorHasher};
-use seedwork_aplicacion::{ErrorUnidadTrabajo, SinManejador};
+use seedwork_aplicacion::ErrorUnidadTrabajo;
 use seedwork_dominio::{Causa, ErrorPersistencia, ReglaIncumplida};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,9 +24,6 @@ pub enum ErrorClientes {
     /// Storage failed: 409 for `Duplicado` and `Conflicto`, 503 for `NoDisponible`, 500 otherwise.
     #[error(transparent)]
     Persistencia(#[from] ErrorPersistencia),
-    /// A wiring mistake in the composition root: 500.
-    #[error(transparent)]
-    SinManejador(#[from] SinManejador),
     /// Hashing a password or signing a token failed (a bug or a misconfiguration): 500.
     #[error("error inesperado")]
     Inesperado(#[source] Causa),

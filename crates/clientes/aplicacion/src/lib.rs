@@ -2,8 +2,10 @@
 //! and deactivate users and give them reservations, the queries that read users back,
 //! their handlers, the DTOs (with their mappers) and the outbound ports the handlers need.
 //!
-//! Layout: `comandos/` and `queries/` hold one file per message (message, handler, tests);
-//! `puertos` declares the ports (repository factory, password hasher, token issuer), which
+//! Its edges call one port, [`Clientes`], which [`AplicacionClientes`] implements over the
+//! handlers. Layout: `comandos/` and `queries/` hold one file per message (message,
+//! handler, tests); `servicio` the port and its implementation; `puertos` declares the
+//! outbound ports (repository factory, password hasher, token issuer), which
 //! `clientes-infraestructura` implements; the clock is the seedwork's `Reloj`; `password`
 //! holds the clear-password types; `dto` and `mapeadores` the JSON shapes and their
 //! conversions; `errores` the error enum and its HTTP statuses. Handlers are generic over
@@ -18,6 +20,7 @@ pub mod mapeadores;
 pub mod password;
 pub mod puertos;
 pub mod queries;
+pub mod servicio;
 
 #[cfg(test)]
 mod pruebas;
@@ -40,3 +43,4 @@ pub use queries::obtener_usuario::{ManejadorObtenerUsuario, ObtenerUsuario};
 pub use queries::obtener_usuarios_desactivados::{
     ManejadorObtenerUsuariosDesactivados, ObtenerUsuariosDesactivados,
 };
+pub use servicio::{AplicacionClientes, Clientes};

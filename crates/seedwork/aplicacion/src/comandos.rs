@@ -2,16 +2,13 @@
 
 use async_trait::async_trait;
 
-use crate::despachador::SinManejador;
-
 /// An intention to change state (`CrearReserva`).
 ///
-/// The command names what its handler answers and how it fails, so that dispatching
-/// stays typed from the caller to the handler.
+/// The command names what its handler answers and how it fails, so that a handler's
+/// signature follows from the message it handles.
 pub trait Comando: Send + 'static {
     type Respuesta: Send + 'static;
-    /// The error of the command; it can say that no handler was registered.
-    type Error: From<SinManejador> + Send + 'static;
+    type Error: Send + 'static;
 }
 
 /// Handles one command type.

@@ -1,17 +1,15 @@
 //! Application building blocks shared by every module: commands and queries with their
-//! handlers, the dispatchers that route them, the unit-of-work port, the clock port and the
-//! in-process dispatcher of domain events.
+//! handlers, the unit-of-work port, the clock port and the in-process dispatcher of domain
+//! events.
 #![forbid(unsafe_code)]
 
 pub mod comandos;
-pub mod despachador;
 pub mod eventos;
 pub mod queries;
 pub mod reloj;
 pub mod unidad_trabajo;
 
 pub use comandos::{Comando, ManejadorComando};
-pub use despachador::{DespachadorComandos, DespachadorQueries, SinManejador};
 pub use eventos::DespachadorEventosDominio;
 pub use queries::{ManejadorQuery, Query};
 pub use reloj::{Reloj, RelojSistema};

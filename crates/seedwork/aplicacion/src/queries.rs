@@ -2,13 +2,10 @@
 
 use async_trait::async_trait;
 
-use crate::despachador::SinManejador;
-
 /// A question about the state of the system (`ObtenerReserva`).
 pub trait Query: Send + 'static {
     type Respuesta: Send + 'static;
-    /// The error of the query; it can say that no handler was registered.
-    type Error: From<SinManejador> + Send + 'static;
+    type Error: Send + 'static;
 }
 
 /// Answers one query type.

@@ -1,6 +1,6 @@
 //! The errors of the vuelos application layer, each documenting the HTTP status it maps to.
 
-use seedwork_aplicacion::{ErrorUnidadTrabajo, SinManejador};
+use seedwork_aplicacion::ErrorUnidadTrabajo;
 use seedwork_dominio::{ErrorPersistencia, ReglaIncumplida};
 use vuelos_dominio::{AccionReserva, ErrorReserva, EstadoReserva, IdReserva};
 
@@ -21,9 +21,6 @@ pub enum ErrorVuelos {
     /// Storage failed: 409 for `Duplicado` and `Conflicto`, 503 for `NoDisponible`, 500 otherwise.
     #[error(transparent)]
     Persistencia(#[from] ErrorPersistencia),
-    /// A wiring mistake in the composition root: 500.
-    #[error(transparent)]
-    SinManejador(#[from] SinManejador),
     /// The integration message being handled was handled before (its inbox step reports
     /// it): nothing ran. Only a consumer meets it; it acknowledges the message.
     #[error("el mensaje {id_mensaje} ya fue procesado")]

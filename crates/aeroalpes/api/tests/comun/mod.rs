@@ -1,0 +1,118 @@
+//! What the route tests over fake ports share: the context they fill, a module a test does
+//! not exercise, a token checker with no cryptography and a healthy database.
+
+use std::sync::Arc;
+
+use aeroalpes_api::{Contexto, Salud, VerificadorTokens};
+use async_trait::async_trait;
+use clientes_aplicacion::dto::{TokenDTO, UsuarioDTO};
+use clientes_aplicacion::{
+    AutenticarUsuario, Clientes, DesactivarUsuario, ErrorClientes, ErrorToken,
+    ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados, RegistrarUsuario,
+};
+use clientes_dominio::IdUsuario;
+use vuelos_aplicacion::comandos::ComandoReserva;
+use vuelos_aplicacion::dto::ReservaDTO;
+use vuelos_aplicacion::{ConsultaReserva, Conversacion, ErrorVuelos, Vuelos};
+use vuelos_dominio::{FiltroReservas, IdReserva, Pagina};
+
+/// The routes of `aeroalpes_api` over `contexto`, as a test service.
+macro_rules! app {
+    ($contexto:expr) => {
+        actix_web::test::init_service(
+            actix_web::App::new()
+                .wrap(tracing_actix_web::TracingLogger::default())
+                .app_data(actix_web::web::Data::new($contexto))
+                .configure(aeroalpes_api::rutas),
+        )
+        .await
+    };
+}
+pub(crate) use app;
+
+/// The context of a test: its fakes of both modules, [`TokensFalsos`] and a healthy
+/// database.
+pub fn contexto(vuelos: Arc<dyn Vuelos>, clientes: Arc<dyn Clientes>) -> Contexto {
+    Contexto {
+        vuelos,
+        clientes,
+        tokens: Arc::new(TokensFalsos),
+        salud: Arc::new(Sana),
+    }
+}
+
+/// A module the test does not exercise: a route that reaches it fails the test.
+pub struct Ajeno;
+
+fn no_esperado(modulo: &str) -> ! {
+    panic!("the route reached the {modulo} module, which this test does not exercise")
+}
+
+#[async_trait]
+impl Vuelos for Ajeno {
+    async fn ejecutar(&self, _: ComandoReserva) -> Result<ReservaDTO, ErrorVuelos> {
+        no_esperado("vuelos")
+    }
+
+    async fn enviar(&self, _: ComandoReserva, _: Conversacion) -> Result<IdReserva, ErrorVuelos> {
+        no_esperado("vuelos")
+    }
+
+    async fn consultar(&self, _: IdReserva) -> Result<ConsultaReserva, ErrorVuelos> {
+        no_esperado("vuelos")
+    }
+
+    async fn listar(&self, _: FiltroReservas, _: Pagina) -> Result<Vec<ReservaDTO>, ErrorVuelos> {
+        no_esperado("vuelos")
+    }
+}
+
+#[async_trait]
+impl Clientes for Ajeno {
+    async fn registrar(&self, _: RegistrarUsuario) -> Result<UsuarioDTO, ErrorClientes> {
+        no_esperado("clientes")
+    }
+
+    async fn autenticar(&self, _: AutenticarUsuario) -> Result<TokenDTO, ErrorClientes> {
+        no_esperado("clientes")
+    }
+
+    async fn desactivar(&self, _: DesactivarUsuario) -> Result<UsuarioDTO, ErrorClientes> {
+        no_esperado("clientes")
+    }
+
+    async fn obtener(&self, _: ObtenerUsuario) -> Result<UsuarioDTO, ErrorClientes> {
+        no_esperado("clientes")
+    }
+
+    async fn listar_todos(
+        &self,
+        _: ObtenerTodosUsuarios,
+    ) -> Result<Vec<UsuarioDTO>, ErrorClientes> {
+        no_esperado("clientes")
+    }
+
+    async fn listar_desactivados(
+        &self,
+        _: ObtenerUsuariosDesactivados,
+    ) -> Result<Vec<UsuarioDTO>, ErrorClientes> {
+        no_esperado("clientes")
+    }
+}
+
+/// Tokens with no signature: a token is the id of its user; anything else is invalid.
+pub struct TokensFalsos;
+
+impl VerificadorTokens for TokensFalsos {
+    fn verificar(&self, token: &str) -> Result<IdUsuario, ErrorToken> {
+        token.parse().map_err(|_| ErrorToken::Invalido)
+    }
+}
+
+struct Sana;
+
+impl Salud for Sana {
+    fn verificar(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
