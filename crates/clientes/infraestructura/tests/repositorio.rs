@@ -14,7 +14,7 @@ use clientes_dominio::{
     HashPassword, IdReservaCliente, IdUsuario, Nombre, NumeroDocumento, Pais, RepositorioUsuarios,
     ReservaAgregadaAUsuario, Usuario, UsuarioDesactivado,
 };
-use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, Transaccion, UnidadTrabajo};
+use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, UnidadTrabajo};
 use seedwork_dominio::{
     evento_dominio, AgregacionRaiz, Entidad, ErrorPersistencia, EventoDominio, ReglaIncumplida,
 };

@@ -1,7 +1,7 @@
 //! The unit-of-work port: everything a command changes is committed or rolled back as one.
 
 use async_trait::async_trait;
-use seedwork_dominio::{AgregacionRaiz, ErrorPersistencia, EventoDominio, ReglaIncumplida};
+use seedwork_dominio::{AgregacionRaiz, ErrorPersistencia, ReglaIncumplida};
 
 /// One open database transaction, as the application sees it.
 ///
@@ -10,18 +10,13 @@ use seedwork_dominio::{AgregacionRaiz, ErrorPersistencia, EventoDominio, ReglaIn
 /// Handlers never hand events over: a repository bound to the transaction takes them from
 /// the aggregate it saves ([`Transaccion::recoger_eventos`]).
 pub trait Transaccion: Send {
-    /// Queues events; they are dispatched in-process before commit, and a handler of them
-    /// that fails rolls the whole transaction back.
-    fn registrar_eventos(&mut self, eventos: Vec<Box<dyn EventoDominio>>);
-
-    /// Takes the pending events of an aggregate being saved in this transaction. Every
-    /// repository implementation calls it from its save methods.
+    /// Takes the pending events of an aggregate being saved in this transaction; they are
+    /// dispatched in-process before commit, and a handler of them that fails rolls the
+    /// whole transaction back. Every repository implementation calls it from its save
+    /// methods.
     fn recoger_eventos<A: AgregacionRaiz>(&mut self, agregado: &mut A)
     where
-        Self: Sized,
-    {
-        self.registrar_eventos(agregado.tomar_eventos());
-    }
+        Self: Sized;
 }
 
 /// Why a unit of work did not commit. Nothing it did is left behind in either case.

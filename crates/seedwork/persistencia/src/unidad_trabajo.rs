@@ -1,7 +1,6 @@
 //! The diesel unit of work: one database transaction per command, with the domain events
 //! of the saved aggregates dispatched in-process before it commits.
 
-use seedwork_dominio::ConCausas;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -13,7 +12,7 @@ use diesel::r2d2::PooledConnection;
 use seedwork_aplicacion::{
     DespachadorEventosDominio, ErrorUnidadTrabajo, Transaccion, UnidadTrabajo,
 };
-use seedwork_dominio::{ErrorPersistencia, EventoDominio};
+use seedwork_dominio::{AgregacionRaiz, ConCausas, ErrorPersistencia, EventoDominio};
 
 use crate::base_datos::{BaseDatos, Conector};
 use crate::conexion::{Conexion, Modo};
@@ -41,11 +40,17 @@ impl TransaccionDiesel {
     pub fn mensaje_en_curso(&self) -> Option<&MensajeEnCurso> {
         self.mensaje.as_ref()
     }
+
+    /// Queues events that no aggregate raised (tests, and adapters that raise their own);
+    /// aggregates' events arrive through [`Transaccion::recoger_eventos`].
+    pub fn registrar_eventos(&mut self, eventos: Vec<Box<dyn EventoDominio>>) {
+        self.eventos.extend(eventos);
+    }
 }
 
 impl Transaccion for TransaccionDiesel {
-    fn registrar_eventos(&mut self, eventos: Vec<Box<dyn EventoDominio>>) {
-        self.eventos.extend(eventos);
+    fn recoger_eventos<A: AgregacionRaiz>(&mut self, agregado: &mut A) {
+        self.eventos.extend(agregado.tomar_eventos());
     }
 }
 

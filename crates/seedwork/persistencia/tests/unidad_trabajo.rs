@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use seedwork_aplicacion::{ErrorUnidadTrabajo, Transaccion, UnidadTrabajo};
+use seedwork_aplicacion::{ErrorUnidadTrabajo, UnidadTrabajo};
 use seedwork_dominio::{evento_dominio, ReglaIncumplida};
 use seedwork_persistencia::outbox::{self, FilaOutbox};
 use seedwork_persistencia::{

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use seedwork_aplicacion::{
     DespachadorEventosDominio, ErrorUnidadTrabajo, Transaccion, UnidadTrabajo,
 };
-use seedwork_dominio::{ErrorPersistencia, EventoDominio};
+use seedwork_dominio::{AgregacionRaiz, ErrorPersistencia, EventoDominio};
 
 /// An open in-memory transaction: a copy of the tables, and the events queued in it.
 pub struct TransaccionEnMemoria<D> {
@@ -23,8 +23,8 @@ pub struct TransaccionEnMemoria<D> {
 }
 
 impl<D: Send> Transaccion for TransaccionEnMemoria<D> {
-    fn registrar_eventos(&mut self, eventos: Vec<Box<dyn EventoDominio>>) {
-        self.pendientes.extend(eventos);
+    fn recoger_eventos<A: AgregacionRaiz>(&mut self, agregado: &mut A) {
+        self.pendientes.extend(agregado.tomar_eventos());
     }
 }
 
