@@ -9,6 +9,7 @@ use actix_web::{web, App, HttpServer};
 use aeroalpes_api::{Contexto, Salud};
 use clientes_aplicacion::{agregar_reserva, AplicacionClientes};
 use clientes_infraestructura::{EmisorTokensJwt, FabricaRepositorioUsuariosDiesel, HasherArgon2};
+use seedwork_dominio::Causa;
 use seedwork_persistencia::{
     BaseDatos, ManejadoresEventos, Migraciones, TransaccionDiesel, UnidadTrabajoDiesel,
 };
@@ -33,8 +34,8 @@ pub const MIGRACIONES: [Migraciones; 3] = [
 struct SaludBase(BaseDatos);
 
 impl Salud for SaludBase {
-    fn verificar(&self) -> Result<(), String> {
-        self.0.verificar()
+    fn verificar(&self) -> Result<(), Causa> {
+        Ok(self.0.verificar()?)
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use clientes_aplicacion::{Clientes, EmisorTokens, ErrorToken};
 use clientes_dominio::IdUsuario;
+use seedwork_dominio::Causa;
 use vuelos_aplicacion::Vuelos;
 
 /// Checks bearer tokens (any [`EmisorTokens`] is one).
@@ -23,7 +24,7 @@ impl<T: EmisorTokens> VerificadorTokens for T {
 /// a blocking thread.
 pub trait Salud: Send + Sync + 'static {
     /// `Err` with the cause when the database does not answer.
-    fn verificar(&self) -> Result<(), String>;
+    fn verificar(&self) -> Result<(), Causa>;
 }
 
 /// The application as the routes see it.

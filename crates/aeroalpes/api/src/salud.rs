@@ -1,6 +1,7 @@
 //! `GET /health`: up when the database answers.
 
 use actix_web::{web, HttpResponse};
+use seedwork_dominio::{Causa, ConCausas};
 use serde_json::json;
 
 use crate::contexto::Contexto;
@@ -17,12 +18,12 @@ pub async fn salud(contexto: web::Data<Contexto>) -> HttpResponse {
     let salud = contexto.salud.clone();
     match web::block(move || salud.verificar())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(Causa::from)
         .and_then(|r| r)
     {
         Ok(()) => HttpResponse::Ok().json(json!({ "status": "up" })),
         Err(causa) => {
-            tracing::warn!(causa = %causa, "la base de datos no responde");
+            tracing::warn!(causa = %ConCausas(&*causa), "la base de datos no responde");
             HttpResponse::ServiceUnavailable()
                 .json(json!({ "status": "down", "error": "la base de datos no responde" }))
         }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+use seedwork_dominio::ErrorPersistencia;
 
 use crate::conexion::Conexion;
 use crate::migraciones::{self, Migraciones};
@@ -170,9 +171,9 @@ impl BaseDatos {
     }
 
     /// Checks that a query round-trips, for health checks.
-    pub fn verificar(&self) -> Result<(), String> {
-        let mut conexion = self.pool.get().map_err(|e| e.to_string())?;
-        conexion.ping().map_err(|e| e.to_string())
+    pub fn verificar(&self) -> Result<(), ErrorPersistencia> {
+        let mut conexion = self.pool.get().map_err(ErrorPersistencia::no_disponible)?;
+        conexion.ping().map_err(ErrorPersistencia::no_disponible)
     }
 }
 
@@ -236,6 +237,6 @@ mod tests {
         let ruta = dir.path().join("nuevo/sub/aeroalpes.db");
         let base = BaseDatos::conectar(&ruta.to_string_lossy(), &[MIGRACIONES]).unwrap();
         assert!(ruta.exists());
-        assert_eq!(base.verificar(), Ok(()));
+        base.verificar().unwrap();
     }
 }

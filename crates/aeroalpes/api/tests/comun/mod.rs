@@ -112,7 +112,7 @@ impl VerificadorTokens for TokensFalsos {
 struct Sana;
 
 impl Salud for Sana {
-    fn verificar(&self) -> Result<(), String> {
+    fn verificar(&self) -> Result<(), seedwork_dominio::Causa> {
         Ok(())
     }
 }

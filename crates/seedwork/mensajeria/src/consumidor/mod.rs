@@ -202,26 +202,26 @@ impl Bucle<'_> {
         let desenlace = manejador.manejar(entrante.clone()).await;
         self.reintentos.anotar(&id, &desenlace);
         let resultado = match Acuse::de(desenlace, entregas) {
-            Acuse::Confirmar => consumidor.ack(&mensaje).await.map_err(|e| e.to_string()),
+            Acuse::Confirmar => consumidor.ack(&mensaje).await,
             Acuse::Reintentar { razon, espera } => {
                 tracing::warn!(topico = %self.suscripcion.topico, id = %id, entregas, razon = %razon, "mensaje no procesado; se reintentará");
                 tokio::time::sleep(espera).await;
-                consumidor.nack(&mensaje).await.map_err(|e| e.to_string())
+                consumidor.nack(&mensaje).await
             }
             Acuse::AColaDeMuertos { razon } => {
                 tracing::warn!(topico = %self.suscripcion.topico, id = %id, razon = %razon, "mensaje rechazado: va a la cola de mensajes muertos");
                 match self.a_dlq(&entrante, &razon).await {
-                    Ok(()) => consumidor.ack(&mensaje).await.map_err(|e| e.to_string()),
+                    Ok(()) => consumidor.ack(&mensaje).await,
                     Err(error) => {
                         tracing::error!(error = %ConCausas(&error), "no se pudo publicar en la cola de mensajes muertos; se reintentará");
-                        consumidor.nack(&mensaje).await.map_err(|e| e.to_string())
+                        consumidor.nack(&mensaje).await
                     }
                 }
             }
         };
         if let Err(error) = resultado {
             // The broker will redeliver an unacknowledged message; handlers are idempotent.
-            tracing::warn!(topico = %self.suscripcion.topico, id = %id, error = %error, "no se pudo confirmar el mensaje");
+            tracing::warn!(topico = %self.suscripcion.topico, id = %id, error = %ConCausas(&error), "no se pudo confirmar el mensaje");
         }
     }
 
