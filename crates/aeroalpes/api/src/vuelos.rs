@@ -11,7 +11,7 @@ use vuelos_aplicacion::comandos::{ComandoReserva, CrearReserva};
 use vuelos_aplicacion::dto::{ReservaDTO, SolicitudReservaDTO};
 use vuelos_aplicacion::mapeadores::itinerarios_de;
 use vuelos_aplicacion::{ConsultaReserva, Conversacion};
-use vuelos_dominio::{EstadoReserva, FiltroReservas, IdCliente, IdReserva, Pagina};
+use vuelos_dominio::{AccionReserva, EstadoReserva, FiltroReservas, IdCliente, IdReserva, Pagina};
 
 use crate::autenticacion::Portador;
 use crate::contexto::Contexto;
@@ -70,8 +70,13 @@ fn aceptado(id: IdReserva) -> HttpResponse {
 }
 
 fn accion_desconocida(accion: &str) -> ErrorApi {
+    let conocidas: Vec<String> = AccionReserva::TODAS
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     ErrorApi::NoEncontrado(format!(
-        "acción desconocida '{accion}': use aprobar, cancelar o pagar"
+        "acción desconocida '{accion}': use {}",
+        conocidas.join(", ")
     ))
 }
 
@@ -187,7 +192,7 @@ pub async fn listar_reservas(
 /// Approve, cancel or pay a reservation and answer it.
 #[utoipa::path(post, path = "/vuelos/reserva/{id}/{accion}", tag = "vuelos",
     params(("id" = String, Path, description = "The reservation id"),
-           ("accion" = String, Path, description = "aprobar, cancelar or pagar")),
+           ("accion" = String, Path, description = "An action of the lifecycle, in lower case: aprobar, cancelar, pagar…")),
     responses((status = 200, body = ReservaDTO), (status = 404, description = "No such reservation or action"),
               (status = 409, description = "The lifecycle forbids the action in the current state")))]
 pub async fn cambiar_estado(
@@ -222,7 +227,7 @@ pub async fn crear_reserva_asincrona(
 /// Approve, cancel or pay a reservation asynchronously (202; poll the `Location`).
 #[utoipa::path(post, path = "/vuelos/reserva-commando/{id}/{accion}", tag = "vuelos",
     params(("id" = String, Path, description = "The reservation id"),
-           ("accion" = String, Path, description = "aprobar, cancelar or pagar")),
+           ("accion" = String, Path, description = "An action of the lifecycle, in lower case: aprobar, cancelar, pagar…")),
     responses((status = 202, description = "Accepted, with Location /vuelos/reserva-query/{id}"),
               (status = 404, description = "No such reservation (nor one in process), or no such action")))]
 pub async fn cambiar_estado_asincrono(

@@ -9,16 +9,7 @@
 //! type, no database and no broker client. Translating records to and from the module's
 //! commands and events is the module's own adapters' job (`vuelos-infraestructura`).
 //!
-//! | topic (`persistent://public/default/…`) | record |
-//! | --- | --- |
-//! | `comandos-reserva` | `ComandoCrearReserva` |
-//! | `comandos-aprobar-reserva` | `ComandoAprobarReserva` |
-//! | `comandos-cancelar-reserva` | `ComandoCancelarReserva` |
-//! | `comandos-pagar-reserva` | `ComandoPagarReserva` |
-//! | `eventos-reserva` | `EventoReservaCreada` |
-//! | `eventos-reserva-aprobada` | `EventoReservaAprobada` |
-//! | `eventos-reserva-cancelada` | `EventoReservaCancelada` |
-//! | `eventos-reserva-pagada` | `EventoReservaPagada` |
+//! schema/README.md lists every topic with its record and payload.
 #![forbid(unsafe_code)]
 
 pub mod campos;
