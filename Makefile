@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test deps system-deps python-deps lint bench bench-http bench-eventos bench-broker clean
 
 run: system-deps
-	$(CARGO) build --release -p aeroalpes -p notificaciones
+	$(CARGO) build --release -p aeroalpes -p notificaciones -p ui
 	./scripts/run.sh
 
 # The end-to-end tests (tests/e2e) run the workspace's binaries as processes: build them first.
@@ -23,14 +23,19 @@ test: deps
 
 deps: system-deps python-deps
 
-# protoc builds the `pulsar` crate's protocol types; libpq links diesel's PostgreSQL
-# backend; docker-compose validates the compose file (no Docker engine is needed for that).
+# protoc builds the `pulsar` crate's protocol types and, with the well-known types of
+# libprotobuf-dev (google/protobuf/timestamp.proto), the adaptador's gRPC code; libpq
+# links diesel's PostgreSQL backend; docker-compose validates the compose file (no Docker
+# engine is needed for that).
+# chromium and chromium-driver (chromedriver) run the ui's browser test, headless.
 system-deps:
 	@missing=""; \
 	command -v protoc >/dev/null || missing="$$missing protobuf-compiler"; \
+	[ -e /usr/include/google/protobuf/timestamp.proto ] || missing="$$missing libprotobuf-dev"; \
 	[ -e /usr/include/postgresql/libpq-fe.h ] || missing="$$missing libpq-dev"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	[ -e /usr/include/openssl/ssl.h ] || missing="$$missing libssl-dev"; \
+	{ [ -e /usr/bin/chromium ] && [ -e /usr/bin/chromedriver ]; } || missing="$$missing chromium chromium-driver"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Creates (once) the Python virtualenv used by the interop tests: pulsar-client 3.x and fastavro.
+# Creates (once) the Python virtualenv used by the interop tests: pulsar-client 3.x and
+# fastavro (the broker's), grpcio and grpcio-tools (the gRPC adaptador's).
 # Idempotent and safe to run concurrently: tests running in parallel all call it, so the
-# work is serialized with flock and skipped when the venv already imports `pulsar`.
+# work is serialized with flock and skipped when the venv already imports every package.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,10 +15,11 @@ mkdir -p "$venv"
 exec 9>"$lock"
 flock 9
 
-if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import pulsar, fastavro' 2>/dev/null; then
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import pulsar, fastavro, grpc, grpc_tools' 2>/dev/null; then
     exit 0
 fi
 
 python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'pulsar-client>=3,<4' fastavro
-"$venv/bin/python" -c 'import pulsar, fastavro'
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'pulsar-client>=3,<4' fastavro \
+    grpcio grpcio-tools
+"$venv/bin/python" -c 'import pulsar, fastavro, grpc, grpc_tools'

@@ -2,12 +2,10 @@
 //! events until SIGINT or SIGTERM, then finishes the message in hand and exits 0.
 #![forbid(unsafe_code)]
 
-use std::future::Future;
-
 use notificaciones::startup::Aplicacion;
 use notificaciones::Configuracion;
+use seedwork_mensajeria::senales::senal_de_apagado;
 use seedwork_mensajeria::telemetria;
-use tokio::signal::unix::{signal, SignalKind};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -36,16 +34,4 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     tracing::info!("notificaciones detenido");
     Ok(())
-}
-
-/// Resolves on the first SIGINT or SIGTERM, with the signal's name.
-fn senal_de_apagado() -> std::io::Result<impl Future<Output = &'static str>> {
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    Ok(async move {
-        tokio::select! {
-            _ = sigint.recv() => "SIGINT",
-            _ = sigterm.recv() => "SIGTERM",
-        }
-    })
 }

@@ -1,0 +1,78 @@
+//! The composition root of the adaptador: binds the port, builds the AeroAlpes client and
+//! serves `vuelos.Vuelos` with the gRPC health and reflection services.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+
+use crate::aeroalpes::ClienteAeroalpes;
+use crate::configuracion::Configuracion;
+use crate::proto::vuelos_server::VuelosServer;
+use crate::proto::DESCRIPTOR;
+use crate::servicio::ServicioVuelos;
+
+/// The adaptador, bound and ready to serve.
+pub struct Adaptador {
+    escucha: TcpListener,
+    direccion: SocketAddr,
+    servicio: ServicioVuelos,
+}
+
+impl Adaptador {
+    /// Binds `host:puerto` (port 0 picks a free one); AeroAlpes is not called yet.
+    pub async fn construir(configuracion: &Configuracion) -> anyhow::Result<Self> {
+        let aeroalpes = ClienteAeroalpes::new(
+            configuracion.url_aeroalpes.clone(),
+            configuracion.tiempo_espera,
+        )
+        .context("building the HTTP client of AeroAlpes")?;
+        let escucha = TcpListener::bind((configuracion.host.as_str(), configuracion.puerto))
+            .await
+            .with_context(|| format!("binding {}:{}", configuracion.host, configuracion.puerto))?;
+        let direccion = escucha.local_addr()?;
+        Ok(Adaptador {
+            escucha,
+            direccion,
+            servicio: ServicioVuelos::new(aeroalpes),
+        })
+    }
+
+    pub fn puerto(&self) -> u16 {
+        self.direccion.port()
+    }
+
+    /// Serves until `apagado` resolves, then stops taking calls and finishes those in
+    /// progress.
+    pub async fn ejecutar_hasta(self, apagado: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let (mut salud, servicio_salud) = tonic_health::server::health_reporter();
+        salud.set_serving::<VuelosServer<ServicioVuelos>>().await;
+        // v1 and v1alpha: grpcurl and other tools older than the v1 service ask v1alpha.
+        let reflexion_v1 = reflexion()
+            .build_v1()
+            .context("building the reflection service")?;
+        let reflexion_alfa = reflexion()
+            .build_v1alpha()
+            .context("building the v1alpha reflection service")?;
+        tracing::info!(direccion = %self.direccion, "adaptador gRPC escuchando");
+        Server::builder()
+            .add_service(servicio_salud)
+            .add_service(reflexion_v1)
+            .add_service(reflexion_alfa)
+            .add_service(VuelosServer::new(self.servicio))
+            .serve_with_incoming_shutdown(TcpListenerStream::new(self.escucha), apagado)
+            .await
+            .context("serving gRPC")?;
+        Ok(())
+    }
+}
+
+/// The reflection service's builder, knowing every service served here.
+fn reflexion() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(DESCRIPTOR)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+}

@@ -1,0 +1,109 @@
+//! Starts aeroalpes (with its embedded broker and a fresh SQLite file) and a ui wired to
+//! it, both in this process on free ports; more ui replicas on demand.
+
+use std::time::Duration;
+
+use aeroalpes::configuracion::{BrokerEmbebido, Configuracion as ConfiguracionAeroalpes};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use ui::startup::ErrorEjecucion;
+
+/// How long a test waits for something the system does asynchronously.
+pub const PLAZO: Duration = Duration::from_secs(15);
+
+/// The fixture of the shared folder: BOG -> MAD -> CDG, one itinerary, two legs.
+pub fn reserva_bog_mad() -> Value {
+    serde_json::from_str(include_str!(
+        "../../../../tests/fixtures/reserva_bog_mad.json"
+    ))
+    .expect("the fixture is JSON")
+}
+
+/// One ui replica, running until [`Ui::apagar`] (as on SIGTERM) or the test ends.
+pub struct Ui {
+    pub puerto: u16,
+    apagar: oneshot::Sender<()>,
+    fin: JoinHandle<Result<(), ErrorEjecucion>>,
+}
+
+impl Ui {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.puerto)
+    }
+
+    pub fn url_websocket(&self) -> String {
+        format!("ws://127.0.0.1:{}/ws", self.puerto)
+    }
+
+    /// Stops it as a signal would, and answers how it ended.
+    pub async fn apagar(self) -> Result<(), ErrorEjecucion> {
+        let _ = self.apagar.send(());
+        tokio::time::timeout(PLAZO, self.fin)
+            .await
+            .expect("the ui stops in time")
+            .expect("the ui's task does not panic")
+    }
+}
+
+pub struct Sistema {
+    pub url_aeroalpes: String,
+    url_broker: String,
+    pub ui: Ui,
+    _datos: tempfile::TempDir,
+}
+
+impl Sistema {
+    /// Another replica of the ui, on the same aeroalpes and broker.
+    pub async fn otra_ui(&self) -> Ui {
+        iniciar_ui(&self.url_aeroalpes, &self.url_broker).await
+    }
+}
+
+pub async fn arrancar() -> Sistema {
+    let datos = tempfile::tempdir().expect("a directory for the database and the broker");
+    let configuracion = ConfiguracionAeroalpes {
+        host: "127.0.0.1".into(),
+        puerto: 0,
+        url_base_datos: datos.path().join("aeroalpes.db").display().to_string(),
+        broker_embebido: BrokerEmbebido {
+            puerto: 0,
+            directorio: datos.path().join("broker"),
+        },
+        ..ConfiguracionAeroalpes::default()
+    };
+    let aeroalpes = aeroalpes::startup::Aplicacion::construir(&configuracion)
+        .await
+        .expect("aeroalpes starts");
+    let url_aeroalpes = format!("http://127.0.0.1:{}", aeroalpes.puerto());
+    let url_broker = aeroalpes.url_broker().to_owned();
+    tokio::spawn(aeroalpes.ejecutar_hasta_detener());
+    let ui = iniciar_ui(&url_aeroalpes, &url_broker).await;
+    Sistema {
+        url_aeroalpes,
+        url_broker,
+        ui,
+        _datos: datos,
+    }
+}
+
+async fn iniciar_ui(url_aeroalpes: &str, url_broker: &str) -> Ui {
+    let ui = ui::startup::Aplicacion::construir(&ui::Configuracion {
+        host: "127.0.0.1".into(),
+        puerto: 0,
+        url_aeroalpes: url_aeroalpes.to_owned(),
+        url_broker: url_broker.to_owned(),
+    })
+    .await
+    .expect("the ui starts");
+    let puerto = ui.puerto();
+    let (apagar, apagado) = oneshot::channel::<()>();
+    let fin = tokio::spawn(ui.ejecutar_hasta(async {
+        let _ = apagado.await;
+    }));
+    Ui {
+        puerto,
+        apagar,
+        fin,
+    }
+}
