@@ -4,9 +4,13 @@
 use std::time::Duration;
 
 use aeroalpes::configuracion::{BrokerEmbebido, Configuracion as ConfiguracionAeroalpes};
+use futures::{SinkExt, StreamExt};
 use serde_json::Value;
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
 use ui::startup::ErrorEjecucion;
 
 /// How long a test waits for something the system does asynchronously.
@@ -61,11 +65,18 @@ impl Sistema {
 }
 
 pub async fn arrancar() -> Sistema {
+    arrancar_con(None).await
+}
+
+/// The system on the broker at `url_broker` (one it does not own), or on aeroalpes'
+/// embedded one.
+pub async fn arrancar_con(url_broker: Option<String>) -> Sistema {
     let datos = tempfile::tempdir().expect("a directory for the database and the broker");
     let configuracion = ConfiguracionAeroalpes {
         host: "127.0.0.1".into(),
         puerto: 0,
         url_base_datos: datos.path().join("aeroalpes.db").display().to_string(),
+        url_broker,
         broker_embebido: BrokerEmbebido {
             puerto: 0,
             directorio: datos.path().join("broker"),
@@ -105,5 +116,78 @@ async fn iniciar_ui(url_aeroalpes: &str, url_broker: &str) -> Ui {
         puerto,
         apagar,
         fin,
+    }
+}
+
+/// A websocket client of the ui, as the page is.
+pub struct Cliente(WebSocketStream<MaybeTlsStream<TcpStream>>);
+
+impl Cliente {
+    pub async fn conectar(url: &str) -> Self {
+        let (ws, _) = connect_async(url)
+            .await
+            .expect("the ui accepts the websocket");
+        Self(ws)
+    }
+
+    pub async fn enviar(&mut self, mensaje: Value) {
+        self.0
+            .send(Message::Text(mensaje.to_string()))
+            .await
+            .expect("the message is sent");
+    }
+
+    /// The next JSON message, or `None` if none arrives within `plazo`.
+    pub async fn siguiente_en(&mut self, plazo: std::time::Duration) -> Option<Value> {
+        loop {
+            let mensaje = tokio::time::timeout(plazo, self.0.next()).await.ok()??;
+            match mensaje.expect("the socket stays healthy") {
+                Message::Text(texto) => {
+                    return Some(serde_json::from_str(&texto).expect("the ui writes JSON"))
+                }
+                Message::Close(razon) => panic!("the ui closed the session: {razon:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Reads until every one of `esperados` (tipo, evento or orden, id) has arrived, in any
+    /// order; fails if one does not arrive in time.
+    pub async fn esperar(&mut self, esperados: &[(&str, &str)], id: &str) -> Vec<Value> {
+        let mut faltan: Vec<(&str, &str)> = esperados.to_vec();
+        let mut leidos = Vec::new();
+        while !faltan.is_empty() {
+            let mensaje = self
+                .siguiente_en(PLAZO)
+                .await
+                .unwrap_or_else(|| panic!("still waiting for {faltan:?}; read {leidos:?}"));
+            assert_ne!(mensaje["tipo"], "error", "refused: {mensaje}");
+            assert_eq!(
+                mensaje["id"], id,
+                "a message of another reservation: {mensaje}"
+            );
+            let clave = if mensaje["tipo"] == "evento" {
+                "evento"
+            } else {
+                "orden"
+            };
+            faltan
+                .retain(|(tipo, nombre)| !(mensaje["tipo"] == *tipo && mensaje[clave] == *nombre));
+            leidos.push(mensaje);
+        }
+        leidos
+    }
+
+    /// Reads until the ui closes the session: its close frame, if it sent one.
+    pub async fn cierre(
+        &mut self,
+    ) -> Option<tokio_tungstenite::tungstenite::protocol::CloseFrame<'static>> {
+        loop {
+            match self.0.next().await {
+                Some(Ok(Message::Close(razon))) => return razon,
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
     }
 }

@@ -4,4 +4,5 @@
 
 mod ayudantes;
 mod navegador;
+mod reinicio;
 mod websocket;

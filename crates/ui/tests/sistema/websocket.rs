@@ -1,74 +1,11 @@
 //! A websocket client creates, approves and pays a reservation through the ui, and
 //! receives each acceptance and each event; another session hears nothing of it.
 
-use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
 
-use crate::ayudantes::{arrancar, reserva_bog_mad, PLAZO};
+use crate::ayudantes::{arrancar, reserva_bog_mad, Cliente, PLAZO};
 
 use std::time::Duration;
-
-struct Cliente(WebSocketStream<MaybeTlsStream<TcpStream>>);
-
-impl Cliente {
-    async fn conectar(url: &str) -> Self {
-        let (ws, _) = connect_async(url)
-            .await
-            .expect("the ui accepts the websocket");
-        Self(ws)
-    }
-
-    async fn enviar(&mut self, mensaje: Value) {
-        self.0
-            .send(Message::Text(mensaje.to_string()))
-            .await
-            .expect("the message is sent");
-    }
-
-    /// The next JSON message, or `None` if none arrives within `plazo`.
-    async fn siguiente_en(&mut self, plazo: std::time::Duration) -> Option<Value> {
-        loop {
-            let mensaje = tokio::time::timeout(plazo, self.0.next()).await.ok()??;
-            match mensaje.expect("the socket stays healthy") {
-                Message::Text(texto) => {
-                    return Some(serde_json::from_str(&texto).expect("the ui writes JSON"))
-                }
-                Message::Close(razon) => panic!("the ui closed the session: {razon:?}"),
-                _ => continue,
-            }
-        }
-    }
-
-    /// Reads until every one of `esperados` (tipo, evento or orden, id) has arrived, in any
-    /// order; fails if one does not arrive in time.
-    async fn esperar(&mut self, esperados: &[(&str, &str)], id: &str) -> Vec<Value> {
-        let mut faltan: Vec<(&str, &str)> = esperados.to_vec();
-        let mut leidos = Vec::new();
-        while !faltan.is_empty() {
-            let mensaje = self
-                .siguiente_en(PLAZO)
-                .await
-                .unwrap_or_else(|| panic!("still waiting for {faltan:?}; read {leidos:?}"));
-            assert_ne!(mensaje["tipo"], "error", "refused: {mensaje}");
-            assert_eq!(
-                mensaje["id"], id,
-                "a message of another reservation: {mensaje}"
-            );
-            let clave = if mensaje["tipo"] == "evento" {
-                "evento"
-            } else {
-                "orden"
-            };
-            faltan
-                .retain(|(tipo, nombre)| !(mensaje["tipo"] == *tipo && mensaje[clave] == *nombre));
-            leidos.push(mensaje);
-        }
-        leidos
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reservation_is_accepted_created_approved_and_paid_over_the_websocket() {
@@ -196,17 +133,9 @@ async fn stopping_the_ui_closes_its_websockets_and_ends_cleanly() {
 
     let apagado = tokio::spawn(sistema.ui.apagar());
 
-    let cierre = tokio::time::timeout(PLAZO, async {
-        loop {
-            match cliente.0.next().await {
-                Some(Ok(Message::Close(razon))) => return razon,
-                Some(Ok(_)) => continue,
-                Some(Err(_)) | None => return None,
-            }
-        }
-    })
-    .await
-    .expect("the ui closes the session in time");
+    let cierre = tokio::time::timeout(PLAZO, cliente.cierre())
+        .await
+        .expect("the ui closes the session in time");
     if let Some(razon) = cierre {
         assert!(!razon.reason.is_empty(), "the close says why: {razon:?}");
     }
