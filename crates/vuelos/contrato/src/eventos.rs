@@ -87,6 +87,13 @@ pub trait EventoIntegracion: MensajeIntegracion {
     fn a_notificacion(&self) -> Result<NotificacionReserva, ErrorConversion>;
 }
 
+/// Whether a client id field says "no client" the way other producers write it: the
+/// tutorial's aeroalpes writes Python's `str(None)`, `'None'`; an empty string says the same.
+/// A tolerant reader takes them as null instead of dead-lettering the event.
+fn sin_cliente(texto: &str) -> bool {
+    matches!(texto.trim(), "" | "None")
+}
+
 /// Reads the four fields every reservation payload has; `fecha` names the date field.
 fn notificacion(
     campos: Campos,
@@ -118,6 +125,7 @@ fn notificacion(
         id_reserva: campos.identificador(id_reserva, "data.id_reserva", "IdReservaValido")?,
         id_cliente: id_cliente
             .as_deref()
+            .filter(|id| !sin_cliente(id))
             .map(|id| campos.identificador(id, "data.id_cliente", "IdClienteValido"))
             .transpose()?,
         estado,
@@ -283,6 +291,36 @@ impl EventoVuelos {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn creada_con_cliente(id_cliente: Option<&str>) -> EventoReservaCreada {
+        let carga = ReservaCreadaPayload {
+            id_reserva: Some(Uuid::now_v7().to_string()),
+            id_cliente: id_cliente.map(str::to_owned),
+            estado: Some("Pendiente".into()),
+            fecha_creacion: Some(1_794_412_800_000),
+        };
+        crate::Sobre::envolver(carga, &crate::Metadatos::nuevos(), chrono::Utc::now())
+    }
+
+    #[test]
+    fn a_client_written_as_none_or_empty_by_the_tutorial_reads_as_no_client() {
+        for texto in [None, Some("None"), Some(""), Some("  ")] {
+            let notificacion = creada_con_cliente(texto).a_notificacion().unwrap();
+            assert_eq!(notificacion.id_cliente, None, "{texto:?}");
+        }
+        let cliente = Uuid::now_v7();
+        assert_eq!(
+            creada_con_cliente(Some(&cliente.to_string()))
+                .a_notificacion()
+                .unwrap()
+                .id_cliente,
+            Some(cliente)
+        );
+        assert!(matches!(
+            creada_con_cliente(Some("cliente-7")).a_notificacion(),
+            Err(ErrorConversion::Invalido { ref campo, .. }) if campo == "data.id_cliente"
+        ));
+    }
 
     #[test]
     fn every_kind_of_event_is_listed_once_with_the_topic_consumers_subscribe_to() {
