@@ -6,11 +6,16 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps system-deps python-deps lint bench bench-http bench-eventos bench-broker clean
+.PHONY: run reset test deps system-deps python-deps lint bench bench-http bench-eventos bench-broker clean
 
 run: system-deps
 	$(CARGO) build --release -p aeroalpes -p notificaciones -p ui
 	./scripts/run.sh
+
+# Removes the data of `make run` (data/: the SQLite file and the embedded broker's data),
+# keeping the build.
+reset:
+	rm -rf data
 
 # The end-to-end tests (tests/e2e) run the workspace's binaries as processes: build them first.
 test: deps

@@ -2,51 +2,153 @@
 # Starts AeroAlpes on the embedded defaults: aeroalpes (HTTP API, SQLite under data/, and
 # the embedded Pulsar broker on 127.0.0.1:6650), the notification service and the ui (the
 # page, on port 5678), with their logs prefixed. Ctrl-C stops them all.
+#
+# It fails loudly, with a non-zero status: when a binary is missing (it looks in
+# $CARGO_TARGET_DIR/release, default target/release), when a port is taken (AEROALPES_PORT,
+# default 5000; UI_PORT, default 5678; AEROALPES_BROKER_PORT, default 6650), and when a
+# service exits or is not ready within RUN_TIMEOUT_SECONDS (default 30): then it stops the
+# others and prints that service's last 20 log lines. The banner prints only once aeroalpes
+# answers /health and the ui answers /.
 set -euo pipefail
+
+# A relative CARGO_TARGET_DIR is relative to where the script was started, as for cargo.
+target_dir="${CARGO_TARGET_DIR:-}"
+if [ -n "$target_dir" ] && [ "${target_dir#/}" = "$target_dir" ]; then
+	target_dir="$PWD/$target_dir"
+fi
 cd "$(dirname "$0")/.."
+bin="${target_dir:-target}/release"
 
 port="${AEROALPES_PORT:-5000}"
-bin=target/release
-mkdir -p data
+ui_port="${UI_PORT:-5678}"
+broker_port="${AEROALPES_BROKER_PORT:-6650}"
+plazo="${RUN_TIMEOUT_SECONDS:-30}"
+# Without a configured broker, aeroalpes embeds one, which notificaciones and the ui reach.
+embedded_broker=false
+[ -n "${PULSAR_URL:-}${PULSAR_ADDRESS:-}${BROKER_HOST:-}" ] || embedded_broker=true
 
+fail() {
+	echo "run.sh: $*" >&2
+	exit 1
+}
+
+for name in aeroalpes notificaciones ui; do
+	[ -x "$bin/$name" ] ||
+		fail "$bin/$name is missing: build it with \`make run\` (or \`cargo build --release -p $name\`)"
+done
+
+# Fails when something already listens on the port (variable, default port).
+check_port() { # variable, port, service
+	local variable=$1 value=$2 service=$3
+	[[ "$value" =~ ^[0-9]+$ ]] && [ "$value" -le 65535 ] ||
+		fail "$variable=$value is not a port"
+	[ "$value" != 0 ] ||
+		fail "$variable=0: run.sh needs a fixed port for $service, to wait for it; set $variable to a free port"
+	if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$value" 2>/dev/null; then
+		fail "port $value ($service) is already in use; stop what listens on it or set $variable to a free port"
+	fi
+}
+check_port AEROALPES_PORT "$port" "aeroalpes' HTTP API"
+if $embedded_broker; then
+	check_port AEROALPES_BROKER_PORT "$broker_port" "aeroalpes' embedded broker"
+fi
+check_port UI_PORT "$ui_port" "the ui"
+command -v curl >/dev/null || fail "curl is needed to wait for the services; install it (apt-get install curl)"
+
+mkdir -p data
+logs=$(mktemp -d)
+
+names=()
 pids=()
 stop() {
 	trap - INT TERM EXIT
-	kill -TERM "${pids[@]}" 2>/dev/null || true
-	wait "${pids[@]}" 2>/dev/null || true
+	if [ ${#pids[@]} -gt 0 ]; then
+		kill -TERM "${pids[@]}" 2>/dev/null || true
+		wait "${pids[@]}" 2>/dev/null || true
+	fi
+	rm -rf "$logs"
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+trap stop EXIT
 
 prefixed() { # name, command...
 	local name=$1
 	shift
-	"$@" > >(sed -u "s/^/[$name] /") 2>&1 &
+	# The log pipe ignores Ctrl-C, to show the services' shutdown; it ends with them.
+	"$@" > >(
+		trap '' INT
+		tee -a "$logs/$name.log" | sed -u "s/^/[$name] /"
+	) 2>&1 &
+	names+=("$name")
 	pids+=($!)
 }
 
+# Stops the others, prints the service's last log lines and exits non-zero.
+failed() { # name, why
+	local name=$1 why=$2 log="$logs/$1.log"
+	if [ ${#pids[@]} -gt 0 ]; then
+		kill -TERM "${pids[@]}" 2>/dev/null || true
+		wait "${pids[@]}" 2>/dev/null || true
+	fi
+	sleep 0.2 # the log pipes drain
+	{
+		echo
+		echo "run.sh: $name $why; stopped the others. Its last 20 log lines:"
+		tail -n 20 "$log" 2>/dev/null | sed "s/^/  [$name] /"
+	} >&2
+	exit 1
+}
+
+# The name of the first service that is no longer running, if any.
+exited() {
+	local i
+	for i in "${!pids[@]}"; do
+		if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+			echo "${names[$i]}"
+			return 0
+		fi
+	done
+	return 1
+}
+
 prefixed aeroalpes "$bin/aeroalpes"
-# The notification service reaches the broker aeroalpes embeds (unless one is configured);
-# it retries until the broker is up.
-if [ -z "${PULSAR_URL:-}${PULSAR_ADDRESS:-}${BROKER_HOST:-}" ]; then
-	PULSAR_URL="pulsar://127.0.0.1:${AEROALPES_BROKER_PORT:-6650}" prefixed notificaciones "$bin/notificaciones"
+# The notification service retries until the broker is up.
+if $embedded_broker; then
+	PULSAR_URL="pulsar://127.0.0.1:$broker_port" prefixed notificaciones "$bin/notificaciones"
 else
 	prefixed notificaciones "$bin/notificaciones"
 fi
 
 # The ui (the page and its websocket backend) calls aeroalpes and consumes the same broker.
-ui_port="${UI_PORT:-5678}"
 ui_env=(UI_PORT="$ui_port" AEROALPES_ADDRESS="${AEROALPES_ADDRESS:-127.0.0.1:$port}")
-[ -n "${PULSAR_URL:-}${PULSAR_ADDRESS:-}${BROKER_HOST:-}" ] ||
-	ui_env+=(PULSAR_URL="pulsar://127.0.0.1:${AEROALPES_BROKER_PORT:-6650}")
+$embedded_broker && ui_env+=(PULSAR_URL="pulsar://127.0.0.1:$broker_port")
 prefixed ui env "${ui_env[@]}" "$bin/ui"
 
-for _ in $(seq 100); do curl -sf "localhost:$port/health" >/dev/null && break; sleep 0.2; done
-for _ in $(seq 100); do curl -sf "localhost:$ui_port/health" >/dev/null && break; sleep 0.2; done
+ready() {
+	curl -sf --max-time 2 "http://127.0.0.1:$port/health" >/dev/null &&
+		curl -sf --max-time 2 "http://127.0.0.1:$ui_port/" >/dev/null
+}
+deadline=$((SECONDS + plazo))
+until ready; do
+	if name=$(exited); then
+		failed "$name" "exited before AeroAlpes was up"
+	fi
+	if [ "$SECONDS" -ge "$deadline" ]; then
+		if curl -sf --max-time 2 "http://127.0.0.1:$port/health" >/dev/null; then
+			failed ui "did not answer http://127.0.0.1:$ui_port/ within ${plazo}s"
+		else
+			failed aeroalpes "did not answer http://127.0.0.1:$port/health within ${plazo}s"
+		fi
+	fi
+	sleep 0.2
+done
+
 cat <<MSG
 
 AeroAlpes is up
   API:      http://localhost:$port   (health: /health, OpenAPI: /spec, Swagger UI: /docs)
-  broker:   pulsar://127.0.0.1:${AEROALPES_BROKER_PORT:-6650} (embedded; data in data/broker)
+  broker:   pulsar://127.0.0.1:$broker_port (embedded; data in data/broker)
   database: ${DATABASE_URL:-data/aeroalpes.db}
   page:     http://localhost:$ui_port   (the ui: create, approve, pay and watch reservations live)
 Try:
@@ -55,4 +157,9 @@ Try:
 and watch [notificaciones] log the mail. Ctrl-C stops everything.
 
 MSG
-wait -n "${pids[@]}"
+
+# Runs until Ctrl-C (the traps stop everything) or until a service exits on its own.
+status=0
+wait -n "${pids[@]}" || status=$?
+name=$(exited) || name="a service"
+failed "$name" "exited (status $status)"

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use aeroalpes::configuracion::{BrokerEmbebido, Configuracion, SecretoJwt};
 use aeroalpes::startup::{Aplicacion, MIGRACIONES};
@@ -70,6 +71,16 @@ pub async fn spawn_app() -> AppDePrueba {
 
 /// The application on the given test database.
 pub async fn spawn_app_en(base: BaseDePrueba) -> AppDePrueba {
+    spawn_app_configurada(base, None).await
+}
+
+/// The application on a fresh SQLite database, using the broker at `url_broker` instead of
+/// an embedded one of its own.
+pub async fn spawn_app_con_broker(url_broker: String) -> AppDePrueba {
+    spawn_app_configurada(bases::sqlite(&MIGRACIONES), Some(url_broker)).await
+}
+
+async fn spawn_app_configurada(base: BaseDePrueba, url_broker: Option<String>) -> AppDePrueba {
     capturar_logs();
     let datos_broker = tempfile::tempdir().expect("a directory for the broker's data");
     let configuracion = Configuracion {
@@ -81,6 +92,7 @@ pub async fn spawn_app_en(base: BaseDePrueba) -> AppDePrueba {
             puerto: 0,
             directorio: datos_broker.path().to_owned(),
         },
+        url_broker,
         ..Configuracion::default()
     };
     let aplicacion = Aplicacion::construir(&configuracion)
@@ -89,16 +101,40 @@ pub async fn spawn_app_en(base: BaseDePrueba) -> AppDePrueba {
     let direccion = format!("http://127.0.0.1:{}", aplicacion.puerto());
     let url_broker = aplicacion.url_broker().to_owned();
     tokio::spawn(aplicacion.ejecutar_hasta_detener());
-    AppDePrueba {
+    let app = AppDePrueba {
         direccion,
         cliente: Client::new(),
         base,
         url_broker,
         _datos_broker: datos_broker,
-    }
+    };
+    // The messaging side connects in the background: tests start once it is ready.
+    app.listo_con(200, PLAZO_LISTO).await;
+    app
 }
 
+/// How long a starting application may take to connect to its broker.
+pub const PLAZO_LISTO: Duration = Duration::from_secs(30);
+
 impl AppDePrueba {
+    /// Asks `/health/ready` until it answers `estado`, within `plazo`; answers the body.
+    pub async fn listo_con(&self, estado: u16, plazo: Duration) -> Value {
+        let limite = tokio::time::Instant::now() + plazo;
+        loop {
+            let respuesta = self.get("/health/ready").await;
+            let recibido = respuesta.status().as_u16();
+            let cuerpo = json(respuesta).await;
+            if recibido == estado {
+                return cuerpo;
+            }
+            assert!(
+                tokio::time::Instant::now() < limite,
+                "/health/ready still answers {recibido} {cuerpo} after {plazo:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn post_reserva(&self, cuerpo: &Value) -> Response {
         self.post_crudo("/vuelos/reserva", cuerpo.to_string()).await
     }

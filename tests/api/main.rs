@@ -1,5 +1,6 @@
 //! The HTTP API through a real server on port 0, one fresh database per test.
 
+mod acceso;
 mod asincronas;
 mod autenticacion;
 mod ayudantes;

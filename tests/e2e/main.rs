@@ -4,6 +4,7 @@
 //!
 //! The binaries are the workspace's debug builds (`make test` builds them first).
 
+mod arranque;
 mod flujo;
 mod interoperabilidad;
 mod procesos;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 pub const PLAZO: Duration = Duration::from_secs(30);
 
 /// The directory of the workspace's binaries: the tests' own profile directory.
-fn directorio_binarios() -> PathBuf {
+pub fn directorio_binarios() -> PathBuf {
     let ejecutable = std::env::current_exe().expect("the test's own path");
     // target/<profile>/deps/<test binary>
     ejecutable

@@ -32,7 +32,12 @@ impl Adaptador {
         .context("building the HTTP client of AeroAlpes")?;
         let escucha = TcpListener::bind((configuracion.host.as_str(), configuracion.puerto))
             .await
-            .with_context(|| format!("binding {}:{}", configuracion.host, configuracion.puerto))?;
+            .with_context(|| {
+                format!(
+                    "binding {}:{} (port {}; ADAPTADOR_PORT changes it)",
+                    configuracion.host, configuracion.puerto, configuracion.puerto
+                )
+            })?;
         let direccion = escucha.local_addr()?;
         Ok(Adaptador {
             escucha,
@@ -75,4 +80,28 @@ fn reflexion() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(DESCRIPTOR)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_busy_port_names_the_port_and_adaptador_port() {
+        let ocupado = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let puerto = ocupado.local_addr().expect("its address").port();
+        let configuracion = Configuracion {
+            host: "127.0.0.1".into(),
+            puerto,
+            url_aeroalpes: "http://127.0.0.1:1".into(),
+            tiempo_espera: std::time::Duration::from_secs(1),
+        };
+        let error = Adaptador::construir(&configuracion)
+            .await
+            .err()
+            .expect("the port is taken");
+        let texto = format!("{error:#}");
+        assert!(texto.contains(&format!("127.0.0.1:{puerto}")), "{texto}");
+        assert!(texto.contains("ADAPTADOR_PORT"), "{texto}");
+    }
 }

@@ -24,6 +24,9 @@ pub struct Configuracion {
     pub url_broker: Option<String>,
     /// Where the embedded broker listens (127.0.0.1) and keeps its data, when it runs.
     pub broker_embebido: BrokerEmbebido,
+    /// `AEROALPES_OUTBOX_MAX_PENDIENTES`, default 10000: the backlog of unpublished outbox
+    /// rows at which `/health/ready` answers 503.
+    pub max_pendientes_outbox: u64,
 }
 
 /// The embedded broker's settings: `AEROALPES_BROKER_PORT` (default 6650, 0 picks a free
@@ -100,6 +103,8 @@ pub enum ErrorConfiguracion {
         maximo = Configuracion::VIGENCIA_MAXIMA_MINUTOS
     )]
     Vigencia(String),
+    #[error("AEROALPES_OUTBOX_MAX_PENDIENTES debe ser un número mayor que 0, no '{0}'")]
+    MaxPendientes(String),
 }
 
 impl Default for Configuracion {
@@ -113,6 +118,7 @@ impl Default for Configuracion {
             vigencia_tokens: TimeDelta::minutes(Self::VIGENCIA_POR_DEFECTO_MINUTOS),
             url_broker: None,
             broker_embebido: BrokerEmbebido::default(),
+            max_pendientes_outbox: Self::MAX_PENDIENTES_OUTBOX_POR_DEFECTO,
         }
     }
 }
@@ -122,6 +128,7 @@ impl Configuracion {
     pub const PUERTO_POR_DEFECTO: u16 = 5000;
     pub const BASE_DATOS_POR_DEFECTO: &'static str = "data/aeroalpes.db";
     pub const VIGENCIA_POR_DEFECTO_MINUTOS: i64 = 60;
+    pub const MAX_PENDIENTES_OUTBOX_POR_DEFECTO: u64 = 10_000;
     /// A year: longer-lived bearer tokens are a liability, not a convenience.
     pub const VIGENCIA_MAXIMA_MINUTOS: i64 = 366 * 24 * 60;
 
@@ -158,6 +165,15 @@ impl Configuracion {
                 .ok_or(ErrorConfiguracion::Vigencia(texto))?,
             None => Self::VIGENCIA_POR_DEFECTO_MINUTOS,
         };
+        let max_pendientes_outbox = match variable("AEROALPES_OUTBOX_MAX_PENDIENTES") {
+            Some(texto) => texto
+                .trim()
+                .parse()
+                .ok()
+                .filter(|&n: &u64| n > 0)
+                .ok_or(ErrorConfiguracion::MaxPendientes(texto))?,
+            None => Self::MAX_PENDIENTES_OUTBOX_POR_DEFECTO,
+        };
         Ok(Self {
             host: variable("AEROALPES_HOST").unwrap_or_else(|| Self::HOST_POR_DEFECTO.into()),
             puerto,
@@ -167,6 +183,7 @@ impl Configuracion {
             vigencia_tokens: TimeDelta::minutes(minutos),
             url_broker: seedwork_mensajeria::url_desde(&variable),
             broker_embebido,
+            max_pendientes_outbox,
         })
     }
 }
@@ -275,5 +292,25 @@ mod tests {
             desde(&[("AEROALPES_PORT", "cinco")]),
             Err(ErrorConfiguracion::Puerto("AEROALPES_PORT", _))
         ));
+    }
+
+    #[test]
+    fn the_outbox_threshold_defaults_to_ten_thousand_and_refuses_zero_or_words() {
+        assert_eq!(desde(&[]).unwrap().max_pendientes_outbox, 10_000);
+        assert_eq!(
+            desde(&[("AEROALPES_OUTBOX_MAX_PENDIENTES", " 50 ")])
+                .unwrap()
+                .max_pendientes_outbox,
+            50
+        );
+        for malo in ["0", "muchos", "-3"] {
+            assert!(
+                matches!(
+                    desde(&[("AEROALPES_OUTBOX_MAX_PENDIENTES", malo)]),
+                    Err(ErrorConfiguracion::MaxPendientes(_))
+                ),
+                "{malo}"
+            );
+        }
     }
 }

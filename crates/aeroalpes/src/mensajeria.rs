@@ -2,11 +2,15 @@
 //! started in this process), the outbox relay, the command consumer
 //! (`aeroalpes-sub-comandos`) and the event consumer (`aeroalpes-sub-eventos`). They run
 //! until the application stops, and the HTTP side never waits for the broker: accepted
-//! commands wait in the outbox until it is reachable.
+//! commands wait in the outbox until it is reachable. Whether the broker is connected is
+//! kept in a flag that `/health/ready` reads: set once the relay runs, cleared while its
+//! batches fail with a broker error or wait too long for receipts, set again once it
+//! publishes.
 
 use seedwork_dominio::ConCausas;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,11 +37,13 @@ pub struct Mensajeria {
 
 impl Mensajeria {
     /// Starts the embedded broker if none is configured, then, in the background, connects
-    /// and runs the relay and the consumers.
+    /// and runs the relay and the consumers. `broker_conectado` becomes `true` once they
+    /// run, and follows the relay's publishing from then on.
     pub async fn arrancar(
         configuracion: &Configuracion,
         uow: UnidadTrabajoDiesel,
         aviso_outbox: Arc<Notify>,
+        broker_conectado: Arc<AtomicBool>,
     ) -> anyhow::Result<Self> {
         let (url, embebido) = match &configuracion.url_broker {
             Some(url) => (url.clone(), None),
@@ -54,7 +60,13 @@ impl Mensajeria {
             }
         };
         let (apagar, apagado) = watch::channel(false);
-        let supervisor = tokio::spawn(supervisar(url.clone(), uow, aviso_outbox, apagado));
+        let supervisor = tokio::spawn(supervisar(
+            url.clone(),
+            uow,
+            aviso_outbox,
+            broker_conectado,
+            apagado,
+        ));
         Ok(Self {
             url,
             embebido,
@@ -92,6 +104,7 @@ async fn supervisar(
     url: String,
     uow: UnidadTrabajoDiesel,
     aviso_outbox: Arc<Notify>,
+    broker_conectado: Arc<AtomicBool>,
     apagado: watch::Receiver<bool>,
 ) {
     // The client retries the connection until the broker answers.
@@ -148,7 +161,9 @@ async fn supervisar(
             // (which gets no reply) waits for the broker's delayed ACK, about 40 ms.
             match conectar(&url).await {
                 Ok(broker_relevo) => {
-                    let relevo = RelevoOutbox::new(uow, broker_relevo, esquemas, aviso_outbox);
+                    let relevo = RelevoOutbox::new(uow, broker_relevo, esquemas, aviso_outbox)
+                        .con_estado_broker(broker_conectado.clone());
+                    broker_conectado.store(true, Ordering::Relaxed);
                     tareas.push(tokio::spawn(relevo.ejecutar(senal(apagado.clone()))));
                 }
                 Err(error) => tracing::error!(url = %url, error = %ConCausas(&error), "el relevo no pudo conectar al broker"),

@@ -2,16 +2,17 @@
 //! code that names actix-web, diesel and the modules' adapters together.
 
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
-use aeroalpes_api::{Contexto, Salud};
+use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Salud};
 use clientes_aplicacion::{agregar_reserva, AplicacionClientes};
 use clientes_infraestructura::{EmisorTokensJwt, FabricaRepositorioUsuariosDiesel, HasherArgon2};
-use seedwork_dominio::Causa;
+use seedwork_dominio::ErrorPersistencia;
 use seedwork_persistencia::{
-    BaseDatos, ManejadoresEventos, Migraciones, TransaccionDiesel, UnidadTrabajoDiesel,
+    outbox, BaseDatos, ManejadoresEventos, Migraciones, TransaccionDiesel, UnidadTrabajoDiesel,
 };
 use tokio::sync::Notify;
 use tracing_actix_web::TracingLogger;
@@ -30,12 +31,44 @@ pub const MIGRACIONES: [Migraciones; 3] = [
     clientes_infraestructura::MIGRACIONES,
 ];
 
-/// The database, as `/health` asks it.
-struct SaludBase(BaseDatos);
+/// What `/health/ready` asks: the database, the messaging side's view of the broker
+/// (see `Mensajeria`) and the outbox backlog.
+struct SaludAeroalpes {
+    base: BaseDatos,
+    broker_conectado: Arc<AtomicBool>,
+    max_pendientes: u64,
+}
 
-impl Salud for SaludBase {
-    fn verificar(&self) -> Result<(), Causa> {
-        Ok(self.0.verificar()?)
+impl SaludAeroalpes {
+    fn backlog(&self) -> Result<BacklogOutbox, ErrorPersistencia> {
+        let mut conexion = self
+            .base
+            .conexion()
+            .map_err(ErrorPersistencia::no_disponible)?;
+        let pendientes = outbox::pendientes(&mut conexion)?;
+        let edad = pendientes
+            .mas_antigua
+            .map(|fecha| {
+                (chrono::Utc::now().naive_utc() - fecha)
+                    .num_seconds()
+                    .max(0)
+            })
+            .unwrap_or(0);
+        Ok(BacklogOutbox {
+            pendientes: pendientes.cantidad.max(0) as u64,
+            mas_antiguo_segundos: edad as u64,
+            maximo: self.max_pendientes,
+        })
+    }
+}
+
+impl Salud for SaludAeroalpes {
+    fn verificar(&self) -> InformeSalud {
+        InformeSalud {
+            base_datos: self.base.verificar().map_err(Into::into),
+            broker: self.broker_conectado.load(Ordering::Relaxed),
+            outbox: self.backlog().map_err(Into::into),
+        }
     }
 }
 
@@ -48,11 +81,14 @@ pub struct Composicion {
 
 /// Wires every module's application to the diesel adapters over one database; asynchronous
 /// commands travel through the outbox. Commits that write the outbox wake `aviso_outbox`
-/// (the relay).
+/// (the relay). Health reads the broker's state from `broker_conectado` (the messaging
+/// side sets it) and refuses readiness from `max_pendientes_outbox` unpublished rows on.
 pub fn componer(
     base: BaseDatos,
     tokens: EmisorTokensJwt,
     aviso_outbox: Arc<Notify>,
+    broker_conectado: Arc<AtomicBool>,
+    max_pendientes_outbox: u64,
 ) -> Composicion {
     let usuarios = FabricaRepositorioUsuariosDiesel;
     let mut eventos = ManejadoresEventos::new();
@@ -86,7 +122,11 @@ pub fn componer(
             vuelos: Arc::new(vuelos),
             clientes: Arc::new(clientes),
             tokens: Arc::new(tokens),
-            salud: Arc::new(SaludBase(base)),
+            salud: Arc::new(SaludAeroalpes {
+                base,
+                broker_conectado,
+                max_pendientes: max_pendientes_outbox,
+            }),
         },
         uow,
     }
@@ -116,14 +156,31 @@ impl Aplicacion {
             configuracion.vigencia_tokens,
         )?;
         let aviso_outbox = Arc::new(Notify::new());
-        let Composicion { contexto, uow } = componer(base, tokens, aviso_outbox.clone());
+        let broker_conectado = Arc::new(AtomicBool::new(false));
+        let Composicion { contexto, uow } = componer(
+            base,
+            tokens,
+            aviso_outbox.clone(),
+            broker_conectado.clone(),
+            configuracion.max_pendientes_outbox,
+        );
         let contexto = web::Data::new(contexto);
-        let mensajeria = Mensajeria::arrancar(configuracion, uow, aviso_outbox).await?;
+        let mensajeria =
+            Mensajeria::arrancar(configuracion, uow, aviso_outbox, broker_conectado).await?;
 
-        let listener = TcpListener::bind((configuracion.host.as_str(), configuracion.puerto))?;
+        let listener = TcpListener::bind((configuracion.host.as_str(), configuracion.puerto))
+            .map_err(|causa| {
+                anyhow::Error::new(causa).context(format!(
+                    "no se pudo escuchar en {}:{} (puerto {}; AEROALPES_PORT lo cambia)",
+                    configuracion.host, configuracion.puerto, configuracion.puerto
+                ))
+            })?;
         let puerto = listener.local_addr()?.port();
         let servidor = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(
+                    aeroalpes_api::acceso::registrar_acceso,
+                ))
                 .wrap(TracingLogger::default())
                 .app_data(contexto.clone())
                 .configure(aeroalpes_api::rutas)

@@ -35,7 +35,7 @@ pub enum ErrorArranque {
     },
     #[error("no se pudo crear el cliente HTTP de aeroalpes")]
     ClienteHttp(#[source] reqwest::Error),
-    #[error("no se pudo escuchar en {direccion}")]
+    #[error("no se pudo escuchar en {direccion} (UI_PORT cambia el puerto)")]
     Puerto {
         direccion: String,
         #[source]
@@ -193,5 +193,22 @@ impl Aplicacion {
     /// Serves until the process ends (tests start applications this way).
     pub async fn ejecutar_hasta_detener(self) -> Result<(), ErrorEjecucion> {
         self.ejecutar_hasta(std::future::pending()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_port_names_the_address_and_ui_port() {
+        let ocupado = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let puerto = ocupado.local_addr().expect("its address").port();
+        let direccion = format!("127.0.0.1:{puerto}");
+        let causa = TcpListener::bind(&direccion).expect_err("the port is taken");
+        let error = ErrorArranque::Puerto { direccion, causa };
+        let texto = error.to_string();
+        assert!(texto.contains(&format!("127.0.0.1:{puerto}")), "{texto}");
+        assert!(texto.contains("UI_PORT"), "{texto}");
     }
 }

@@ -20,11 +20,47 @@ impl<T: EmisorTokens> VerificadorTokens for T {
     }
 }
 
-/// Whether what the service needs answers (`/health`). It may block: the route runs it on
-/// a blocking thread.
+/// Whether what the service needs answers (`/health`, `/health/ready`). It may block: the
+/// routes run it on a blocking thread.
 pub trait Salud: Send + Sync + 'static {
+    /// The state of each dependency; the routes decide readiness from it.
+    fn verificar(&self) -> InformeSalud;
+}
+
+/// What [`Salud`] found.
+#[derive(Debug)]
+pub struct InformeSalud {
     /// `Err` with the cause when the database does not answer.
-    fn verificar(&self) -> Result<(), Causa>;
+    pub base_datos: Result<(), Causa>,
+    /// Whether the messaging side is connected to the broker and the relay publishes.
+    pub broker: bool,
+    /// The outbox backlog; `Err` with the cause when it could not be read.
+    pub outbox: Result<BacklogOutbox, Causa>,
+}
+
+/// The rows of the outbox the relay has not published yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BacklogOutbox {
+    pub pendientes: u64,
+    /// Age of the oldest pending row; 0 when none waits.
+    pub mas_antiguo_segundos: u64,
+    /// The backlog at which the service stops being ready
+    /// (`AEROALPES_OUTBOX_MAX_PENDIENTES`).
+    pub maximo: u64,
+}
+
+impl BacklogOutbox {
+    /// Under its threshold.
+    pub fn aceptable(&self) -> bool {
+        self.pendientes < self.maximo
+    }
+}
+
+impl InformeSalud {
+    /// Every check passes.
+    pub fn listo(&self) -> bool {
+        self.base_datos.is_ok() && self.broker && self.outbox.as_ref().is_ok_and(|b| b.aceptable())
+    }
 }
 
 /// The application as the routes see it.

@@ -21,6 +21,8 @@ use crate::{clientes, salud, vuelos};
     ),
     paths(
         salud::salud,
+        salud::vivo,
+        salud::listo,
         vuelos::crear_reserva,
         vuelos::obtener_reserva,
         vuelos::listar_reservas,

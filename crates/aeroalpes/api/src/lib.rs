@@ -4,6 +4,7 @@
 //! (`aeroalpes::startup`) fills the context.
 #![forbid(unsafe_code)]
 
+pub mod acceso;
 pub mod autenticacion;
 pub mod clientes;
 pub mod contexto;
@@ -15,7 +16,7 @@ pub mod vuelos;
 
 use actix_web::{web, HttpResponse};
 
-pub use contexto::{Contexto, Salud, VerificadorTokens};
+pub use contexto::{BacklogOutbox, Contexto, InformeSalud, Salud, VerificadorTokens};
 
 use crate::errores::ErrorApi;
 

@@ -1,31 +1,105 @@
-//! `GET /health`: up when the database answers.
+//! `GET /health/live`, `GET /health/ready` and `GET /health`: whether the process serves,
+//! and whether what it needs (database, broker, a short outbox) answers.
 
 use actix_web::{web, HttpResponse};
 use seedwork_dominio::{Causa, ConCausas};
-use serde_json::json;
+use serde_json::{json, Value};
 
-use crate::contexto::Contexto;
+use crate::contexto::{Contexto, InformeSalud};
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(salud));
+    cfg.route("/health", web::get().to(salud))
+        .route("/health/live", web::get().to(vivo))
+        .route("/health/ready", web::get().to(listo));
 }
 
-/// Health of the service and its database.
-#[utoipa::path(get, path = "/health", tag = "salud",
-    responses((status = 200, description = "The service and its database are up", example = json!({"status": "up"})),
-              (status = 503, description = "The database does not answer")))]
-pub async fn salud(contexto: web::Data<Contexto>) -> HttpResponse {
-    let salud = contexto.salud.clone();
-    match web::block(move || salud.verificar())
-        .await
-        .map_err(Causa::from)
-        .and_then(|r| r)
-    {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "up" })),
-        Err(causa) => {
-            tracing::warn!(causa = %ConCausas(&*causa), "la base de datos no responde");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({ "status": "down", "error": "la base de datos no responde" }))
-        }
+/// Liveness: the process serves requests. It checks nothing else.
+#[utoipa::path(get, path = "/health/live", tag = "salud",
+    responses((status = 200, description = "The process serves requests", example = json!({"status": "up"}))))]
+pub async fn vivo() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "up" }))
+}
+
+/// Readiness: the database answers, the broker connection is up and the outbox backlog is
+/// under `AEROALPES_OUTBOX_MAX_PENDIENTES`. The body names the state of each check.
+#[utoipa::path(get, path = "/health/ready", tag = "salud",
+    responses((status = 200, description = "Every check passes", example = json!({"status": "up", "checks": {"base_datos": "up", "broker": "up", "outbox": {"status": "up", "pendientes": 0, "mas_antiguo_segundos": 0, "maximo": 10000}}})),
+              (status = 503, description = "A check fails: the database does not answer, the broker is disconnected, or the outbox backlog reached its threshold (or could not be read, `\"outbox\": \"down\"`)",
+               example = json!({"status": "down", "checks": {"base_datos": "up", "broker": "down", "outbox": {"status": "up", "pendientes": 3, "mas_antiguo_segundos": 42, "maximo": 10000}}}))))]
+pub async fn listo(contexto: web::Data<Contexto>) -> HttpResponse {
+    let informe = informe(&contexto).await;
+    let cuerpo = json!({ "status": estado(informe.listo()), "checks": comprobaciones(&informe) });
+    if informe.listo() {
+        HttpResponse::Ok().json(cuerpo)
+    } else {
+        HttpResponse::ServiceUnavailable().json(cuerpo)
     }
+}
+
+/// Health of the service: `{"status":"up"}` when it is ready, otherwise what
+/// `/health/ready` answers.
+#[utoipa::path(get, path = "/health", tag = "salud",
+    responses((status = 200, description = "The service is ready (every check of `/health/ready` passes)", example = json!({"status": "up"})),
+              (status = 503, description = "A check fails; the body names each check as `/health/ready` does",
+               example = json!({"status": "down", "checks": {"base_datos": "down", "broker": "up", "outbox": "down"}}))))]
+pub async fn salud(contexto: web::Data<Contexto>) -> HttpResponse {
+    let informe = informe(&contexto).await;
+    if informe.listo() {
+        HttpResponse::Ok().json(json!({ "status": "up" }))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "down", "checks": comprobaciones(&informe) }))
+    }
+}
+
+/// Runs the checks on a blocking thread and logs what fails.
+async fn informe(contexto: &Contexto) -> InformeSalud {
+    let salud = contexto.salud.clone();
+    let informe = match web::block(move || salud.verificar()).await {
+        Ok(informe) => informe,
+        Err(error) => {
+            let fallo =
+                |que: &str| Causa::from(format!("la comprobación {que} no terminó: {error}"));
+            InformeSalud {
+                base_datos: Err(fallo("de la base de datos")),
+                broker: false,
+                outbox: Err(fallo("del outbox")),
+            }
+        }
+    };
+    if let Err(causa) = &informe.base_datos {
+        tracing::warn!(causa = %ConCausas(&**causa), "la base de datos no responde");
+    }
+    if let Err(causa) = &informe.outbox {
+        tracing::warn!(causa = %ConCausas(&**causa), "no se pudo leer el outbox");
+    }
+    if !informe.broker {
+        tracing::warn!("el broker no está conectado");
+    }
+    informe
+}
+
+fn estado(bien: bool) -> &'static str {
+    if bien {
+        "up"
+    } else {
+        "down"
+    }
+}
+
+fn comprobaciones(informe: &InformeSalud) -> Value {
+    let outbox = match &informe.outbox {
+        Ok(backlog) => json!({
+            "status": estado(backlog.aceptable()),
+            "pendientes": backlog.pendientes,
+            "mas_antiguo_segundos": backlog.mas_antiguo_segundos,
+            "maximo": backlog.maximo,
+        }),
+        Err(_) => json!("down"),
+    };
+    json!({
+        "base_datos": estado(informe.base_datos.is_ok()),
+        "broker": estado(informe.broker),
+        "outbox": outbox,
+    })
 }

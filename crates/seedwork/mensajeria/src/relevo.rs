@@ -17,6 +17,7 @@
 use seedwork_dominio::ConCausas;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +45,8 @@ const SONDEO: Duration = Duration::from_millis(500);
 /// How long published rows are kept by default, and how often the relay deletes older ones.
 const RETENCION: Duration = Duration::from_secs(3600);
 const PURGA_CADA: Duration = Duration::from_secs(60);
+/// How long a batch may wait for the broker's receipts before the broker counts as lost.
+const PLAZO_RECIBOS: Duration = Duration::from_secs(5);
 /// Consecutive failed batches after which the producers are made anew.
 const FALLOS_ANTES_DE_RECREAR: u32 = 5;
 
@@ -67,6 +70,8 @@ pub struct RelevoOutbox {
     /// How long published rows are kept (for diagnostics) before they are deleted.
     retencion: Duration,
     ultima_purga: tokio::time::Instant,
+    /// Whether the broker took the last batch (see [`RelevoOutbox::con_estado_broker`]).
+    broker_conectado: Arc<AtomicBool>,
 }
 
 impl RelevoOutbox {
@@ -85,7 +90,17 @@ impl RelevoOutbox {
             aviso,
             retencion: RETENCION,
             ultima_purga: tokio::time::Instant::now(),
+            broker_conectado: Arc::new(AtomicBool::new(true)),
         }
+    }
+
+    /// Reports the broker's state in `conectado`: `false` once a batch fails with a broker
+    /// error or waits for its receipts longer than 5 s, `true` again once rows are
+    /// published. A batch with nothing to publish says
+    /// nothing about the broker and leaves it as it was.
+    pub fn con_estado_broker(mut self, conectado: Arc<AtomicBool>) -> Self {
+        self.broker_conectado = conectado;
+        self
     }
 
     /// Keeps published rows for `retencion` instead of the default hour.
@@ -121,9 +136,13 @@ impl RelevoOutbox {
         tokio::pin!(apagado);
         let mut espera = ESPERA_MINIMA;
         let mut fallos_seguidos = 0u32;
+        let conectado = self.broker_conectado.clone();
         loop {
-            let pausa = match self.publicar_lote().await {
+            let pausa = match self.publicar_lote_vigilado().await {
                 Ok(publicadas) => {
+                    if publicadas > 0 {
+                        conectado.store(true, Ordering::Relaxed);
+                    }
                     espera = ESPERA_MINIMA;
                     fallos_seguidos = 0;
                     // A full batch: there may be more waiting.
@@ -134,6 +153,9 @@ impl RelevoOutbox {
                     SONDEO
                 }
                 Err(error) => {
+                    if matches!(error, ErrorRelevo::Broker(_)) {
+                        conectado.store(false, Ordering::Relaxed);
+                    }
                     tracing::warn!(error = %ConCausas(&error), reintento_en_ms = espera.as_millis() as u64, "relevo del outbox: se reintentará");
                     fallos_seguidos += 1;
                     // Producers reconnect by themselves after a broker restart, and keeping
@@ -154,6 +176,21 @@ impl RelevoOutbox {
             }
         }
         tracing::info!("relevo del outbox detenido");
+    }
+
+    /// [`Self::publicar_lote`], reporting the broker lost when the batch waits too long: a
+    /// lost broker seldom fails a send, the client waits to reconnect.
+    async fn publicar_lote_vigilado(&mut self) -> Result<usize, ErrorRelevo> {
+        let conectado = self.broker_conectado.clone();
+        let lote = self.publicar_lote();
+        tokio::pin!(lote);
+        tokio::select! {
+            resultado = &mut lote => resultado,
+            _ = tokio::time::sleep(PLAZO_RECIBOS) => {
+                conectado.store(false, Ordering::Relaxed);
+                lote.await
+            }
+        }
     }
 
     /// Claims, publishes and marks one batch; answers how many rows were published.

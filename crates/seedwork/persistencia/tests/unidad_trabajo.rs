@@ -261,3 +261,56 @@ async fn many_concurrent_units_of_work_all_commit() {
         assert_eq!(filas(&uow).await.len(), 64, "on {}", prueba.nombre);
     }
 }
+
+#[tokio::test]
+async fn the_backlog_counts_the_unpublished_rows_and_dates_the_oldest() {
+    for prueba in bases::todas(&[MIGRACIONES]) {
+        let uow = uow(&prueba);
+        let pendientes = || {
+            let uow = uow.clone();
+            async move {
+                uow.consultar(|tx| {
+                    outbox::pendientes(tx.conexion()).map_err(ErrorUnidadTrabajo::from)
+                })
+                .await
+                .unwrap()
+            }
+        };
+        let vacio = pendientes().await;
+        assert_eq!(
+            (vacio.cantidad, vacio.mas_antigua),
+            (0, None),
+            "on {}",
+            prueba.nombre
+        );
+
+        for topico in ["primero", "segundo"] {
+            uow.ejecutar(|tx| {
+                tx.agregar_al_outbox(&mensaje(topico))
+                    .map_err(ErrorUnidadTrabajo::from)
+            })
+            .await
+            .unwrap();
+        }
+        let escritas = filas(&uow).await;
+        let dos = pendientes().await;
+        assert_eq!(dos.cantidad, 2, "on {}", prueba.nombre);
+        assert_eq!(
+            dos.mas_antigua,
+            Some(escritas[0].fecha_creacion),
+            "on {}",
+            prueba.nombre
+        );
+
+        let reclamo = outbox::Reclamo::reclamar(&uow, 1).unwrap();
+        reclamo.cerrar(&[escritas[0].secuencia]).unwrap();
+        let una = pendientes().await;
+        assert_eq!(una.cantidad, 1, "on {}", prueba.nombre);
+        assert_eq!(
+            una.mas_antigua,
+            Some(escritas[1].fecha_creacion),
+            "on {}",
+            prueba.nombre
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use aeroalpes_api::{Contexto, Salud, VerificadorTokens};
+use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Salud, VerificadorTokens};
 use async_trait::async_trait;
 use clientes_aplicacion::dto::{TokenDTO, UsuarioDTO};
 use clientes_aplicacion::{
@@ -109,10 +109,20 @@ impl VerificadorTokens for TokensFalsos {
     }
 }
 
-struct Sana;
+/// Health where every check passes: the database answers, the broker is connected and
+/// the outbox is empty.
+pub struct Sana;
 
 impl Salud for Sana {
-    fn verificar(&self) -> Result<(), seedwork_dominio::Causa> {
-        Ok(())
+    fn verificar(&self) -> InformeSalud {
+        InformeSalud {
+            base_datos: Ok(()),
+            broker: true,
+            outbox: Ok(BacklogOutbox {
+                pendientes: 0,
+                mas_antiguo_segundos: 0,
+                maximo: 10_000,
+            }),
+        }
     }
 }

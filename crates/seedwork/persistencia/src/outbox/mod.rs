@@ -98,6 +98,28 @@ pub fn todas(conexion: &mut Conexion) -> Result<Vec<FilaOutbox>, ErrorPersistenc
         .map_err(de_diesel)
 }
 
+/// The rows still waiting for the relay: how many, and when the oldest was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pendientes {
+    pub cantidad: i64,
+    /// `None` when nothing waits.
+    pub mas_antigua: Option<NaiveDateTime>,
+}
+
+/// The backlog of unpublished rows (for health checks).
+pub fn pendientes(conexion: &mut Conexion) -> Result<Pendientes, ErrorPersistencia> {
+    use diesel::dsl::{count_star, min};
+    let (cantidad, mas_antigua) = outbox::table
+        .filter(outbox::publicado.eq(false))
+        .select((count_star(), min(outbox::fecha_creacion)))
+        .first::<(i64, Option<NaiveDateTime>)>(conexion)
+        .map_err(de_diesel)?;
+    Ok(Pendientes {
+        cantidad,
+        mas_antigua,
+    })
+}
+
 /// Deletes the rows published before `antes_de`; answers how many. Unpublished rows are
 /// never touched. Blocks on the database.
 pub fn purgar_publicadas(
