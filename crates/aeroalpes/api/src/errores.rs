@@ -156,8 +156,15 @@ mod tests {
 
     use super::*;
 
-    fn estado(error: impl Into<ErrorApi>) -> u16 {
-        error.into().status_code().as_u16()
+    /// Each error answers the status beside it.
+    fn responde_lo_documentado<E: Into<ErrorApi> + std::fmt::Debug>(
+        casos: impl IntoIterator<Item = (E, u16)>,
+    ) {
+        for (error, esperado) in casos {
+            let texto = format!("{error:?}");
+            let estado = error.into().status_code().as_u16();
+            assert_eq!(estado, esperado, "{texto}");
+        }
     }
 
     #[test]
@@ -183,10 +190,7 @@ mod tests {
                 500,
             ),
         ];
-        for (error, esperado) in casos {
-            let texto = format!("{error:?}");
-            assert_eq!(estado(error), esperado, "{texto}");
-        }
+        responde_lo_documentado(casos);
     }
 
     #[test]
@@ -212,10 +216,7 @@ mod tests {
                 500,
             ),
         ];
-        for (error, esperado) in casos {
-            let texto = format!("{error:?}");
-            assert_eq!(estado(error), esperado, "{texto}");
-        }
+        responde_lo_documentado(casos);
     }
 
     #[test]
