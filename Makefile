@@ -32,7 +32,9 @@ deps: system-deps python-deps
 # libprotobuf-dev (google/protobuf/timestamp.proto), the adaptador's gRPC code; libpq
 # links diesel's PostgreSQL backend; docker-compose validates the compose file (no Docker
 # engine is needed for that).
-# chromium and chromium-driver (chromedriver) run the ui's browser test, headless.
+# chromium and chromium-driver (chromedriver) run the ui's browser test, headless. jq is
+# used by the README's examples (run under test); promtool (package prometheus) checks the
+# Prometheus configuration of the observability profile.
 system-deps:
 	@missing=""; \
 	command -v protoc >/dev/null || missing="$$missing protobuf-compiler"; \
@@ -42,6 +44,8 @@ system-deps:
 	[ -e /usr/include/openssl/ssl.h ] || missing="$$missing libssl-dev"; \
 	{ [ -e /usr/bin/chromium ] && [ -e /usr/bin/chromedriver ]; } || missing="$$missing chromium chromium-driver"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	command -v jq >/dev/null || missing="$$missing jq"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
