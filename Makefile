@@ -6,7 +6,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run reset test deps system-deps python-deps lint bench bench-http bench-eventos bench-broker clean
+.PHONY: run reset test coverage deps system-deps python-deps lint bench bench-http bench-eventos bench-broker clean
 
 run: system-deps
 	$(CARGO) build --release -p aeroalpes -p notificaciones -p ui
@@ -18,13 +18,39 @@ reset:
 	rm -rf data
 
 # The end-to-end tests (tests/e2e) run the workspace's binaries as processes: build them first.
+# The PostgreSQL variants always run: on TEST_DATABASE_URL, or on a throwaway cluster that
+# scripts/postgres-prueba.sh starts under target/ (installing PostgreSQL when missing).
 test: deps
 	$(CARGO) build --workspace --bins
-	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+	@url="$$(./scripts/postgres-prueba.sh)" && export TEST_DATABASE_URL="$$url" && \
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
 		$(CARGO) test --workspace --no-fail-fast; \
 	fi
+
+# Line coverage of the tests of `make test`, PostgreSQL variants included (cargo-llvm-cov,
+# installed when missing), built
+# in its own target directory so that the normal build stays as it is. The end-to-end tests
+# run the binaries as processes, so the whole build is instrumented (`show-env`) rather than
+# only the tests (`cargo llvm-cov nextest`): each process writes its own profile, which the
+# report merges. A process writes it when it exits, so one that a test kills (SIGKILL)
+# counts for nothing. Prints the per-file table of every workspace crate (`--workspace`:
+# without it the report keeps only the root package, which has no code) and its TOTAL line.
+coverage: deps
+	$(CARGO) llvm-cov --version >/dev/null 2>&1 || $(CARGO) install cargo-llvm-cov --locked
+	rustup component add llvm-tools
+	url="$$(./scripts/postgres-prueba.sh)" && export TEST_DATABASE_URL="$$url" && \
+	export CARGO_TARGET_DIR="$(CURDIR)/target/llvm-cov-target" && \
+	source <($(CARGO) llvm-cov show-env --sh) && \
+	$(CARGO) llvm-cov clean --workspace && \
+	$(CARGO) build --workspace --bins && \
+	{ if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		$(CARGO) test --workspace --no-fail-fast; \
+	fi; estado=$$?; \
+	$(CARGO) llvm-cov report --workspace; exit $$estado; }
 
 deps: system-deps python-deps
 
@@ -78,3 +104,9 @@ bench-broker:
 clean:
 	$(CARGO) clean
 	rm -rf data .venv
+
+# secretos.env, the env file of aeroalpes in docker-compose.yml: a random JWT key, written
+# once (git-ignored; see secretos.env.example).
+.PHONY: secretos
+secretos:
+	./scripts/secretos.sh

@@ -19,4 +19,7 @@ COPY crates/adaptador/tests/fixtures/crear_reserva.json /app/crear_reserva.json
 USER adaptador
 ENV ADAPTADOR_PORT=50051 AEROALPES_ADDRESS=aeroalpes:5000 RUST_LOG=info
 EXPOSE 50051
+# Healthy once the gRPC port accepts connections (bash's /dev/tcp: the image has no gRPC
+# client; grpc.health.v1 is for orchestrators that speak it, as in deploy/k8s).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${ADAPTADOR_PORT:-50051}"]
 ENTRYPOINT ["/usr/local/bin/adaptador"]

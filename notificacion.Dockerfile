@@ -18,8 +18,12 @@ WORKDIR /app
 COPY --from=build /src/target/release/notificaciones /usr/local/bin/notificaciones
 USER notificaciones
 # PULSAR_ADDRESS (or PULSAR_URL) names the broker; the inbox lives in the data volume.
-ENV NOTIFICACIONES_DATABASE_URL=/app/data/notificaciones.db RUST_LOG=info
+ENV NOTIFICACIONES_DATABASE_URL=/app/data/notificaciones.db NOTIFICACIONES_METRICS_PORT=9102 RUST_LOG=info
 VOLUME ["/app/data"]
+# Prometheus metrics (GET /metrics), the only port it serves.
+EXPOSE 9102
+# Healthy once the metrics port answers 200; bash's /dev/tcp, as the image has no HTTP client.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${NOTIFICACIONES_METRICS_PORT:-9102} && printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 # SIGTERM (docker stop) finishes the message in hand, then exits 0.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/notificaciones"]

@@ -123,6 +123,62 @@ async fn lifecycle_commands_are_accepted_and_applied_in_order() {
     }
 }
 
+/// Polls the query of `id` until its `ultima_solicitud` is no longer `EnProceso`.
+async fn desenlace(app: &AppDePrueba, id: &str) -> Value {
+    let limite = tokio::time::Instant::now() + PLAZO;
+    loop {
+        let reserva = app.esperar(id, 200).await;
+        if reserva["ultima_solicitud"]["estado"] != "EnProceso" {
+            return reserva;
+        }
+        assert!(
+            tokio::time::Instant::now() < limite,
+            "still EnProceso: {reserva}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_query_answers_what_became_of_the_latest_lifecycle_command_applied_or_refused() {
+    let app = spawn_app().await;
+    let id = app.reserva_creada().await;
+    // Before any asynchronous command, the query says nothing of one.
+    assert_eq!(app.esperar(&id, 200).await.get("ultima_solicitud"), None);
+
+    // Paying a pending reservation is refused by the lifecycle: the 202 is not silent.
+    let ruta = format!("/vuelos/reserva-commando/{id}/pagar");
+    assert_eq!(app.post_crudo(&ruta, "").await.status(), 202);
+    let reserva = desenlace(&app, &id).await;
+    assert_eq!(reserva["estado"], "Pendiente", "{reserva}");
+    let ultima = &reserva["ultima_solicitud"];
+    assert_eq!(ultima["accion"], "pagar", "{reserva}");
+    assert_eq!(ultima["estado"], "Rechazada", "{reserva}");
+    assert!(
+        ultima["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{reserva}"
+    );
+
+    // Approving it is applied; the latest request replaces the refused one.
+    let ruta = format!("/vuelos/reserva-commando/{id}/aprobar");
+    assert_eq!(app.post_crudo(&ruta, "").await.status(), 202);
+    let reserva = desenlace(&app, &id).await;
+    assert_eq!(reserva["estado"], "Aprobada", "{reserva}");
+    assert_eq!(
+        reserva["ultima_solicitud"]["accion"], "aprobar",
+        "{reserva}"
+    );
+    assert_eq!(
+        reserva["ultima_solicitud"]["estado"], "Aplicada",
+        "{reserva}"
+    );
+    assert_eq!(
+        reserva["ultima_solicitud"]["error"],
+        Value::Null,
+        "{reserva}"
+    );
+}
+
 #[tokio::test]
 async fn a_lifecycle_command_for_an_unknown_reservation_answers_404() {
     let app = spawn_app().await;

@@ -91,6 +91,7 @@ async fn spawn_app_configurada(base: BaseDePrueba, url_broker: Option<String>) -
         broker_embebido: BrokerEmbebido {
             puerto: 0,
             directorio: datos_broker.path().to_owned(),
+            puerto_admin: None,
         },
         url_broker,
         ..Configuracion::default()

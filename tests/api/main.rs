@@ -7,5 +7,6 @@ mod ayudantes;
 mod ciclo_de_vida;
 mod clientes;
 mod errores;
+mod especificacion;
 mod reservas;
 mod salud;

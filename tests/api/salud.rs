@@ -46,14 +46,6 @@ async fn the_spec_describes_every_route() {
     );
 }
 
-#[tokio::test]
-async fn the_docs_page_points_at_the_spec() {
-    let app = spawn_app().await;
-    let respuesta = app.get("/docs").await;
-    assert_eq!(respuesta.status(), 200);
-    assert!(respuesta.text().await.unwrap().contains("/spec"));
-}
-
 /// How long the relay may take to notice a lost broker.
 const PLAZO: Duration = Duration::from_secs(30);
 /// Reconnecting waits out the client's backoff: allow more than the usual deadline.
@@ -103,7 +95,15 @@ async fn readiness_names_a_lost_broker_and_recovers_when_it_is_back() {
     let _broker = reiniciar(direccion, datos.path()).await;
     let cuerpo = app.listo_con(200, PLAZO_RECONEXION).await;
     assert_eq!(cuerpo["checks"]["broker"], "up");
-    assert_eq!(cuerpo["checks"]["outbox"]["pendientes"], 0);
+    // The command is published; the event its handling writes follows it out.
+    let limite = tokio::time::Instant::now() + PLAZO;
+    while app.listo_con(200, PLAZO).await["checks"]["outbox"]["pendientes"] != 0 {
+        assert!(
+            tokio::time::Instant::now() < limite,
+            "the outbox never drained"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Starts the broker again on the address it had and its data. The port was just

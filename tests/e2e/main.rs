@@ -1,11 +1,16 @@
-//! End-to-end tests of the whole system: the real `aeroalpes`, `notificaciones` and
-//! `pulsar-embedded` binaries as separate processes, talking over sockets, plus the
-//! official Python Pulsar client as a second, independent implementation.
+//! End-to-end tests of the whole system: the real `aeroalpes`, `notificaciones`,
+//! `pulsar-embedded`, `ui` and `adaptador` binaries as separate processes, talking over
+//! sockets, plus the official Python Pulsar client as a second, independent implementation;
+//! and the checks of what an operator reads: the deployment files, the README's examples,
+//! logs and metrics.
 //!
 //! The binaries are the workspace's debug builds (`make test` builds them first).
 
 mod arranque;
+mod despliegue;
 mod flujo;
 mod interoperabilidad;
+mod operacion;
 mod procesos;
+mod readme;
 mod sin_perdida;

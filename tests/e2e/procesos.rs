@@ -218,6 +218,7 @@ pub fn notificaciones(datos: &Path, url_broker: &str) -> Proceso {
                 "NOTIFICACIONES_DATABASE_URL",
                 datos.join("notificaciones.db").display().to_string(),
             ),
+            ("NOTIFICACIONES_METRICS_PORT", "0".to_owned()),
         ],
     )
 }

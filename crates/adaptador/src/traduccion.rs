@@ -291,6 +291,7 @@ mod tests {
             fecha_creacion: "2026-01-01T00:00:00Z".into(),
             fecha_actualizacion: "2026-01-01T00:00:01Z".into(),
             itinerarios: itinerarios(vec![leg("2022-11-22T13:10:00Z", "2022-11-22T15:10:00Z")]),
+            ultima_solicitud: None,
         };
         let mensaje = reserva_de_dto(dto).unwrap();
         assert_eq!(

@@ -30,11 +30,14 @@ pub struct Configuracion {
 }
 
 /// The embedded broker's settings: `AEROALPES_BROKER_PORT` (default 6650, 0 picks a free
-/// port) and `AEROALPES_BROKER_DATA` (default `data/broker`).
+/// port), `AEROALPES_BROKER_DATA` (default `data/broker`) and
+/// `AEROALPES_BROKER_ADMIN_PORT` (unset: no admin listener; Apache Pulsar's is 8080), where
+/// the admin API and the broker's `/metrics` answer on 127.0.0.1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokerEmbebido {
     pub puerto: u16,
     pub directorio: std::path::PathBuf,
+    pub puerto_admin: Option<u16>,
 }
 
 impl Default for BrokerEmbebido {
@@ -42,6 +45,7 @@ impl Default for BrokerEmbebido {
         Self {
             puerto: 6650,
             directorio: "data/broker".into(),
+            puerto_admin: None,
         }
     }
 }
@@ -151,6 +155,10 @@ impl Configuracion {
             directorio: variable("AEROALPES_BROKER_DATA")
                 .map(Into::into)
                 .unwrap_or(BrokerEmbebido::default().directorio),
+            puerto_admin: match variable("AEROALPES_BROKER_ADMIN_PORT") {
+                Some(_) => Some(puerto_de("AEROALPES_BROKER_ADMIN_PORT", 0)?),
+                None => None,
+            },
         };
         let secreto_jwt = match variable("AEROALPES_JWT_SECRET") {
             Some(secreto) => SecretoJwt::new(secreto)?,

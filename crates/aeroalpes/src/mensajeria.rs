@@ -50,12 +50,17 @@ impl Mensajeria {
             None => {
                 let local = &configuracion.broker_embebido;
                 let direccion = SocketAddr::from((Ipv4Addr::LOCALHOST, local.puerto));
-                let broker = pulsar_embedded::start(pulsar_embedded::Config::new(
-                    direccion,
-                    &local.directorio,
-                ))
-                .await?;
-                tracing::info!(direccion = %broker.address(), datos = %local.directorio.display(), "broker embebido iniciado");
+                let mut config = pulsar_embedded::Config::new(direccion, &local.directorio);
+                config.admin_bind = local
+                    .puerto_admin
+                    .map(|puerto| SocketAddr::from((Ipv4Addr::LOCALHOST, puerto)));
+                let broker = pulsar_embedded::start(config).await?;
+                tracing::info!(
+                    direccion = %broker.address(),
+                    admin = ?broker.admin_address(),
+                    datos = %local.directorio.display(),
+                    "broker embebido iniciado"
+                );
                 (format!("pulsar://{}", broker.address()), Some(broker))
             }
         };

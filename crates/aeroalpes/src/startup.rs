@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
-use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Salud};
+use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Metricas, Salud};
 use clientes_aplicacion::{agregar_reserva, AplicacionClientes};
 use clientes_infraestructura::{EmisorTokensJwt, FabricaRepositorioUsuariosDiesel, HasherArgon2};
-use seedwork_dominio::ErrorPersistencia;
+use seedwork_dominio::{ConCausas, ErrorPersistencia};
 use seedwork_persistencia::{
     outbox, BaseDatos, ManejadoresEventos, Migraciones, TransaccionDiesel, UnidadTrabajoDiesel,
 };
@@ -72,6 +72,28 @@ impl Salud for SaludAeroalpes {
     }
 }
 
+/// `/metrics`: the process' registry, with the outbox gauges read at each scrape (the
+/// same backlog `/health/ready` reads).
+struct MetricasAeroalpes {
+    salud: Arc<SaludAeroalpes>,
+}
+
+impl Metricas for MetricasAeroalpes {
+    fn exponer(&self) -> String {
+        match self.salud.backlog() {
+            Ok(backlog) => {
+                metrics::gauge!("aeroalpes_outbox_pendientes").set(backlog.pendientes as f64);
+                metrics::gauge!("aeroalpes_outbox_antiguedad_segundos")
+                    .set(backlog.mas_antiguo_segundos as f64);
+            }
+            Err(error) => {
+                tracing::warn!(error = %ConCausas(&error), "métricas: no se pudo leer el outbox")
+            }
+        }
+        seedwork_mensajeria::metricas::exponer()
+    }
+}
+
 /// The application composed: the routes' context, and the unit of work the messaging side
 /// runs on.
 pub struct Composicion {
@@ -117,16 +139,18 @@ pub fn componer(
     let clientes =
         AplicacionClientes::new(uow.clone(), usuarios, HasherArgon2::new(), tokens.clone());
 
+    let salud = Arc::new(SaludAeroalpes {
+        base,
+        broker_conectado,
+        max_pendientes: max_pendientes_outbox,
+    });
     Composicion {
         contexto: Contexto {
             vuelos: Arc::new(vuelos),
             clientes: Arc::new(clientes),
             tokens: Arc::new(tokens),
-            salud: Arc::new(SaludAeroalpes {
-                base,
-                broker_conectado,
-                max_pendientes: max_pendientes_outbox,
-            }),
+            salud: salud.clone(),
+            metricas: Arc::new(MetricasAeroalpes { salud }),
         },
         uow,
     }
@@ -142,6 +166,8 @@ pub struct Aplicacion {
 impl Aplicacion {
     /// Connects to the database (migrating it), composes the modules and binds the port.
     pub async fn construir(configuracion: &Configuracion) -> anyhow::Result<Self> {
+        // The metrics recorder first: what the start records is kept for the first scrape.
+        seedwork_mensajeria::metricas::registro();
         let url = configuracion.url_base_datos.clone();
         let base =
             tokio::task::spawn_blocking(move || BaseDatos::conectar(&url, &MIGRACIONES)).await??;
@@ -181,7 +207,7 @@ impl Aplicacion {
                 .wrap(actix_web::middleware::from_fn(
                     aeroalpes_api::acceso::registrar_acceso,
                 ))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<aeroalpes_api::acceso::RaizPeticion>::new())
                 .app_data(contexto.clone())
                 .configure(aeroalpes_api::rutas)
         })
@@ -258,8 +284,9 @@ mod tests {
     }
 
     /// Databases migrated when every module's migrations lived in one directory recorded
-    /// these versions: the modules' sets together bring exactly them, so such a database
-    /// finds nothing pending and nothing unknown.
+    /// the 2026-11-22 versions: the modules' sets together bring exactly them, plus those
+    /// added since (2026-11-29: `ultimas_solicitudes`), so such a database finds nothing
+    /// unknown and only the new ones pending.
     #[test]
     fn the_modules_migrations_are_the_versions_existing_databases_recorded() {
         for prueba in bases::todas(&MIGRACIONES) {
@@ -271,6 +298,7 @@ mod tests {
                     "20261122000003",
                     "20261122000010",
                     "20261122000011",
+                    "20261129000011",
                 ]
                 .map(String::from)
                 .into(),

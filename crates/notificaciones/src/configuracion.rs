@@ -13,6 +13,9 @@ pub struct Configuracion {
     /// `NOTIFICACIONES_DATABASE_URL`: `postgres://…`, `sqlite://PATH` or a path; default
     /// `data/notificaciones.db`. It holds the inbox of the messages already notified.
     pub url_base_datos: String,
+    /// `NOTIFICACIONES_METRICS_PORT`: the port of `GET /metrics` (Prometheus), default
+    /// 9102; 0 picks a free one.
+    pub puerto_metricas: u16,
 }
 
 impl Default for Configuracion {
@@ -20,6 +23,7 @@ impl Default for Configuracion {
         Self {
             url_broker: Self::BROKER_POR_DEFECTO.into(),
             url_base_datos: Self::BASE_DATOS_POR_DEFECTO.into(),
+            puerto_metricas: Self::PUERTO_METRICAS_POR_DEFECTO,
         }
     }
 }
@@ -28,13 +32,16 @@ impl Configuracion {
     pub const BROKER_POR_DEFECTO: &'static str = "pulsar://127.0.0.1:6650";
     pub const BASE_DATOS_POR_DEFECTO: &'static str = "data/notificaciones.db";
     pub const VARIABLE_BASE_DATOS: &'static str = "NOTIFICACIONES_DATABASE_URL";
+    pub const PUERTO_METRICAS_POR_DEFECTO: u16 = 9102;
+    pub const VARIABLE_PUERTO_METRICAS: &'static str = "NOTIFICACIONES_METRICS_PORT";
 
     pub fn desde_entorno() -> Self {
         Self::desde(|nombre| std::env::var(nombre).ok())
     }
 
     /// Reads the configuration from any source of variables (the environment, or a map in
-    /// tests). Nothing here can be invalid: a bad URL shows up when connecting.
+    /// tests). A bad URL shows up when connecting; a metrics port that is not a number
+    /// keeps the default.
     pub fn desde(variable: impl Fn(&str) -> Option<String>) -> Self {
         let por_defecto = Self::default();
         Self {
@@ -43,6 +50,9 @@ impl Configuracion {
                 .map(|url| url.trim().to_owned())
                 .filter(|url| !url.is_empty())
                 .unwrap_or(por_defecto.url_base_datos),
+            puerto_metricas: variable(Self::VARIABLE_PUERTO_METRICAS)
+                .and_then(|puerto| puerto.trim().parse().ok())
+                .unwrap_or(por_defecto.puerto_metricas),
         }
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, UnidadTrabajo};
 use seedwork_dominio::con_causas;
-use seedwork_mensajeria::{Desenlace, ManejadorMensajes, MensajeEntrante};
+use seedwork_mensajeria::{anotar_mensaje, Desenlace, ManejadorMensajes, MensajeEntrante};
 use seedwork_persistencia::{Inbox, MensajeEnCurso, Procesado};
 use uuid::Uuid;
 use vuelos_contrato::{
@@ -95,6 +95,7 @@ impl<N: Notificador> ConsumidorEventos<N> {
     ) -> Desenlace {
         let notificador = Arc::clone(&self.notificador);
         let id_mensaje = en_curso.id_mensaje.clone();
+        let tipo = en_curso.tipo.clone();
         // The work runs on a blocking thread: carry the message's span there, so the mail's
         // log line names the message too.
         let span = tracing::Span::current();
@@ -113,7 +114,11 @@ impl<N: Notificador> ConsumidorEventos<N> {
                 tracing::info!(%id_mensaje, "mensaje repetido: ya se notificó");
                 Desenlace::Procesado
             }
-            Procesado::Ahora(Ok(())) => Desenlace::Procesado,
+            Procesado::Ahora(Ok(())) => {
+                metrics::counter!("aeroalpes_notificaciones_enviadas_total", "tipo" => tipo)
+                    .increment(1);
+                Desenlace::Procesado
+            }
             Procesado::Ahora(Err(ErrorEnvio::Notificador(
                 error @ ErrorNotificador::Rechazada(_),
             ))) => Desenlace::Rechazado(con_causas(&error)),
@@ -135,7 +140,8 @@ impl<N: Notificador> ManejadorMensajes for ConsumidorEventos<N> {
             topico = %mensaje.topico,
             id_broker = %mensaje.id_broker,
             id_mensaje = tracing::field::Empty,
-            id_reserva = tracing::field::Empty
+            id_reserva = tracing::field::Empty,
+            correlation_id = tracing::field::Empty
         )
     )]
     async fn manejar(&self, mensaje: MensajeEntrante) -> Desenlace {
@@ -148,6 +154,7 @@ impl<N: Notificador> ManejadorMensajes for ConsumidorEventos<N> {
         let span = tracing::Span::current();
         span.record("id_mensaje", tracing::field::display(&id_mensaje));
         span.record("id_reserva", tracing::field::display(id_reserva));
+        anotar_mensaje(evento.correlation_id(), None);
         match notificacion {
             Some(notificacion) => {
                 let en_curso = MensajeEnCurso::new(id_mensaje, evento.tipo())

@@ -6,11 +6,12 @@ use seedwork_dominio::ConCausas;
 use std::future::Future;
 use std::sync::Arc;
 
-use seedwork_mensajeria::{conectar, consumir, Broker, Suscripcion};
+use seedwork_mensajeria::{conectar, consumir, metricas, Broker, Suscripcion};
 use seedwork_persistencia::{
     BaseDatos, ErrorConfiguracionBaseDatos, Inbox, ManejadoresEventos, Migraciones,
     UnidadTrabajoDiesel,
 };
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use vuelos_contrato::EventoVuelos;
@@ -31,6 +32,8 @@ pub enum ErrorArranque {
     Tarea(String),
     #[error("no se pudo conectar al broker {url}: {causa}")]
     Broker { url: String, causa: String },
+    #[error("no se pudo escuchar en el puerto de métricas {puerto} (NOTIFICACIONES_METRICS_PORT lo cambia): {causa}")]
+    PuertoMetricas { puerto: u16, causa: std::io::Error },
 }
 
 /// Why the service stopped without being told to.
@@ -44,12 +47,18 @@ pub enum ErrorEjecucion {
 pub struct Aplicacion {
     broker: Broker,
     uow: UnidadTrabajoDiesel,
+    metricas: TcpListener,
 }
 
 impl Aplicacion {
     /// Opens the inbox database (applying its migrations) and connects to the broker,
     /// waiting for it while it is not reachable yet: the service may start first.
     pub async fn construir(configuracion: &Configuracion) -> Result<Self, ErrorArranque> {
+        metricas::registro();
+        let puerto = configuracion.puerto_metricas;
+        let metricas = TcpListener::bind(("0.0.0.0", puerto))
+            .await
+            .map_err(|causa| ErrorArranque::PuertoMetricas { puerto, causa })?;
         let base = abrir_base_datos(&configuracion.url_base_datos).await?;
         let uow = UnidadTrabajoDiesel::new(base, Arc::new(ManejadoresEventos::new()));
         let broker =
@@ -60,7 +69,18 @@ impl Aplicacion {
                     causa: e.to_string(),
                 })?;
         tracing::info!(broker = %configuracion.url_broker, "conectado al broker");
-        Ok(Self { broker, uow })
+        Ok(Self {
+            broker,
+            uow,
+            metricas,
+        })
+    }
+
+    /// The port `GET /metrics` answers on.
+    pub fn puerto_metricas(&self) -> u16 {
+        self.metricas
+            .local_addr()
+            .map_or(0, |direccion| direccion.port())
     }
 
     /// Consumes every event topic, mailing through the log, until `apagado` resolves;
@@ -84,6 +104,10 @@ impl Aplicacion {
             notificador,
         ));
         let mut bucles = JoinSet::new();
+        tokio::spawn(metricas::servir(
+            self.metricas,
+            detener.clone().cancelled_owned(),
+        ));
         // One loop per event topic of the contract, all sharing one handler (and decoder).
         for contrato in EventoVuelos::CONTRATOS {
             bucles.spawn(consumir(

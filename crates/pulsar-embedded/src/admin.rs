@@ -2,6 +2,8 @@
 //!
 //! - `GET /admin/v2/schemas/{tenant}/{namespace}/{topic}/schema[/{version}]`
 //! - `GET /admin/v2/{persistent|non-persistent}/{tenant}/{namespace}/{topic}/stats`
+//! - `GET /metrics`: Prometheus' text format, under Apache Pulsar's metric names
+//!   (`pulsar_in_messages_total`, `pulsar_msg_backlog`…, labelled by topic and subscription)
 //!
 //! A deliberately small HTTP/1.1 server (GET only, one request per connection): the
 //! requests are rare and simple, and it keeps an HTTP framework out of the broker.
@@ -13,7 +15,7 @@ use tokio::{
     net::{TcpListener, TcpStream},
 };
 
-use crate::{broker::Broker, schema_registry, topic_name::TopicName};
+use crate::{broker::Broker, schema_registry, topic::METRIC_FAMILIES, topic_name::TopicName};
 
 /// Largest request head accepted.
 const MAX_HEAD: usize = 16 * 1024;
@@ -44,11 +46,18 @@ async fn serve(broker: Arc<Broker>, mut socket: TcpStream) {
         _ = shutdown.cancelled() => return,
         head = tokio::time::timeout(Duration::from_secs(10), read_head(&mut socket)) => head,
     };
-    let (status, body) = match head {
-        Ok(Some(head)) => answer(&broker, &head).await,
-        _ => (400, serde_json::json!({"reason": "bad request"})),
+    let (status, content_type, body) = match head {
+        Ok(Some(head)) if is_metrics(&head) => (200, METRICS_CONTENT_TYPE, metrics(&broker).await),
+        Ok(Some(head)) => {
+            let (status, body) = answer(&broker, &head).await;
+            (status, "application/json", body.to_string())
+        }
+        _ => (
+            400,
+            "application/json",
+            serde_json::json!({"reason": "bad request"}).to_string(),
+        ),
     };
-    let body = body.to_string();
     let reason = match status {
         200 => "OK",
         404 => "Not Found",
@@ -56,11 +65,36 @@ async fn serve(broker: Arc<Broker>, mut socket: TcpStream) {
         _ => "Bad Request",
     };
     let response = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = socket.write_all(response.as_bytes()).await;
     let _ = socket.shutdown().await;
+}
+
+const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+fn is_metrics(head: &str) -> bool {
+    let mut request_line = head.lines().next().unwrap_or_default().split(' ');
+    let (method, target) = (request_line.next(), request_line.next().unwrap_or_default());
+    method == Some("GET") && target.split('?').next() == Some("/metrics")
+}
+
+/// Every loaded topic's samples, grouped by family as the text format requires.
+async fn metrics(broker: &Broker) -> String {
+    use std::fmt::Write;
+    let mut samples = Vec::new();
+    for topic in broker.loaded_topics().await {
+        samples.extend(topic.metric_samples());
+    }
+    let mut out = String::new();
+    for (family, kind) in METRIC_FAMILIES {
+        let _ = writeln!(out, "# TYPE {family} {kind}");
+        for (_, labels, value) in samples.iter().filter(|(f, _, _)| *f == family) {
+            let _ = writeln!(out, "{family}{{{labels}}} {value}");
+        }
+    }
+    out
 }
 
 async fn read_head(socket: &mut TcpStream) -> Option<String> {

@@ -110,6 +110,11 @@ impl Broker {
         None
     }
 
+    /// Every loaded topic.
+    pub async fn loaded_topics(&self) -> Vec<Arc<Topic>> {
+        self.topics.lock().await.values().cloned().collect()
+    }
+
     /// Names of the loaded topics of a namespace.
     pub async fn topics_of(&self, tenant: &str, namespace: &str) -> Vec<String> {
         self.topics

@@ -38,6 +38,69 @@ async fn batched_messages_are_consumed_in_order_and_acked() {
 }
 
 #[tokio::test]
+async fn the_metrics_route_counts_messages_in_and_out_and_the_backlog_under_pulsars_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let pulsar = client(broker.address()).await;
+    let topic = topic("medido");
+    let mut consumer = consumer(&pulsar, &topic, "lenta", SubType::Exclusive).await;
+    produce(&pulsar, &topic, &numbered("m", 10), None).await;
+    for _ in 0..4 {
+        let message = next(&mut consumer, WAIT).await.expect("message");
+        consumer.ack(&message).await.unwrap();
+    }
+    let admin = broker.admin_address().unwrap();
+    let metrics = wait_for_metrics(admin, |text| {
+        text.contains(r#"pulsar_msg_backlog{topic="persistent://public/default/medido",subscription="lenta"} 6"#)
+    })
+    .await;
+    let t = r#"{topic="persistent://public/default/medido"}"#;
+    assert!(
+        metrics.contains(&format!("pulsar_in_messages_total{t} 10")),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("# TYPE pulsar_msg_backlog gauge"),
+        "{metrics}"
+    );
+    // Each family's samples come together, after its one TYPE line.
+    let families: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("# TYPE"))
+        .collect();
+    let unique: BTreeSet<&&str> = families.iter().collect();
+    assert_eq!(families.len(), unique.len(), "{metrics}");
+    broker.shutdown().await;
+}
+
+/// The admin listener's `/metrics` text once `ready` holds (acks are applied a moment
+/// after they are sent), or the last text after 10 s.
+async fn wait_for_metrics(admin: std::net::SocketAddr, ready: impl Fn(&str) -> bool) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut stream = tokio::net::TcpStream::connect(admin).await.unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nhost: test\r\n\r\n")
+            .await
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains("content-type: text/plain"), "{response}");
+        let text = response
+            .split("\r\n\r\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        if ready(&text) || tokio::time::Instant::now() > deadline {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
 async fn two_consumers_on_a_shared_subscription_receive_disjoint_sets_covering_every_message() {
     let dir = tempfile::tempdir().unwrap();
     let broker = start_broker(dir.path()).await;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use seedwork_dominio::con_causas;
-use seedwork_mensajeria::{Desenlace, ManejadorMensajes, MensajeEntrante};
+use seedwork_mensajeria::{anotar_mensaje, Desenlace, ManejadorMensajes, MensajeEntrante};
 use uuid::Uuid;
 use vuelos_contrato::Decodificador;
 
@@ -38,6 +38,7 @@ impl ConsumidorEventos {
             )
             .ok_or_else(|| format!("el tópico {} no lleva eventos de reservas", mensaje.topico))?
             .map_err(|e| con_causas(&e))?;
+        anotar_mensaje(evento.correlation_id(), None);
         let notificacion = evento.a_notificacion().map_err(|e| con_causas(&e))?;
         Ok((
             notificacion.id_reserva,
@@ -51,12 +52,18 @@ impl ManejadorMensajes for ConsumidorEventos {
     #[tracing::instrument(
         name = "evento_ui",
         skip_all,
-        fields(topico = %mensaje.topico, id_broker = %mensaje.id_broker)
+        fields(
+            topico = %mensaje.topico,
+            id_broker = %mensaje.id_broker,
+            correlation_id = tracing::field::Empty
+        )
     )]
     async fn manejar(&self, mensaje: MensajeEntrante) -> Desenlace {
         match self.leer(&mensaje) {
             Ok((id, salida)) => {
                 let entrega = self.enrutador.entregar(id, salida);
+                metrics::counter!("aeroalpes_ui_eventos_enviados_total")
+                    .increment(entrega.entregadas as u64);
                 tracing::debug!(
                     id_reserva = %id,
                     entregadas = entrega.entregadas,

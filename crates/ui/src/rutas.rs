@@ -1,9 +1,10 @@
 //! The HTTP routes of the ui: the page and its assets (bundled into the binary, no CDN),
-//! the websocket, the list of recent reservations and the health check.
+//! the websocket, the list of recent reservations, the health check and the metrics.
 
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpRequest, HttpResponse};
 use seedwork_dominio::ConCausas;
+use seedwork_mensajeria::metricas;
 use serde_json::json;
 
 use crate::aeroalpes::ErrorAeroalpes;
@@ -23,7 +24,15 @@ pub fn rutas(cfg: &mut web::ServiceConfig) {
         .route("/estilos.css", web::get().to(estilos))
         .route("/ws", web::get().to(websocket))
         .route("/api/reservas", web::get().to(recientes))
-        .route("/health", web::get().to(salud));
+        .route("/health", web::get().to(salud))
+        .route("/metrics", web::get().to(metricas));
+}
+
+/// Prometheus metrics, text format: connections, events sent, the consumer's.
+async fn metricas() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(metricas::TIPO_CONTENIDO)
+        .body(metricas::exponer())
 }
 
 async fn pagina() -> HttpResponse {

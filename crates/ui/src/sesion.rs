@@ -31,6 +31,7 @@ pub async fn atender(mut ws: Session, mut entrada: MessageStream, contexto: Cont
     let (sesion, mut cola) = contexto.enrutador.abrir_sesion();
     let en_curso = Arc::new(Semaphore::new(ORDENES_EN_CURSO));
     tracing::debug!(?sesion, "sesión abierta");
+    metrics::gauge!("aeroalpes_ui_conexiones").increment(1.0);
     let cierre = loop {
         tokio::select! {
             mensaje = entrada.recv() => match mensaje {
@@ -71,6 +72,7 @@ pub async fn atender(mut ws: Session, mut entrada: MessageStream, contexto: Cont
         }
     };
     contexto.enrutador.cerrar_sesion(sesion);
+    metrics::gauge!("aeroalpes_ui_conexiones").decrement(1.0);
     let _ = ws.close(cierre).await;
     tracing::debug!(?sesion, "sesión cerrada");
 }

@@ -77,6 +77,7 @@ impl Aplicacion {
     /// to every event topic and waits until each subscription exists (an event published
     /// before would not be kept for it), then binds the port.
     pub async fn construir(configuracion: &Configuracion) -> Result<Self, ErrorArranque> {
+        seedwork_mensajeria::metricas::registro();
         let aeroalpes = ClienteAeroalpes::new(configuracion.url_aeroalpes.clone())
             .map_err(ErrorArranque::ClienteHttp)?;
         let broker =

@@ -52,6 +52,7 @@ pub async fn spawn_aeroalpes() -> AeroalpesDePrueba {
         broker_embebido: BrokerEmbebido {
             puerto: 0,
             directorio: datos_broker.path().to_owned(),
+            puerto_admin: None,
         },
         ..ConfiguracionAeroalpes::default()
     };

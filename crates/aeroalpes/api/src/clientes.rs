@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::autenticacion::UsuarioAutenticado;
 use crate::contexto::Contexto;
 use crate::cuerpo;
-use crate::errores::ErrorApi;
+use crate::errores::{CuerpoError, ErrorApi};
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -59,9 +59,11 @@ fn id_usuario(texto: &str) -> Result<IdUsuario, ErrorApi> {
 /// Register a natural person (`"tipo": "natural"`, `cedula`, `fecha_nacimiento`) or a
 /// company (`"tipo": "empresa"`, `rut`, `fecha_constitucion`).
 #[utoipa::path(post, path = "/clientes/usuarios", tag = "clientes", request_body = RegistroUsuarioDTO,
-    responses((status = 201, description = "Registered; `Location` names the user", body = UsuarioCreado),
-              (status = 400, description = "Malformed JSON or a broken rule, named in `regla`"),
-              (status = 409, description = "The e-mail is already registered")))]
+    responses((status = 201, description = "Registered", body = UsuarioCreado,
+               headers(("Location" = String, description = "/clientes/usuarios/{id}, the user"))),
+              (status = 400, description = "Malformed JSON or a broken rule, named in `regla`", body = CuerpoError),
+              (status = 409, description = "The e-mail is already registered", body = CuerpoError),
+              (status = 413, description = "Body over 256 KiB", body = CuerpoError)))]
 pub async fn registrar(
     contexto: web::Data<Contexto>,
     payload: web::Payload,
@@ -79,8 +81,9 @@ pub async fn registrar(
 /// Exchange an e-mail and a password for a bearer token.
 #[utoipa::path(post, path = "/clientes/login", tag = "clientes", request_body = CredencialesDTO,
     responses((status = 200, description = "A bearer token for the other routes", body = TokenDTO),
-              (status = 400, description = "Malformed JSON or e-mail"),
-              (status = 401, description = "Wrong credentials (which part is not told)")))]
+              (status = 400, description = "Malformed JSON or e-mail", body = CuerpoError),
+              (status = 401, description = "Wrong credentials (which part is not told)", body = CuerpoError),
+              (status = 413, description = "Body over 256 KiB", body = CuerpoError)))]
 pub async fn iniciar_sesion(
     contexto: web::Data<Contexto>,
     payload: web::Payload,
@@ -97,10 +100,11 @@ pub async fn iniciar_sesion(
 #[utoipa::path(get, path = "/clientes/usuarios/{id}", tag = "clientes",
     params(("id" = String, Path, description = "The user id")),
     security(("bearer" = [])),
-    responses((status = 200, body = UsuarioDTO), (status = 400, description = "Not a valid id"),
-              (status = 401, description = "No token, or an invalid or expired one"),
-              (status = 403, description = "The token is another user's"),
-              (status = 404, description = "No such user")))]
+    responses((status = 200, description = "The user, with its reservations", body = UsuarioDTO),
+              (status = 400, description = "Not a valid id", body = CuerpoError),
+              (status = 401, description = "No token, or an invalid or expired one", body = CuerpoError),
+              (status = 403, description = "The token is another user's", body = CuerpoError),
+              (status = 404, description = "No such user", body = CuerpoError)))]
 pub async fn obtener_usuario(
     autenticado: UsuarioAutenticado,
     contexto: web::Data<Contexto>,
@@ -118,10 +122,10 @@ pub async fn obtener_usuario(
     params(("id" = String, Path, description = "The user id")),
     security(("bearer" = [])),
     responses((status = 200, description = "The user, deactivated", body = UsuarioDTO),
-              (status = 400, description = "Not a valid id"),
-              (status = 401, description = "No token, or an invalid or expired one"),
-              (status = 403, description = "The token is another user's"),
-              (status = 404, description = "No such user")))]
+              (status = 400, description = "Not a valid id", body = CuerpoError),
+              (status = 401, description = "No token, or an invalid or expired one", body = CuerpoError),
+              (status = 403, description = "The token is another user's", body = CuerpoError),
+              (status = 404, description = "No such user", body = CuerpoError)))]
 pub async fn desactivar(
     autenticado: UsuarioAutenticado,
     contexto: web::Data<Contexto>,
@@ -138,8 +142,8 @@ pub async fn desactivar(
 
 /// Every user, oldest registration first; needs a token.
 #[utoipa::path(get, path = "/clientes/usuarios", tag = "clientes", security(("bearer" = [])),
-    responses((status = 200, body = [UsuarioDTO]),
-              (status = 401, description = "No token, or an invalid or expired one")))]
+    responses((status = 200, description = "Every user", body = [UsuarioDTO]),
+              (status = 401, description = "No token, or an invalid or expired one", body = CuerpoError)))]
 pub async fn listar_usuarios(
     _: UsuarioAutenticado,
     contexto: web::Data<Contexto>,
@@ -151,8 +155,8 @@ pub async fn listar_usuarios(
 /// The deactivated users, oldest registration first; needs a token.
 #[utoipa::path(get, path = "/clientes/usuarios/desactivados", tag = "clientes",
     security(("bearer" = [])),
-    responses((status = 200, body = [UsuarioDTO]),
-              (status = 401, description = "No token, or an invalid or expired one")))]
+    responses((status = 200, description = "The deactivated users", body = [UsuarioDTO]),
+              (status = 401, description = "No token, or an invalid or expired one", body = CuerpoError)))]
 pub async fn listar_desactivados(
     _: UsuarioAutenticado,
     contexto: web::Data<Contexto>,

@@ -63,6 +63,12 @@ impl InformeSalud {
     }
 }
 
+/// The service's metrics in Prometheus' text format (`/metrics`). It may block (it may read
+/// a gauge from the database): the route runs it on a blocking thread.
+pub trait Metricas: Send + Sync + 'static {
+    fn exponer(&self) -> String;
+}
+
 /// The application as the routes see it.
 pub struct Contexto {
     /// The vuelos module: its one entry point.
@@ -71,4 +77,5 @@ pub struct Contexto {
     pub clientes: Arc<dyn Clientes>,
     pub tokens: Arc<dyn VerificadorTokens>,
     pub salud: Arc<dyn Salud>,
+    pub metricas: Arc<dyn Metricas>,
 }

@@ -1,17 +1,22 @@
-//! `GET /spec`: the OpenAPI document of every route; `GET /docs`: Swagger UI over it.
+//! `GET /spec`: the OpenAPI document of every route; `GET /docs`: Swagger UI over it, with
+//! its assets served from the binary, so that it works offline.
 
+use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use clientes_aplicacion::dto::{
     CiudadDTO, CredencialesDTO, DatosClienteDTO, DocumentoDTO, PaisDTO, RegistroUsuarioDTO,
     TipoClienteDTO, TokenDTO, UsuarioDTO,
 };
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::{Config, SwaggerUi};
 use vuelos_aplicacion::dto::{
     AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, ReservaDTO, SegmentoDTO, SolicitudReservaDTO,
+    UltimaSolicitudDTO,
 };
 
-use crate::{clientes, salud, vuelos};
+use crate::{clientes, metricas, salud, vuelos};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +28,9 @@ use crate::{clientes, salud, vuelos};
         salud::salud,
         salud::vivo,
         salud::listo,
+        metricas::metricas,
+        spec,
+        docs,
         vuelos::crear_reserva,
         vuelos::obtener_reserva,
         vuelos::listar_reservas,
@@ -39,6 +47,7 @@ use crate::{clientes, salud, vuelos};
     components(schemas(
         SolicitudReservaDTO,
         ReservaDTO,
+        UltimaSolicitudDTO,
         ItinerarioDTO,
         OdoDTO,
         SegmentoDTO,
@@ -55,9 +64,60 @@ use crate::{clientes, salud, vuelos};
         TipoClienteDTO,
         clientes::UsuarioCreado
     )),
-    modifiers(&EsquemaBearer)
+    modifiers(&EsquemaBearer, &Alias)
 )]
 pub struct DocumentoApi;
+
+/// The routes that answer as another one (`vuelos::rutas` registers both): the alias, then
+/// the documented route.
+const ALIAS: [(&str, &str); 3] = [
+    ("/vuelos/reserva/{id}", "/vuelos/reserva-query/{id}"),
+    ("/vuelos/reserva-comando", "/vuelos/reserva-commando"),
+    (
+        "/vuelos/reserva-comando/{id}/{accion}",
+        "/vuelos/reserva-commando/{id}/{accion}",
+    ),
+];
+
+/// Documents each route of [`ALIAS`] as a copy of the route it stands for.
+struct Alias;
+
+impl Modify for Alias {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (alias, original) in ALIAS {
+            let Some(item) = openapi.paths.paths.get(original) else {
+                continue;
+            };
+            let mut copia = item.clone();
+            copia.summary = Some(format!("The same as `{original}`"));
+            for operacion in operaciones(&mut copia) {
+                // Operation ids are unique in a document.
+                operacion.operation_id = operacion
+                    .operation_id
+                    .as_ref()
+                    .map(|id| format!("{id}_alias"));
+            }
+            openapi.paths.paths.insert(alias.to_owned(), copia);
+        }
+    }
+}
+
+fn operaciones(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+        &mut item.query,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(item.additional_operations.values_mut())
+}
 
 /// Declares the `bearer` security scheme the routes that take a token refer to.
 struct EsquemaBearer;
@@ -78,16 +138,30 @@ impl Modify for EsquemaBearer {
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
     cfg.route("/spec", web::get().to(spec))
-        .route("/docs", web::get().to(docs));
+        .route("/docs", web::get().to(docs))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                // No validity badge: Swagger UI would send the document to a public
+                // validator, which an offline machine cannot reach.
+                .config(Config::new(["/spec"]).validator_url("none")),
+        );
 }
 
+/// This document.
+#[utoipa::path(get, path = "/spec", tag = "documentacion",
+    responses((status = 200, description = "The OpenAPI document of every route", body = Object)))]
 async fn spec() -> HttpResponse {
     HttpResponse::Ok().json(DocumentoApi::openapi())
 }
 
-/// Swagger UI, loaded by the browser from a CDN: the binary ships no UI assets.
+/// Swagger UI over this document, at `/docs/`.
+#[utoipa::path(get, path = "/docs", tag = "documentacion",
+    responses((status = 308, description = "Swagger UI is at `/docs/`",
+               headers(("Location" = String, description = "/docs/")))))]
 async fn docs() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(include_str!("../static/docs.html"))
+    // The page names its assets relative to its folder; the binary serves them itself (the
+    // `vendored` assets of utoipa-swagger-ui), so the page works offline.
+    HttpResponse::PermanentRedirect()
+        .insert_header((LOCATION, "/docs/"))
+        .finish()
 }

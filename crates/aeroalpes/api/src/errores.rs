@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use clientes_aplicacion::{ErrorClientes, ErrorToken};
 use seedwork_dominio::{Causa, ConCausas, ErrorPersistencia, ReglaIncumplida};
 use serde::Serialize;
+use utoipa::ToSchema;
 use vuelos_aplicacion::ErrorVuelos;
 
 #[derive(Debug, thiserror::Error)]
@@ -106,11 +107,18 @@ impl From<ErrorToken> for ErrorApi {
     }
 }
 
-#[derive(Serialize)]
-struct Cuerpo<'a> {
+/// The body of every error answer.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "error": "cada leg de un segmento debe salir del aeropuerto donde llegó el anterior",
+    "regla": "LegsConectados"
+}))]
+pub struct CuerpoError {
+    /// What went wrong, in Spanish; a generic text for a fault of the server.
     error: String,
+    /// The business rule the request broke, when it broke one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    regla: Option<&'a str>,
+    regla: Option<&'static str>,
 }
 
 impl ResponseError for ErrorApi {
@@ -128,11 +136,10 @@ impl ResponseError for ErrorApi {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            Self::NoDisponible(_) | Self::Interno(_) => {
-                tracing::error!(causa = %ConCausas(self), "{self}")
-            }
-            otro => tracing::info!(error = %otro, "solicitud rechazada"),
+        // A refusal is logged once, on the access line (`acceso`); a server error here,
+        // with its causes.
+        if let Self::NoDisponible(_) | Self::Interno(_) = self {
+            tracing::error!(causa = %ConCausas(self), "{self}")
         }
         let regla = match self {
             Self::SolicitudInvalida { regla, .. } => *regla,
@@ -143,7 +150,7 @@ impl ResponseError for ErrorApi {
             // RFC 6750: a 401 names the scheme the client should authenticate with.
             respuesta.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"aeroalpes\""));
         }
-        respuesta.json(Cuerpo {
+        respuesta.json(CuerpoError {
             error: self.to_string(),
             regla,
         })

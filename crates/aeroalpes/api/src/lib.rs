@@ -11,12 +11,13 @@ pub mod contexto;
 pub mod cuerpo;
 pub mod documentacion;
 pub mod errores;
+pub mod metricas;
 pub mod salud;
 pub mod vuelos;
 
 use actix_web::{web, HttpResponse};
 
-pub use contexto::{BacklogOutbox, Contexto, InformeSalud, Salud, VerificadorTokens};
+pub use contexto::{BacklogOutbox, Contexto, InformeSalud, Metricas, Salud, VerificadorTokens};
 
 use crate::errores::ErrorApi;
 
@@ -26,6 +27,7 @@ pub fn rutas(cfg: &mut web::ServiceConfig) {
         ErrorApi::solicitud(format!("parámetros inválidos: {error}")).into()
     }))
     .configure(salud::rutas)
+    .configure(metricas::rutas)
     .configure(documentacion::rutas)
     .configure(vuelos::rutas)
     .configure(clientes::rutas)

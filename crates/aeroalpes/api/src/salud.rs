@@ -3,7 +3,9 @@
 
 use actix_web::{web, HttpResponse};
 use seedwork_dominio::{Causa, ConCausas};
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use crate::contexto::{Contexto, InformeSalud};
 
@@ -13,9 +15,63 @@ pub fn rutas(cfg: &mut web::ServiceConfig) {
         .route("/health/ready", web::get().to(listo));
 }
 
+/// Whether the service, or one thing it needs, is up.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EstadoSalud {
+    Up,
+    Down,
+}
+
+/// The answer of `/health` and `/health/live`: `checks` only when something is down.
+#[derive(Serialize, ToSchema)]
+pub struct CuerpoSalud {
+    pub status: EstadoSalud,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Comprobaciones>,
+}
+
+/// The answer of `/health/ready`.
+#[derive(Serialize, ToSchema)]
+pub struct CuerpoListo {
+    pub status: EstadoSalud,
+    pub checks: Comprobaciones,
+}
+
+/// The state of each thing the service needs.
+#[derive(Serialize, ToSchema)]
+pub struct Comprobaciones {
+    /// The database answers.
+    pub base_datos: EstadoSalud,
+    /// The relay publishes to the broker.
+    pub broker: EstadoSalud,
+    pub outbox: ComprobacionOutbox,
+}
+
+/// The outbox's backlog, or `"down"` when it cannot be read.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ComprobacionOutbox {
+    Leida(BacklogLeido),
+    NoLeida(EstadoSalud),
+}
+
+/// The backlog of unpublished messages against its threshold.
+#[derive(Serialize, ToSchema)]
+pub struct BacklogLeido {
+    /// Up while `pendientes` is under `maximo`.
+    pub status: EstadoSalud,
+    pub pendientes: u64,
+    /// Age of the oldest pending message; 0 when none waits.
+    pub mas_antiguo_segundos: u64,
+    /// `AEROALPES_OUTBOX_MAX_PENDIENTES`.
+    pub maximo: u64,
+}
+
 /// Liveness: the process serves requests. It checks nothing else.
 #[utoipa::path(get, path = "/health/live", tag = "salud",
-    responses((status = 200, description = "The process serves requests", example = json!({"status": "up"}))))]
+    responses((status = 200, description = "The process serves requests", body = CuerpoSalud,
+               example = json!({"status": "up"}))))]
 pub async fn vivo() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "up" }))
 }
@@ -23,9 +79,9 @@ pub async fn vivo() -> HttpResponse {
 /// Readiness: the database answers, the broker connection is up and the outbox backlog is
 /// under `AEROALPES_OUTBOX_MAX_PENDIENTES`. The body names the state of each check.
 #[utoipa::path(get, path = "/health/ready", tag = "salud",
-    responses((status = 200, description = "Every check passes", example = json!({"status": "up", "checks": {"base_datos": "up", "broker": "up", "outbox": {"status": "up", "pendientes": 0, "mas_antiguo_segundos": 0, "maximo": 10000}}})),
+    responses((status = 200, description = "Every check passes", body = CuerpoListo, example = json!({"status": "up", "checks": {"base_datos": "up", "broker": "up", "outbox": {"status": "up", "pendientes": 0, "mas_antiguo_segundos": 0, "maximo": 10000}}})),
               (status = 503, description = "A check fails: the database does not answer, the broker is disconnected, or the outbox backlog reached its threshold (or could not be read, `\"outbox\": \"down\"`)",
-               example = json!({"status": "down", "checks": {"base_datos": "up", "broker": "down", "outbox": {"status": "up", "pendientes": 3, "mas_antiguo_segundos": 42, "maximo": 10000}}}))))]
+               body = CuerpoListo, example = json!({"status": "down", "checks": {"base_datos": "up", "broker": "down", "outbox": {"status": "up", "pendientes": 3, "mas_antiguo_segundos": 42, "maximo": 10000}}}))))]
 pub async fn listo(contexto: web::Data<Contexto>) -> HttpResponse {
     let informe = informe(&contexto).await;
     let cuerpo = json!({ "status": estado(informe.listo()), "checks": comprobaciones(&informe) });
@@ -39,9 +95,10 @@ pub async fn listo(contexto: web::Data<Contexto>) -> HttpResponse {
 /// Health of the service: `{"status":"up"}` when it is ready, otherwise what
 /// `/health/ready` answers.
 #[utoipa::path(get, path = "/health", tag = "salud",
-    responses((status = 200, description = "The service is ready (every check of `/health/ready` passes)", example = json!({"status": "up"})),
+    responses((status = 200, description = "The service is ready (every check of `/health/ready` passes)",
+               body = CuerpoSalud, example = json!({"status": "up"})),
               (status = 503, description = "A check fails; the body names each check as `/health/ready` does",
-               example = json!({"status": "down", "checks": {"base_datos": "down", "broker": "up", "outbox": "down"}}))))]
+               body = CuerpoSalud, example = json!({"status": "down", "checks": {"base_datos": "down", "broker": "up", "outbox": "down"}}))))]
 pub async fn salud(contexto: web::Data<Contexto>) -> HttpResponse {
     let informe = informe(&contexto).await;
     if informe.listo() {
@@ -74,7 +131,8 @@ async fn informe(contexto: &Contexto) -> InformeSalud {
         tracing::warn!(causa = %ConCausas(&**causa), "no se pudo leer el outbox");
     }
     if !informe.broker {
-        tracing::warn!("el broker no está conectado");
+        // Normal while the service starts; the body and the metrics tell it too.
+        tracing::info!("el broker no está conectado");
     }
     informe
 }

@@ -6,7 +6,9 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 use tracing_actix_web::RequestId;
-use utoipa::IntoParams;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use vuelos_aplicacion::comandos::{ComandoReserva, CrearReserva};
 use vuelos_aplicacion::dto::{ReservaDTO, SolicitudReservaDTO};
 use vuelos_aplicacion::mapeadores::itinerarios_de;
@@ -16,7 +18,7 @@ use vuelos_dominio::{AccionReserva, EstadoReserva, FiltroReservas, IdCliente, Id
 use crate::autenticacion::Portador;
 use crate::contexto::Contexto;
 use crate::cuerpo;
-use crate::errores::ErrorApi;
+use crate::errores::{CuerpoError, ErrorApi};
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/vuelos/reserva").route(web::post().to(crear_reserva)))
@@ -38,6 +40,57 @@ pub fn rutas(cfg: &mut web::ServiceConfig) {
             ])
             .route(web::post().to(cambiar_estado_asincrono)),
         );
+}
+
+/// The `{accion}` of a lifecycle route: one of [`AccionReserva::TODAS`], in lower case.
+pub struct AccionRuta;
+
+impl PartialSchema for AccionRuta {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(AccionReserva::TODAS.map(|accion| accion.to_string())))
+            .into()
+    }
+}
+
+impl ToSchema for AccionRuta {}
+
+/// The answer of an asynchronous command: the id of its reservation, whose state
+/// `Location` (`/vuelos/reserva-query/{id}`) answers.
+#[derive(ToSchema)]
+pub struct ReservaAceptada {
+    #[schema(format = Uuid)]
+    pub id: String,
+}
+
+/// A reservation asked for asynchronously whose command is not handled yet.
+#[derive(ToSchema)]
+pub struct ReservaEnProceso {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(inline)]
+    pub estado: EstadoEnProceso,
+}
+
+#[derive(ToSchema)]
+pub enum EstadoEnProceso {
+    EnProceso,
+}
+
+/// A reservation asked for asynchronously whose command was refused: `error` says why.
+#[derive(ToSchema)]
+pub struct ReservaRechazada {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(inline)]
+    pub estado: EstadoRechazada,
+    pub error: String,
+}
+
+#[derive(ToSchema)]
+pub enum EstadoRechazada {
+    Rechazada,
 }
 
 /// The creation command of a request body: the synchronous and the asynchronous routes
@@ -108,10 +161,11 @@ pub fn cliente_de_reserva(
     security((), ("bearer" = [])),
     responses((status = 200, description = "The reservation, created", body = ReservaDTO),
               (status = 400, description = "Malformed JSON or a broken rule, named in `regla` \
-                (`UsuarioExiste`, `UsuarioActivo` for the client)"),
-              (status = 401, description = "A bearer token was sent, but it is invalid or expired"),
-              (status = 403, description = "`id_cliente` is not the user of the token"),
-              (status = 413, description = "Body over 256 KiB")))]
+                (`UsuarioExiste`, `UsuarioActivo` for the client)", body = CuerpoError),
+              (status = 401, description = "A bearer token was sent, but it is invalid or expired",
+               body = CuerpoError),
+              (status = 403, description = "`id_cliente` is not the user of the token", body = CuerpoError),
+              (status = 413, description = "Body over 256 KiB", body = CuerpoError)))]
 pub async fn crear_reserva(
     portador: Portador,
     contexto: web::Data<Contexto>,
@@ -125,11 +179,11 @@ pub async fn crear_reserva(
 /// One reservation (`/vuelos/reserva/{id}` answers the same).
 #[utoipa::path(get, path = "/vuelos/reserva-query/{id}", tag = "vuelos",
     params(("id" = String, Path, description = "The reservation id")),
-    responses((status = 200, body = ReservaDTO),
-              (status = 202, description = "Asked for asynchronously and not yet handled: id and estado EnProceso"),
-              (status = 400, description = "Not a valid id"),
-              (status = 404, description = "No such reservation, and none asked for"),
-              (status = 422, description = "Asked for asynchronously and refused: id, estado Rechazada and the error")))]
+    responses((status = 200, description = "The reservation", body = ReservaDTO),
+              (status = 202, description = "Asked for asynchronously and not yet handled", body = ReservaEnProceso),
+              (status = 400, description = "Not a valid id", body = CuerpoError),
+              (status = 404, description = "No such reservation, and none asked for", body = CuerpoError),
+              (status = 422, description = "Asked for asynchronously and refused", body = ReservaRechazada)))]
 pub async fn obtener_reserva(
     contexto: web::Data<Contexto>,
     id: web::Path<String>,
@@ -160,7 +214,9 @@ pub struct FiltroListado {
 
 /// List reservations, newest first.
 #[utoipa::path(get, path = "/vuelos/reserva-query", tag = "vuelos", params(FiltroListado),
-    responses((status = 200, body = [ReservaDTO]), (status = 400, description = "Unknown state or contradictory filters")))]
+    responses((status = 200, description = "One page of reservations", body = [ReservaDTO]),
+              (status = 400, description = "Unknown state, contradictory filters or a malformed number",
+               body = CuerpoError)))]
 pub async fn listar_reservas(
     contexto: web::Data<Contexto>,
     filtro: web::Query<FiltroListado>,
@@ -192,9 +248,12 @@ pub async fn listar_reservas(
 /// Approve, cancel or pay a reservation and answer it.
 #[utoipa::path(post, path = "/vuelos/reserva/{id}/{accion}", tag = "vuelos",
     params(("id" = String, Path, description = "The reservation id"),
-           ("accion" = String, Path, description = "An action of the lifecycle, in lower case: aprobar, cancelar, pagar…")),
-    responses((status = 200, body = ReservaDTO), (status = 404, description = "No such reservation or action"),
-              (status = 409, description = "The lifecycle forbids the action in the current state")))]
+           ("accion" = inline(AccionRuta), Path, description = "An action of the lifecycle")),
+    responses((status = 200, description = "The reservation, updated", body = ReservaDTO),
+              (status = 400, description = "Not a valid id", body = CuerpoError),
+              (status = 404, description = "No such reservation or action", body = CuerpoError),
+              (status = 409, description = "The lifecycle forbids the action in the current state",
+               body = CuerpoError)))]
 pub async fn cambiar_estado(
     contexto: web::Data<Contexto>,
     ruta: web::Path<(String, String)>,
@@ -207,11 +266,13 @@ pub async fn cambiar_estado(
 /// travels over Pulsar to the command consumer. Poll the `Location` for the result.
 #[utoipa::path(post, path = "/vuelos/reserva-commando", tag = "vuelos", request_body = SolicitudReservaDTO,
     security((), ("bearer" = [])),
-    responses((status = 202, description = "Accepted: the id, with Location /vuelos/reserva-query/{id}"),
-              (status = 400, description = "Malformed JSON or a broken rule, named in `regla`"),
-              (status = 401, description = "A bearer token was sent, but it is invalid or expired"),
-              (status = 403, description = "`id_cliente` is not the user of the token"),
-              (status = 413, description = "Body over 256 KiB")))]
+    responses((status = 202, description = "Accepted: the command is stored and will be handled",
+               body = ReservaAceptada, headers(("Location" = String, description = "/vuelos/reserva-query/{id}, to poll"))),
+              (status = 400, description = "Malformed JSON or a broken rule, named in `regla`", body = CuerpoError),
+              (status = 401, description = "A bearer token was sent, but it is invalid or expired",
+               body = CuerpoError),
+              (status = 403, description = "`id_cliente` is not the user of the token", body = CuerpoError),
+              (status = 413, description = "Body over 256 KiB", body = CuerpoError)))]
 pub async fn crear_reserva_asincrona(
     portador: Portador,
     contexto: web::Data<Contexto>,
@@ -227,9 +288,12 @@ pub async fn crear_reserva_asincrona(
 /// Approve, cancel or pay a reservation asynchronously (202; poll the `Location`).
 #[utoipa::path(post, path = "/vuelos/reserva-commando/{id}/{accion}", tag = "vuelos",
     params(("id" = String, Path, description = "The reservation id"),
-           ("accion" = String, Path, description = "An action of the lifecycle, in lower case: aprobar, cancelar, pagar…")),
-    responses((status = 202, description = "Accepted, with Location /vuelos/reserva-query/{id}"),
-              (status = 404, description = "No such reservation (nor one in process), or no such action")))]
+           ("accion" = inline(AccionRuta), Path, description = "An action of the lifecycle")),
+    responses((status = 202, description = "Accepted: the command is stored and will be handled",
+               body = ReservaAceptada, headers(("Location" = String, description = "/vuelos/reserva-query/{id}, to poll"))),
+              (status = 400, description = "Not a valid id", body = CuerpoError),
+              (status = 404, description = "No such reservation (nor one in process), or no such action",
+               body = CuerpoError)))]
 pub async fn cambiar_estado_asincrono(
     contexto: web::Data<Contexto>,
     peticion: RequestId,

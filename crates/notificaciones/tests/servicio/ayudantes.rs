@@ -134,6 +134,7 @@ impl Servicio {
                 "NOTIFICACIONES_DATABASE_URL",
                 datos.path().join("notificaciones.db"),
             )
+            .env("NOTIFICACIONES_METRICS_PORT", "0")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -27,6 +27,7 @@ use tokio::sync::{mpsc::UnboundedSender, Notify};
 pub use self::{
     load::Storage,
     publish::{send_error, Receipt},
+    stats::METRIC_FAMILIES,
     subscriptions::{reader_start, StartPosition},
 };
 use crate::{

@@ -6,17 +6,21 @@
 //! which the crate links no database driver.
 //!
 //! Also here, because every binary that runs these loops starts with them, [`telemetria`]:
-//! the logging setup, and [`senales`]: the shutdown signal.
+//! the logging setup, [`metricas`]: the Prometheus registry, and [`senales`]: the shutdown
+//! signal.
 #![forbid(unsafe_code)]
 
 pub mod cliente;
 pub mod consumidor;
+pub mod metricas;
 #[cfg(feature = "relevo")]
 pub mod relevo;
 pub mod senales;
 pub mod telemetria;
 
 pub use cliente::{conectar, url_desde, Broker};
-pub use consumidor::{consumir, Desenlace, ManejadorMensajes, MensajeEntrante, Suscripcion};
+pub use consumidor::{
+    anotar_mensaje, consumir, Desenlace, ManejadorMensajes, MensajeEntrante, Suscripcion,
+};
 #[cfg(feature = "relevo")]
 pub use relevo::RelevoOutbox;

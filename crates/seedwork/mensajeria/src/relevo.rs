@@ -134,6 +134,9 @@ impl RelevoOutbox {
     /// Publishes until `apagado` resolves; returns after the batch in hand is done.
     pub async fn ejecutar(mut self, apagado: impl Future<Output = ()>) {
         tokio::pin!(apagado);
+        // Shown as 0 from the start rather than absent until the first publication.
+        metrics::counter!("aeroalpes_relay_publicados_total").increment(0);
+        metrics::counter!("aeroalpes_relay_fallos_total").increment(0);
         let mut espera = ESPERA_MINIMA;
         let mut fallos_seguidos = 0u32;
         let conectado = self.broker_conectado.clone();
@@ -153,6 +156,7 @@ impl RelevoOutbox {
                     SONDEO
                 }
                 Err(error) => {
+                    metrics::counter!("aeroalpes_relay_fallos_total").increment(1);
                     if matches!(error, ErrorRelevo::Broker(_)) {
                         conectado.store(false, Ordering::Relaxed);
                     }
@@ -200,6 +204,7 @@ impl RelevoOutbox {
         let (publicadas, fallo) = self.publicar(reclamo.filas()).await;
         let cuantas = publicadas.len();
         bloqueante(move || reclamo.cerrar(&publicadas)).await?;
+        metrics::counter!("aeroalpes_relay_publicados_total").increment(cuantas as u64);
         match fallo {
             Some(error) => Err(error),
             None => Ok(cuantas),

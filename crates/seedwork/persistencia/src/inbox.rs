@@ -48,9 +48,15 @@ impl Inbox {
         F: FnOnce(UnidadTrabajoDiesel) -> Fut,
         Fut: Future,
     {
+        // Registered at 0 with the first message of a type, so a dashboard shows 0, not
+        // "no data".
+        let duplicados =
+            metrics::counter!("aeroalpes_inbox_duplicados_total", "tipo" => mensaje.tipo.clone());
+        duplicados.increment(0);
         let (uow, ya_procesado) = self.uow.vinculada_a(mensaje);
         let resultado = manejar(uow).await;
         if ya_procesado.load(Ordering::SeqCst) {
+            duplicados.increment(1);
             Procesado::Antes
         } else {
             Procesado::Ahora(resultado)

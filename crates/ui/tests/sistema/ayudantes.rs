@@ -80,6 +80,7 @@ pub async fn arrancar_con(url_broker: Option<String>) -> Sistema {
         broker_embebido: BrokerEmbebido {
             puerto: 0,
             directorio: datos.path().join("broker"),
+            puerto_admin: None,
         },
         ..ConfiguracionAeroalpes::default()
     };

@@ -71,4 +71,21 @@ pub struct ReservaDTO {
     pub fecha_creacion: String,
     pub fecha_actualizacion: String,
     pub itinerarios: Vec<ItinerarioDTO>,
+    /// The latest lifecycle command asked for asynchronously on this reservation and what
+    /// became of it; only the query answers it, and only when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ultima_solicitud: Option<Box<UltimaSolicitudDTO>>,
+}
+
+/// What became of the latest asynchronous lifecycle command on a reservation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UltimaSolicitudDTO {
+    /// aprobar, cancelar or pagar.
+    pub accion: String,
+    /// EnProceso, Aplicada or Rechazada.
+    pub estado: String,
+    /// Why it was refused (`Rechazada` only).
+    pub error: Option<String>,
+    pub fecha: String,
 }

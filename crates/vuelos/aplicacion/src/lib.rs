@@ -24,4 +24,4 @@ pub use comandos::{ComandoReserva, ManejadorReservas};
 pub use errores::ErrorVuelos;
 pub use puertos::{Conversacion, FabricaRepositorios, RepositorioSolicitudes, TransporteComandos};
 pub use servicio::{AplicacionVuelos, ConsultaReserva, TransporteEnProceso, Vuelos};
-pub use solicitudes::EstadoSolicitud;
+pub use solicitudes::{DesenlaceSolicitud, EstadoSolicitud, UltimaSolicitud};

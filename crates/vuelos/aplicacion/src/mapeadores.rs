@@ -5,8 +5,10 @@ use seedwork_dominio::{Entidad, ReglaIncumplida};
 use vuelos_dominio::{Aeropuerto, Itinerario, Leg, Odo, Reserva, Segmento};
 
 use crate::dto::{
-    AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, ReservaDTO, SegmentoDTO, FORMATO_FECHA,
+    AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, ReservaDTO, SegmentoDTO, UltimaSolicitudDTO,
+    FORMATO_FECHA,
 };
+use crate::solicitudes::{DesenlaceSolicitud, UltimaSolicitud};
 
 /// Parses a date in the API's format (`2027-03-10T22:05:00Z`).
 pub fn parse_fecha(texto: &str) -> Result<DateTime<Utc>, ReglaIncumplida> {
@@ -120,6 +122,23 @@ impl From<&Reserva> for ReservaDTO {
                 .iter()
                 .map(ItinerarioDTO::from)
                 .collect(),
+            ultima_solicitud: None,
+        }
+    }
+}
+
+impl From<&UltimaSolicitud> for UltimaSolicitudDTO {
+    fn from(ultima: &UltimaSolicitud) -> Self {
+        let (estado, error) = match &ultima.desenlace {
+            DesenlaceSolicitud::EnProceso => ("EnProceso", None),
+            DesenlaceSolicitud::Aplicada => ("Aplicada", None),
+            DesenlaceSolicitud::Rechazada { razon } => ("Rechazada", Some(razon.clone())),
+        };
+        Self {
+            accion: ultima.accion.to_string(),
+            estado: estado.to_owned(),
+            error,
+            fecha: formatear_fecha(ultima.fecha),
         }
     }
 }

@@ -8,11 +8,13 @@ use async_trait::async_trait;
 use chrono::Utc;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, Transaccion, UnidadTrabajo};
 use seedwork_dominio::{Entidad, ErrorPersistencia};
-use vuelos_dominio::{FiltroReservas, IdReserva, Itinerario, Pagina, RepositorioReservas, Reserva};
+use vuelos_dominio::{
+    AccionReserva, FiltroReservas, IdReserva, Itinerario, Pagina, RepositorioReservas, Reserva,
+};
 
 use crate::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
 use crate::puertos::{FabricaRepositorios, RepositorioSolicitudes};
-use crate::solicitudes::EstadoSolicitud;
+use crate::solicitudes::{DesenlaceSolicitud, EstadoSolicitud, UltimaSolicitud};
 
 /// BOG -> MAD -> CDG, the itinerary of the fixture.
 pub fn itinerario_dto() -> ItinerarioDTO {
@@ -47,6 +49,7 @@ pub fn itinerario() -> Itinerario {
 pub struct Tablas {
     reservas: BTreeMap<IdReserva, Reserva>,
     solicitudes: BTreeMap<IdReserva, EstadoSolicitud>,
+    ultimas: BTreeMap<IdReserva, UltimaSolicitud>,
 }
 
 pub type TransaccionEnMemoria = seedwork_pruebas::TransaccionEnMemoria<Tablas>;
@@ -107,7 +110,10 @@ pub struct FabricaEnMemoria;
 /// The reservations of an open in-memory transaction; saving queues the events there.
 pub struct RepositorioEnMemoria<'a>(&'a mut TransaccionEnMemoria);
 
-pub struct SolicitudesEnMemoria<'a>(&'a mut BTreeMap<IdReserva, EstadoSolicitud>);
+pub struct SolicitudesEnMemoria<'a>(
+    &'a mut BTreeMap<IdReserva, EstadoSolicitud>,
+    &'a mut BTreeMap<IdReserva, UltimaSolicitud>,
+);
 
 impl FabricaRepositorios<TransaccionEnMemoria> for FabricaEnMemoria {
     type Reservas<'a> = RepositorioEnMemoria<'a>;
@@ -118,7 +124,8 @@ impl FabricaRepositorios<TransaccionEnMemoria> for FabricaEnMemoria {
     }
 
     fn solicitudes<'a>(&self, tx: &'a mut TransaccionEnMemoria) -> SolicitudesEnMemoria<'a> {
-        SolicitudesEnMemoria(&mut tx.datos.solicitudes)
+        let tablas = &mut tx.datos;
+        SolicitudesEnMemoria(&mut tablas.solicitudes, &mut tablas.ultimas)
     }
 }
 
@@ -142,6 +149,47 @@ impl RepositorioSolicitudes for SolicitudesEnMemoria<'_> {
                 razon: razon.to_owned(),
             },
         );
+        Ok(())
+    }
+
+    fn ultima(&mut self, id: IdReserva) -> Result<Option<UltimaSolicitud>, ErrorPersistencia> {
+        Ok(self.1.get(&id).cloned())
+    }
+
+    fn aceptar_accion(
+        &mut self,
+        id: IdReserva,
+        accion: AccionReserva,
+    ) -> Result<(), ErrorPersistencia> {
+        let desenlace = DesenlaceSolicitud::EnProceso;
+        let fecha = chrono::Utc::now();
+        self.1.insert(
+            id,
+            UltimaSolicitud {
+                accion,
+                desenlace,
+                fecha,
+            },
+        );
+        Ok(())
+    }
+
+    fn resolver_accion(
+        &mut self,
+        id: IdReserva,
+        accion: AccionReserva,
+        rechazo: Option<&str>,
+    ) -> Result<(), ErrorPersistencia> {
+        if let Some(ultima) = self.1.get_mut(&id) {
+            if ultima.accion == accion && ultima.desenlace == DesenlaceSolicitud::EnProceso {
+                ultima.desenlace = match rechazo {
+                    Some(razon) => DesenlaceSolicitud::Rechazada {
+                        razon: razon.to_owned(),
+                    },
+                    None => DesenlaceSolicitud::Aplicada,
+                };
+            }
+        }
         Ok(())
     }
 }

@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use seedwork_dominio::ErrorPersistencia;
-use vuelos_dominio::{IdReserva, RepositorioReservas};
+use vuelos_dominio::{AccionReserva, IdReserva, RepositorioReservas};
 
 use crate::comandos::ComandoReserva;
 use crate::errores::ErrorVuelos;
-use crate::solicitudes::EstadoSolicitud;
+use crate::solicitudes::{EstadoSolicitud, UltimaSolicitud};
 
 /// Gives the repositories bound to an open transaction `Tx`.
 ///
@@ -36,6 +36,24 @@ pub trait RepositorioSolicitudes {
     /// Records that the creation of `id` was refused, with the reason. A request never
     /// recorded (a command from another producer) is recorded now, refused.
     fn rechazar(&mut self, id: IdReserva, razon: &str) -> Result<(), ErrorPersistencia>;
+
+    /// The latest lifecycle command asked for asynchronously on `id`, if any.
+    fn ultima(&mut self, id: IdReserva) -> Result<Option<UltimaSolicitud>, ErrorPersistencia>;
+    /// Records that `accion` on `id` was accepted (`EnProceso`), replacing the latest.
+    fn aceptar_accion(
+        &mut self,
+        id: IdReserva,
+        accion: AccionReserva,
+    ) -> Result<(), ErrorPersistencia>;
+    /// Records that `accion` on `id` was applied (`rechazo` `None`) or refused, when it is
+    /// the latest asked for and still `EnProceso`; otherwise changes nothing (a command
+    /// that arrived synchronously, or from another producer).
+    fn resolver_accion(
+        &mut self,
+        id: IdReserva,
+        accion: AccionReserva,
+        rechazo: Option<&str>,
+    ) -> Result<(), ErrorPersistencia>;
 }
 
 /// A conversation a command belongs to: the id shared by every message it causes (the

@@ -9,7 +9,7 @@ use seedwork_aplicacion::{ManejadorComando, ManejadorQuery, UnidadTrabajo};
 use vuelos_dominio::{EstadoReserva, FiltroReservas, IdReserva, Pagina, RepositorioReservas};
 
 use crate::comandos::{ComandoReserva, ManejadorReservas};
-use crate::dto::ReservaDTO;
+use crate::dto::{ReservaDTO, UltimaSolicitudDTO};
 use crate::errores::ErrorVuelos;
 use crate::puertos::{
     Conversacion, FabricaRepositorios, RepositorioSolicitudes, TransporteComandos,
@@ -119,8 +119,15 @@ where
         let fabrica = self.fabrica.clone();
         self.uow
             .consultar(move |tx| {
-                if let Some(reserva) = fabrica.reservas(tx).obtener_por_id(id)? {
-                    return Ok(ConsultaReserva::Existe(ReservaDTO::from(&reserva)));
+                let reserva = fabrica.reservas(tx).obtener_por_id(id)?;
+                if let Some(reserva) = reserva {
+                    let mut dto = ReservaDTO::from(&reserva);
+                    dto.ultima_solicitud = fabrica
+                        .solicitudes(tx)
+                        .ultima(id)?
+                        .as_ref()
+                        .map(|ultima| Box::new(UltimaSolicitudDTO::from(ultima)));
+                    return Ok(ConsultaReserva::Existe(dto));
                 }
                 match fabrica.solicitudes(tx).estado(id)? {
                     Some(EstadoSolicitud::EnProceso) => Ok(ConsultaReserva::EnProceso),

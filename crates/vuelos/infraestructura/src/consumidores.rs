@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, UnidadTrabajo};
 use seedwork_dominio::{con_causas, ConCausas, ErrorPersistencia};
-use seedwork_mensajeria::{Desenlace, ManejadorMensajes, MensajeEntrante};
+use seedwork_mensajeria::{anotar_mensaje, Desenlace, ManejadorMensajes, MensajeEntrante};
 use seedwork_persistencia::{Inbox, MensajeEnCurso, Procesado, UnidadTrabajoDiesel};
 use vuelos_aplicacion::{
     ErrorVuelos, FabricaRepositorios, ManejadorReservas, RepositorioSolicitudes,
@@ -33,22 +33,28 @@ impl ConsumidorComandos {
         }
     }
 
-    /// Records a refused creation so the query can answer it, then dead-letters the message.
+    /// Records a refused command so the query can answer it, then dead-letters the message.
     async fn rechazar(&self, registro: &ComandoVuelos, razon: String) -> Desenlace {
-        // Only a creation has a request to refuse; other commands act on a reservation.
-        let creacion = match registro {
-            ComandoVuelos::Crear(_) => registro.clave().and_then(|id| IdReserva::parse(id).ok()),
-            _ => None,
-        };
-        if let Some(id) = creacion {
+        tracing::info!(tipo = registro.tipo(), razon = %razon, "comando rechazado");
+        metrics::counter!("aeroalpes_comandos_total", "tipo" => registro.tipo(), "resultado" => "rechazado")
+            .increment(1);
+        // A creation's request is refused; a lifecycle command's, if it is the latest one
+        // asked for on its reservation.
+        let id = registro.clave().and_then(|id| IdReserva::parse(id).ok());
+        let accion = integracion::accion_de(registro);
+        if let Some(id) = id {
             let razon_registrada = razon.clone();
             let registro = self
                 .uow
                 .ejecutar(move |tx| {
-                    FabricaRepositoriosDiesel
-                        .solicitudes(tx)
-                        .rechazar(id, &razon_registrada)
-                        .map_err(ErrorUnidadTrabajo::from)
+                    let mut solicitudes = FabricaRepositoriosDiesel.solicitudes(tx);
+                    match accion {
+                        Some(accion) => {
+                            solicitudes.resolver_accion(id, accion, Some(&razon_registrada))
+                        }
+                        None => solicitudes.rechazar(id, &razon_registrada),
+                    }
+                    .map_err(ErrorUnidadTrabajo::from)
                 })
                 .await;
             if let Err(error) = registro {
@@ -72,14 +78,15 @@ impl ManejadorMensajes for ConsumidorComandos {
         );
         let registro = match decodificado {
             Some(Ok(registro)) => registro,
-            Some(Err(error)) => return Desenlace::Rechazado(con_causas(&error)),
+            Some(Err(error)) => return ilegible(con_causas(&error)),
             None => {
-                return Desenlace::Rechazado(format!(
+                return ilegible(format!(
                     "el tópico {} no lleva comandos de reservas",
                     mensaje.topico
                 ))
             }
         };
+        anotar_mensaje(registro.correlation_id(), registro.clave());
         let comando = match integracion::a_comando(&registro) {
             Ok(comando) => comando,
             Err(error) => return self.rechazar(&registro, con_causas(&error)).await,
@@ -101,10 +108,10 @@ impl ManejadorMensajes for ConsumidorComandos {
                 tracing::info!(id_mensaje, "mensaje repetido: ya se procesó");
                 Desenlace::Procesado
             }
-            Procesado::Ahora(Ok(_)) => Desenlace::Procesado,
+            Procesado::Ahora(Ok(_)) => manejado(&registro),
             // The reservation exists already (another message created it).
             Procesado::Ahora(Err(ErrorVuelos::Persistencia(ErrorPersistencia::Duplicado(_)))) => {
-                Desenlace::Procesado
+                manejado(&registro)
             }
             Procesado::Ahora(Err(
                 error @ (ErrorVuelos::Regla(_)
@@ -114,6 +121,22 @@ impl ManejadorMensajes for ConsumidorComandos {
             Procesado::Ahora(Err(error)) => Desenlace::Reintentar(con_causas(&error)),
         }
     }
+}
+
+/// A command handled: one line naming it (the message's span names the reservation and
+/// the conversation) and its count.
+fn manejado(registro: &ComandoVuelos) -> Desenlace {
+    tracing::info!(tipo = registro.tipo(), "comando manejado");
+    metrics::counter!("aeroalpes_comandos_total", "tipo" => registro.tipo(), "resultado" => "manejado")
+        .increment(1);
+    Desenlace::Procesado
+}
+
+/// A message that is no command of ours: dead-lettered unread.
+fn ilegible(razon: String) -> Desenlace {
+    metrics::counter!("aeroalpes_comandos_total", "tipo" => "desconocido", "resultado" => "dead_letter")
+        .increment(1);
+    Desenlace::Rechazado(razon)
 }
 
 /// Logs the reservation events it receives.
@@ -140,6 +163,7 @@ impl ManejadorMensajes for ConsumidorEventos {
                 ))
             }
         };
+        anotar_mensaje(evento.correlation_id(), None);
         match evento.a_notificacion() {
             Ok(n) => {
                 let id_cliente = n.id_cliente.map(|id| id.to_string()).unwrap_or_default();

@@ -1,4 +1,4 @@
-//! The vuelos tables (reservas, solicitudes): their diesel schema, and the migrations that
+//! The vuelos tables (reservas, solicitudes, ultimas_solicitudes): their diesel schema, and the migrations that
 //! create them (`migrations/{sqlite,postgres}` in this crate).
 
 use diesel_migrations::embed_migrations;
@@ -30,6 +30,16 @@ diesel::table! {
         estado -> Text,
         razon -> Nullable<Text>,
         fecha_creacion -> Timestamp,
+        fecha_actualizacion -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ultimas_solicitudes (id_reserva) {
+        id_reserva -> Text,
+        accion -> Text,
+        estado -> Text,
+        razon -> Nullable<Text>,
         fecha_actualizacion -> Timestamp,
     }
 }

@@ -25,8 +25,8 @@ use vuelos_contrato::{
     SegmentoAvro, Sobre, TipoEventoVuelos,
 };
 use vuelos_dominio::{
-    Aeropuerto, EstadoReserva, IdCliente, IdReserva, Itinerario, Leg, Odo, ReservaAprobada,
-    ReservaCancelada, ReservaCreada, ReservaPagada, Segmento,
+    AccionReserva, Aeropuerto, EstadoReserva, IdCliente, IdReserva, Itinerario, Leg, Odo,
+    ReservaAprobada, ReservaCancelada, ReservaCreada, ReservaPagada, Segmento,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -73,6 +73,16 @@ pub fn a_comando(registro: &ComandoVuelos) -> Result<ComandoReserva, ErrorConver
         ComandoVuelos::Aprobar(r) => r.a_comando().map(ComandoReserva::Aprobar),
         ComandoVuelos::Cancelar(r) => r.a_comando().map(ComandoReserva::Cancelar),
         ComandoVuelos::Pagar(r) => r.a_comando().map(ComandoReserva::Pagar),
+    }
+}
+
+/// The lifecycle action a command record asks for; `None` for a creation.
+pub fn accion_de(registro: &ComandoVuelos) -> Option<AccionReserva> {
+    match registro {
+        ComandoVuelos::Crear(_) => None,
+        ComandoVuelos::Aprobar(_) => Some(AprobarReserva::ACCION),
+        ComandoVuelos::Cancelar(_) => Some(CancelarReserva::ACCION),
+        ComandoVuelos::Pagar(_) => Some(PagarReserva::ACCION),
     }
 }
 

@@ -1,14 +1,17 @@
 //! The diesel repository of the requests for reservations asked for asynchronously (see
-//! `vuelos_aplicacion::solicitudes`): one row per request, `EnProceso` or `Rechazada`.
+//! `vuelos_aplicacion::solicitudes`): one row per request, `EnProceso` or `Rechazada`; and
+//! of the latest asynchronous lifecycle command on each reservation (`ultimas_solicitudes`).
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use seedwork_dominio::ErrorPersistencia;
 use seedwork_persistencia::{de_diesel, Conexion};
-use vuelos_aplicacion::{EstadoSolicitud, RepositorioSolicitudes};
-use vuelos_dominio::IdReserva;
+use vuelos_aplicacion::{
+    DesenlaceSolicitud, EstadoSolicitud, RepositorioSolicitudes, UltimaSolicitud,
+};
+use vuelos_dominio::{AccionReserva, IdReserva};
 
-use crate::esquema::solicitudes;
+use crate::esquema::{solicitudes, ultimas_solicitudes};
 
 /// The requests, read and written inside the unit of work's transaction.
 pub struct RepositorioSolicitudesDiesel<'a> {
@@ -33,10 +36,100 @@ impl RepositorioSolicitudes for RepositorioSolicitudesDiesel<'_> {
     fn rechazar(&mut self, id: IdReserva, razon: &str) -> Result<(), ErrorPersistencia> {
         rechazar(self.conexion, id, razon)
     }
+
+    fn ultima(&mut self, id: IdReserva) -> Result<Option<UltimaSolicitud>, ErrorPersistencia> {
+        let fila: Option<(String, String, Option<String>, NaiveDateTime)> =
+            ultimas_solicitudes::table
+                .find(id.to_string())
+                .select((
+                    ultimas_solicitudes::accion,
+                    ultimas_solicitudes::estado,
+                    ultimas_solicitudes::razon,
+                    ultimas_solicitudes::fecha_actualizacion,
+                ))
+                .first(self.conexion)
+                .optional()
+                .map_err(de_diesel)?;
+        let Some((accion, estado, razon, fecha)) = fila else {
+            return Ok(None);
+        };
+        let accion = AccionReserva::TODAS
+            .into_iter()
+            .find(|a| a.to_string() == accion)
+            .ok_or_else(|| {
+                ErrorPersistencia::inesperado(format!(
+                    "acción desconocida en ultimas_solicitudes: {accion}"
+                ))
+            })?;
+        let desenlace = match estado.as_str() {
+            EN_PROCESO => DesenlaceSolicitud::EnProceso,
+            APLICADA => DesenlaceSolicitud::Aplicada,
+            _ => DesenlaceSolicitud::Rechazada {
+                razon: razon.unwrap_or_default(),
+            },
+        };
+        Ok(Some(UltimaSolicitud {
+            accion,
+            desenlace,
+            fecha: fecha.and_utc(),
+        }))
+    }
+
+    fn aceptar_accion(
+        &mut self,
+        id: IdReserva,
+        accion: AccionReserva,
+    ) -> Result<(), ErrorPersistencia> {
+        let ahora = Utc::now().naive_utc();
+        let clave = id.to_string();
+        // Delete then insert: the same statements on both engines, in the caller's
+        // transaction.
+        diesel::delete(ultimas_solicitudes::table.find(&clave))
+            .execute(self.conexion)
+            .map_err(de_diesel)?;
+        diesel::insert_into(ultimas_solicitudes::table)
+            .values((
+                ultimas_solicitudes::id_reserva.eq(&clave),
+                ultimas_solicitudes::accion.eq(accion.to_string()),
+                ultimas_solicitudes::estado.eq(EN_PROCESO),
+                ultimas_solicitudes::fecha_actualizacion.eq(ahora),
+            ))
+            .execute(self.conexion)
+            .map_err(de_diesel)?;
+        Ok(())
+    }
+
+    fn resolver_accion(
+        &mut self,
+        id: IdReserva,
+        accion: AccionReserva,
+        rechazo: Option<&str>,
+    ) -> Result<(), ErrorPersistencia> {
+        let estado = if rechazo.is_some() {
+            RECHAZADA
+        } else {
+            APLICADA
+        };
+        diesel::update(
+            ultimas_solicitudes::table
+                .find(id.to_string())
+                .filter(ultimas_solicitudes::accion.eq(accion.to_string()))
+                .filter(ultimas_solicitudes::estado.eq(EN_PROCESO)),
+        )
+        .set((
+            ultimas_solicitudes::estado.eq(estado),
+            ultimas_solicitudes::razon.eq(rechazo),
+            ultimas_solicitudes::fecha_actualizacion.eq(Utc::now().naive_utc()),
+        ))
+        .execute(self.conexion)
+        .map_err(de_diesel)?;
+        Ok(())
+    }
 }
 
 const EN_PROCESO: &str = "EnProceso";
 const RECHAZADA: &str = "Rechazada";
+const APLICADA: &str = "Aplicada";
 
 /// Records that the creation of `id` was accepted and is on its way.
 fn registrar(conexion: &mut Conexion, id: IdReserva) -> Result<(), ErrorPersistencia> {

@@ -1,5 +1,6 @@
 //! The durable command transport: a command is accepted by writing its record to the outbox
-//! in one transaction (with, for a creation, its `EnProceso` request), so an accepted
+//! in one transaction (with its `EnProceso` request: a creation's, or the latest lifecycle
+//! command of the reservation), so an accepted
 //! command is stored before the client hears 202 and leaves through the relay even if the
 //! broker is down at that moment.
 
@@ -43,15 +44,27 @@ impl TransporteComandos for TransporteOutbox {
         let mensaje =
             comando_al_outbox(&comando, &metadatos).map_err(ErrorPersistencia::inesperado)?;
         let creacion = comando.creacion().map(|crear| crear.id);
+        let accion = comando
+            .accion()
+            .map(|accion| (comando.id_reserva(), accion));
+        let tipo = mensaje.tipo.clone();
         self.uow
             .ejecutar(move |tx| {
                 if let Some(id) = creacion {
                     FabricaRepositoriosDiesel.solicitudes(tx).registrar(id)?;
                 }
+                if let Some((id, accion)) = accion {
+                    FabricaRepositoriosDiesel
+                        .solicitudes(tx)
+                        .aceptar_accion(id, accion)?;
+                }
                 tx.agregar_al_outbox(&mensaje)?;
                 Ok::<_, ErrorUnidadTrabajo>(())
             })
             .await
-            .map_err(ErrorVuelos::from)
+            .map_err(ErrorVuelos::from)?;
+        metrics::counter!("aeroalpes_comandos_total", "tipo" => tipo, "resultado" => "aceptado")
+            .increment(1);
+        Ok(())
     }
 }

@@ -308,3 +308,94 @@ async fn creating_a_reservation_stores_it_and_its_integration_event_in_one_trans
         );
     }
 }
+
+#[tokio::test]
+async fn the_latest_lifecycle_request_is_accepted_then_resolved_once_and_replaced_by_the_next() {
+    use vuelos_aplicacion::FabricaRepositorios;
+    use vuelos_aplicacion::{DesenlaceSolicitud, RepositorioSolicitudes};
+    use vuelos_dominio::AccionReserva;
+    use vuelos_infraestructura::FabricaRepositoriosDiesel;
+
+    for prueba in bases::todas(&MIGRACIONES) {
+        let uow = uow(&prueba);
+        let id = IdReserva::nuevo();
+        let en = |paso: fn(
+            &mut dyn RepositorioSolicitudes,
+            IdReserva,
+        ) -> Result<(), ErrorPersistencia>| {
+            let uow = uow.clone();
+            async move {
+                uow.ejecutar(move |tx| {
+                    let mut solicitudes = FabricaRepositoriosDiesel.solicitudes(tx);
+                    paso(&mut solicitudes, id).map_err(ErrorUnidadTrabajo::from)
+                })
+                .await
+                .unwrap();
+                uow.consultar(move |tx| {
+                    FabricaRepositoriosDiesel
+                        .solicitudes(tx)
+                        .ultima(id)
+                        .map_err(ErrorUnidadTrabajo::from)
+                })
+                .await
+                .unwrap()
+            }
+        };
+
+        let ultima = en(|s, id| s.aceptar_accion(id, AccionReserva::Pagar))
+            .await
+            .unwrap();
+        assert_eq!(
+            ultima.desenlace,
+            DesenlaceSolicitud::EnProceso,
+            "{}",
+            prueba.nombre
+        );
+        // Another action's outcome does not touch it.
+        let ultima = en(|s, id| s.resolver_accion(id, AccionReserva::Aprobar, None))
+            .await
+            .unwrap();
+        assert_eq!(
+            ultima.desenlace,
+            DesenlaceSolicitud::EnProceso,
+            "{}",
+            prueba.nombre
+        );
+        let ultima =
+            en(|s, id| s.resolver_accion(id, AccionReserva::Pagar, Some("TransicionInvalida")))
+                .await
+                .unwrap();
+        assert_eq!(ultima.accion, AccionReserva::Pagar, "{}", prueba.nombre);
+        assert_eq!(
+            ultima.desenlace,
+            DesenlaceSolicitud::Rechazada {
+                razon: "TransicionInvalida".into()
+            },
+            "{}",
+            prueba.nombre
+        );
+        // Resolved once: a later outcome of the same action changes nothing.
+        let ultima = en(|s, id| s.resolver_accion(id, AccionReserva::Pagar, None))
+            .await
+            .unwrap();
+        assert!(
+            matches!(ultima.desenlace, DesenlaceSolicitud::Rechazada { .. }),
+            "{}",
+            prueba.nombre
+        );
+        // The next request replaces it.
+        let ultima = en(|s, id| s.aceptar_accion(id, AccionReserva::Aprobar))
+            .await
+            .unwrap();
+        assert_eq!(ultima.accion, AccionReserva::Aprobar, "{}", prueba.nombre);
+        let ultima = en(|s, id| s.resolver_accion(id, AccionReserva::Aprobar, None))
+            .await
+            .unwrap();
+        assert_eq!(
+            ultima.desenlace,
+            DesenlaceSolicitud::Aplicada,
+            "{}",
+            prueba.nombre
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Salud, VerificadorTokens};
+use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Metricas, Salud, VerificadorTokens};
 use async_trait::async_trait;
 use clientes_aplicacion::dto::{TokenDTO, UsuarioDTO};
 use clientes_aplicacion::{
@@ -21,7 +21,9 @@ macro_rules! app {
     ($contexto:expr) => {
         actix_web::test::init_service(
             actix_web::App::new()
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<
+                    aeroalpes_api::acceso::RaizPeticion,
+                >::new())
                 .app_data(actix_web::web::Data::new($contexto))
                 .configure(aeroalpes_api::rutas),
         )
@@ -38,6 +40,16 @@ pub fn contexto(vuelos: Arc<dyn Vuelos>, clientes: Arc<dyn Clientes>) -> Context
         clientes,
         tokens: Arc::new(TokensFalsos),
         salud: Arc::new(Sana),
+        metricas: Arc::new(MetricasFijas),
+    }
+}
+
+/// Metrics that answer one fixed line.
+pub struct MetricasFijas;
+
+impl Metricas for MetricasFijas {
+    fn exponer(&self) -> String {
+        "aeroalpes_prueba_total 1\n".to_owned()
     }
 }
 

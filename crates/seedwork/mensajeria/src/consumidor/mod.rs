@@ -12,13 +12,15 @@ use seedwork_dominio::ConCausas;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures::StreamExt;
 use pulsar::consumer::{DeadLetterPolicy, Message};
 use pulsar::producer::Message as MensajeSaliente;
 use pulsar::{Consumer, ConsumerOptions, SubType, TokioExecutor};
+use tracing::field::Empty;
+use tracing::Instrument;
 
 use self::acuse::{Acuse, Reintentos};
 use crate::cliente::Broker;
@@ -56,6 +58,20 @@ pub enum Desenlace {
 #[async_trait]
 pub trait ManejadorMensajes: Send + Sync + 'static {
     async fn manejar(&self, mensaje: MensajeEntrante) -> Desenlace;
+}
+
+/// Names, on every log line of the message being handled from now on, its conversation
+/// (`correlation_id`) and the reservation it is about, once the handler has read them from
+/// the record. It records them on the current span: the consumer loop's, or a handler's
+/// own span that declares those fields. Outside a consumer it does nothing.
+pub fn anotar_mensaje(correlation_id: Option<&str>, id_reserva: Option<&str>) {
+    let span = tracing::Span::current();
+    if let Some(correlation_id) = correlation_id {
+        span.record("correlation_id", correlation_id);
+    }
+    if let Some(id_reserva) = id_reserva {
+        span.record("id_reserva", id_reserva);
+    }
 }
 
 /// Where to consume from.
@@ -125,6 +141,9 @@ pub async fn consumir<M: ManejadorMensajes>(
         };
         espera = ESPERA_MINIMA;
         tracing::info!(topico = %suscripcion.topico, suscripcion = %suscripcion.nombre, "consumidor listo");
+        // Shown as 0 from the start rather than absent until the first redelivery.
+        metrics::counter!("aeroalpes_mensajes_reentregados_total", "suscripcion" => suscripcion.nombre.clone())
+            .increment(0);
         if let Some(aviso) = &suscripcion.aviso_listo {
             aviso.notify_one();
         }
@@ -198,18 +217,56 @@ impl Bucle<'_> {
     ) {
         let entrante = self.entrante(consumidor, &mensaje).await;
         let id = entrante.id_broker.clone();
+        // Every line logged while this message is handled names it; the handler adds the
+        // conversation and the reservation once it has decoded them (`anotar_mensaje`).
+        let span = tracing::info_span!(
+            "mensaje",
+            suscripcion = %self.suscripcion.nombre,
+            id = %id,
+            correlation_id = Empty,
+            id_reserva = Empty
+        );
+        self.acusar(consumidor, manejador, mensaje, entrante)
+            .instrument(span)
+            .await
+    }
+
+    async fn acusar<M: ManejadorMensajes>(
+        &mut self,
+        consumidor: &mut Consumer<Vec<u8>, TokioExecutor>,
+        manejador: &M,
+        mensaje: Message<Vec<u8>>,
+        entrante: MensajeEntrante,
+    ) {
+        let id = entrante.id_broker.clone();
         let entregas = entrante.reintentos;
+        let suscripcion = self.suscripcion.nombre.clone();
+        if entregas > 0 {
+            metrics::counter!("aeroalpes_mensajes_reentregados_total", "suscripcion" => suscripcion.clone())
+                .increment(1);
+        }
+        let inicio = Instant::now();
         let desenlace = manejador.manejar(entrante.clone()).await;
+        metrics::histogram!("aeroalpes_mensaje_duracion_segundos", "suscripcion" => suscripcion.clone())
+            .record(inicio.elapsed().as_secs_f64());
         self.reintentos.anotar(&id, &desenlace);
-        let resultado = match Acuse::de(desenlace, entregas) {
+        let acuse = Acuse::de(desenlace, entregas);
+        let resultado = match &acuse {
+            Acuse::Confirmar => "procesado",
+            Acuse::Reintentar { .. } => "reintentar",
+            Acuse::AColaDeMuertos { .. } => "dead_letter",
+        };
+        metrics::counter!("aeroalpes_mensajes_manejados_total", "suscripcion" => suscripcion, "resultado" => resultado)
+            .increment(1);
+        let resultado = match acuse {
             Acuse::Confirmar => consumidor.ack(&mensaje).await,
             Acuse::Reintentar { razon, espera } => {
-                tracing::warn!(topico = %self.suscripcion.topico, id = %id, entregas, razon = %razon, "mensaje no procesado; se reintentará");
+                tracing::warn!(topico = %self.suscripcion.topico, entregas, razon = %razon, "mensaje no procesado; se reintentará");
                 tokio::time::sleep(espera).await;
                 consumidor.nack(&mensaje).await
             }
             Acuse::AColaDeMuertos { razon } => {
-                tracing::warn!(topico = %self.suscripcion.topico, id = %id, razon = %razon, "mensaje rechazado: va a la cola de mensajes muertos");
+                tracing::warn!(topico = %self.suscripcion.topico, razon = %razon, "mensaje rechazado: va a la cola de mensajes muertos");
                 match self.a_dlq(&entrante, &razon).await {
                     Ok(()) => consumidor.ack(&mensaje).await,
                     Err(error) => {
@@ -221,7 +278,7 @@ impl Bucle<'_> {
         };
         if let Err(error) = resultado {
             // The broker will redeliver an unacknowledged message; handlers are idempotent.
-            tracing::warn!(topico = %self.suscripcion.topico, id = %id, error = %ConCausas(&error), "no se pudo confirmar el mensaje");
+            tracing::warn!(topico = %self.suscripcion.topico, error = %ConCausas(&error), "no se pudo confirmar el mensaje");
         }
     }
 

@@ -6,7 +6,7 @@ use vuelos_dominio::{AccionReserva, IdReserva, RepositorioReservas};
 
 use crate::dto::ReservaDTO;
 use crate::errores::ErrorVuelos;
-use crate::puertos::FabricaRepositorios;
+use crate::puertos::{FabricaRepositorios, RepositorioSolicitudes};
 
 /// Loads the reservation, runs the action at the instant `reloj` tells (the aggregate
 /// guards the lifecycle) and saves it, in one transaction; saving hands its event to the
@@ -26,13 +26,18 @@ where
 {
     let (fabrica, ahora) = (fabrica.clone(), reloj.ahora());
     uow.ejecutar(move |tx| {
-        let mut repositorio = fabrica.reservas(tx);
-        let mut reserva = repositorio
-            .obtener_por_id(id)?
-            .ok_or(ErrorVuelos::NoEncontrada(id))?;
-        reserva.ejecutar(accion, ahora)?;
-        repositorio.actualizar(&mut reserva)?;
-        Ok(ReservaDTO::from(&reserva))
+        let dto = {
+            let mut repositorio = fabrica.reservas(tx);
+            let mut reserva = repositorio
+                .obtener_por_id(id)?
+                .ok_or(ErrorVuelos::NoEncontrada(id))?;
+            reserva.ejecutar(accion, ahora)?;
+            repositorio.actualizar(&mut reserva)?;
+            ReservaDTO::from(&reserva)
+        };
+        // The asynchronous request for this action, if one waits, is applied with it.
+        fabrica.solicitudes(tx).resolver_accion(id, accion, None)?;
+        Ok(dto)
     })
     .await
 }

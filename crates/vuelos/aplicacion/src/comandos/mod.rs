@@ -52,6 +52,16 @@ impl ComandoReserva {
         }
     }
 
+    /// The lifecycle action of this command; `None` for a creation.
+    pub fn accion(&self) -> Option<AccionReserva> {
+        match self {
+            Self::Crear(_) => None,
+            Self::Aprobar(_) => Some(AprobarReserva::ACCION),
+            Self::Cancelar(_) => Some(CancelarReserva::ACCION),
+            Self::Pagar(_) => Some(PagarReserva::ACCION),
+        }
+    }
+
     /// The lifecycle command named by an action of the routes (`aprobar`, `cancelar`,
     /// `pagar`), or `None` for any other word.
     pub fn de_accion(accion: &str, id: IdReserva) -> Option<Self> {

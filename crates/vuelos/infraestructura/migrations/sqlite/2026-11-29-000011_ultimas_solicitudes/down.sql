@@ -1,0 +1,1 @@
+DROP TABLE ultimas_solicitudes;
