@@ -57,6 +57,23 @@ async fn a_reservation_is_accepted_created_approved_and_paid_over_the_websocket(
         .expect("a JSON list");
     assert_eq!(recientes[0]["id"], id.as_str(), "{recientes}");
     assert_eq!(recientes[0]["estado"], "Pagada");
+
+    // Its metrics: the two sessions connected, the three events sent to this page.
+    let metricas = reqwest::get(format!("{}/metrics", sistema.ui.url()))
+        .await
+        .expect("the ui answers")
+        .text()
+        .await
+        .expect("the metrics");
+    let valor = |metrica: &str| -> f64 {
+        metricas
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{metrica} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{metrica} is missing: {metricas}"))
+    };
+    assert_eq!(valor("aeroalpes_ui_conexiones"), 2.0, "{metricas}");
+    assert!(valor("aeroalpes_ui_eventos_enviados_total") >= 3.0, "{metricas}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
