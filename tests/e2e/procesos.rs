@@ -233,6 +233,8 @@ pub async fn pulsar_embedded(datos: &Path, puerto: u16) -> (Proceso, u16) {
             &puerto.to_string(),
             "--data-dir",
             &datos.display().to_string(),
+            // As aeroalpes' embedded broker: the relay's resends are dropped.
+            "--deduplication",
         ],
         &[],
     );

@@ -51,6 +51,9 @@ impl Mensajeria {
                 let local = &configuracion.broker_embebido;
                 let direccion = SocketAddr::from((Ipv4Addr::LOCALHOST, local.puerto));
                 let mut config = pulsar_embedded::Config::new(direccion, &local.directorio);
+                // The relay's producers resend what a reconnection left without a receipt;
+                // the broker drops those resends (consumers' inboxes would absorb them too).
+                config.deduplication = true;
                 config.admin_bind = local
                     .puerto_admin
                     .map(|puerto| SocketAddr::from((Ipv4Addr::LOCALHOST, puerto)));

@@ -23,13 +23,14 @@ pub struct Config {
     /// a crash may then lose acknowledged sends and acks.
     pub fsync: bool,
     /// Drop a SEND whose sequence id is not above the last one stored for its producer
-    /// name (a producer resending after a reconnect).
+    /// name (a producer resending after a reconnect). Off by default, as in Apache Pulsar
+    /// (`brokerDeduplicationEnabled=false`); the binary's `--deduplication` turns it on.
     pub deduplication: bool,
 }
 
 impl Config {
     /// Listens on `bind`, keeps data in `data_dir`, no admin listener, Apache Pulsar's
-    /// defaults otherwise (5 MiB messages, 30 s keepalive), fsync and deduplication on.
+    /// defaults otherwise (5 MiB messages, 30 s keepalive, deduplication off), fsync on.
     pub fn new(bind: SocketAddr, data_dir: impl Into<PathBuf>) -> Config {
         Config {
             bind,
@@ -38,7 +39,7 @@ impl Config {
             max_message_size: 5 * 1024 * 1024,
             keepalive: Duration::from_secs(30),
             fsync: true,
-            deduplication: true,
+            deduplication: false,
         }
     }
 

@@ -101,9 +101,40 @@ async fn an_oversize_message_fails_only_that_send() {
 }
 
 #[tokio::test]
-async fn a_resent_sequence_id_is_stored_once() {
+async fn without_deduplication_as_apache_pulsar_by_default_a_resent_sequence_id_is_stored_again() {
     let dir = tempfile::tempdir().unwrap();
     let broker = start_broker(dir.path()).await;
+    let topic = topic("sin-dedup");
+    let mut raw = RawClient::connect(broker.address()).await;
+    let name = raw.create_producer(&topic, 1, None).await;
+    for data in [&b"first"[..], b"first again"] {
+        raw.send_message(RawClient::send_frame(1, &name, 0, data))
+            .await;
+        let receipt = raw
+            .recv()
+            .await
+            .unwrap()
+            .command
+            .send_receipt
+            .expect("receipt");
+        assert_eq!(receipt.sequence_id, 0);
+        // A stored message: a real position, not the (-1, -1) of a dropped duplicate.
+        assert!(receipt.message_id.expect("its position").entry_id < u64::MAX);
+    }
+    let pulsar = client(broker.address()).await;
+    let mut consumer = consumer(&pulsar, &topic, "sub", SubType::Exclusive).await;
+    assert_eq!(text(&next(&mut consumer, WAIT).await.unwrap()), "first");
+    assert_eq!(
+        text(&next(&mut consumer, WAIT).await.unwrap()),
+        "first again"
+    );
+    broker.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_deduplication_on_a_resent_sequence_id_is_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker_with(dir.path(), |c| c.deduplication = true).await;
     let topic = topic("dedup");
     let mut raw = RawClient::connect(broker.address()).await;
     let name = raw.create_producer(&topic, 1, None).await;

@@ -21,6 +21,9 @@ struct Args {
     /// Port of the admin HTTP listener; none if absent.
     #[arg(long)]
     admin_port: Option<u16>,
+    /// Drop a producer's resent sequence ids (off by default, as in Apache Pulsar).
+    #[arg(long)]
+    deduplication: bool,
 }
 
 #[tokio::main]
@@ -34,6 +37,7 @@ async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     let mut config = Config::new(SocketAddr::new(args.host, args.port), args.data_dir);
     config.admin_bind = args.admin_port.map(|port| SocketAddr::new(args.host, port));
+    config.deduplication = args.deduplication;
     let broker = match pulsar_embedded::start(config).await {
         Ok(broker) => broker,
         Err(error) => {

@@ -17,8 +17,14 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 /// Starts a broker on a free port with an admin listener.
 pub async fn start_broker(dir: &Path) -> BrokerHandle {
+    start_broker_with(dir, |_| {}).await
+}
+
+/// [`start_broker`] with `change` made to its configuration first.
+pub async fn start_broker_with(dir: &Path, change: impl FnOnce(&mut Config)) -> BrokerHandle {
     let mut config = Config::local(dir);
     config.admin_bind = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+    change(&mut config);
     pulsar_embedded::start(config).await.expect("broker starts")
 }
 

@@ -73,7 +73,10 @@ async fn a_reservation_is_accepted_created_approved_and_paid_over_the_websocket(
             .unwrap_or_else(|| panic!("{metrica} is missing: {metricas}"))
     };
     assert_eq!(valor("aeroalpes_ui_conexiones"), 2.0, "{metricas}");
-    assert!(valor("aeroalpes_ui_eventos_enviados_total") >= 3.0, "{metricas}");
+    assert!(
+        valor("aeroalpes_ui_eventos_enviados_total") >= 3.0,
+        "{metricas}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
