@@ -1,8 +1,9 @@
-//! The state shared by every connection: configuration, loaded topics, id generators,
-//! and the shutdown signal.
+//! The state shared by every connection: configuration, tenants and namespaces, loaded
+//! topics, id generators, and the shutdown signal.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeSet, HashMap},
+    io,
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc,
@@ -11,19 +12,49 @@ use std::{
 };
 
 use pulsar::proto::ServerError;
+use tokio::task::JoinHandle;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     config::Config,
+    namespaces::{Registry, RegistryError},
     storage::writer,
-    topic::{Refusal, Topic},
-    topic_name::TopicName,
+    topic::{run_delivery_timer, Refusal, Topic},
+    topic_name::{self, TopicName},
 };
+
+/// A loaded topic and what stops its tasks when it is deleted.
+struct LoadedTopic {
+    topic: Arc<Topic>,
+    /// A child of the broker's shutdown signal.
+    stop: CancellationToken,
+    writer: Option<JoinHandle<()>>,
+}
+
+/// Why a topic or a namespace could not be deleted; each maps to the admin API's status.
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteError {
+    /// 404
+    #[error("Topic not found")]
+    TopicNotFound,
+    /// 412
+    #[error("Topic has active producers/subscriptions")]
+    TopicBusy,
+    /// 409
+    #[error("Cannot delete non empty namespace")]
+    NamespaceNotEmpty,
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// 500
+    #[error("cannot delete the topic's files")]
+    Storage(#[source] io::Error),
+}
 
 /// The broker's shared state.
 pub struct Broker {
     pub config: Config,
-    topics: tokio::sync::Mutex<HashMap<String, Arc<Topic>>>,
+    pub namespaces: Registry,
+    topics: tokio::sync::Mutex<HashMap<String, LoadedTopic>>,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
     ids: AtomicU64,
@@ -33,13 +64,19 @@ pub struct Broker {
 }
 
 impl Broker {
-    pub fn new(config: Config, shutdown: CancellationToken, tracker: TaskTracker) -> Self {
+    pub fn new(
+        config: Config,
+        namespaces: Registry,
+        shutdown: CancellationToken,
+        tracker: TaskTracker,
+    ) -> Self {
         let started = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_micros())
             .unwrap_or_default();
         Broker {
             config,
+            namespaces,
             topics: tokio::sync::Mutex::new(HashMap::new()),
             shutdown,
             tracker,
@@ -58,17 +95,26 @@ impl Broker {
         format!("{}-{}", self.producer_prefix, self.next_id())
     }
 
-    /// The topic, loaded from disk or created on first use.
+    /// The topic, loaded from disk or created on first use; refused, as Apache Pulsar
+    /// does, when its namespace does not exist.
     pub async fn topic(&self, name: &TopicName) -> Result<Arc<Topic>, Refusal> {
         let key = name.to_string();
         // Held across the load so that a topic is never loaded twice; loads are rare.
         let mut topics = self.topics.lock().await;
-        if let Some(topic) = topics.get(&key) {
-            return Ok(topic.clone());
+        if let Some(loaded) = topics.get(&key) {
+            return Ok(loaded.topic.clone());
         }
         if self.shutdown.is_cancelled() {
             return Err((ServerError::ServiceNotReady, "broker shutting down".into()));
         }
+        if !self
+            .namespaces
+            .namespace_exists(&name.tenant, &name.namespace)
+        {
+            return Err((ServerError::TopicNotFound, NAMESPACE_NOT_FOUND.into()));
+        }
+        let stop = self.shutdown.child_token();
+        let mut writer = None;
         let topic = if name.persistent {
             let dir = self.topic_dir(name);
             let loading = name.clone();
@@ -84,23 +130,96 @@ impl Broker {
                             format!("cannot load {name}: {e}"),
                         )
                     })?;
-            self.tracker.spawn(writer::run(
+            writer = Some(self.tracker.spawn(writer::run(
                 topic.clone(),
                 storage,
                 self.config.fsync,
-                self.shutdown.clone(),
-            ));
+                stop.clone(),
+            )));
+            self.tracker
+                .spawn(run_delivery_timer(topic.clone(), stop.clone()));
             topic
         } else {
             Topic::in_memory(name.clone(), self.config.deduplication)
         };
-        topics.insert(key, topic.clone());
+        topics.insert(
+            key,
+            LoadedTopic {
+                topic: topic.clone(),
+                stop,
+                writer,
+            },
+        );
         Ok(topic)
+    }
+
+    /// Whether the topic exists (loaded, or stored on disk).
+    pub async fn topic_exists(&self, name: &TopicName) -> bool {
+        self.topics.lock().await.contains_key(&name.to_string())
+            || (name.persistent && self.topic_dir(name).is_dir())
+    }
+
+    /// Deletes a topic and its stored data. Refused while producers or consumers are
+    /// attached unless `force`; forced, its producers' later sends fail.
+    pub async fn delete_topic(&self, name: &TopicName, force: bool) -> Result<(), DeleteError> {
+        let mut topics = self.topics.lock().await;
+        let dir = self.topic_dir(name);
+        let stored = name.persistent && dir.is_dir();
+        match topics.get(&name.to_string()) {
+            None if !stored => return Err(DeleteError::TopicNotFound),
+            Some(loaded) if has_clients(&loaded.topic.stats()) && !force => {
+                return Err(DeleteError::TopicBusy)
+            }
+            _ => {}
+        }
+        if let Some(loaded) = topics.remove(&name.to_string()) {
+            loaded.topic.complete_batch(
+                Vec::new(),
+                Vec::new(),
+                Err(io::Error::other("the topic was deleted")),
+            );
+            loaded.stop.cancel();
+            if let Some(writer) = loaded.writer {
+                let _ = writer.await;
+            }
+        }
+        if stored {
+            tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir))
+                .await
+                .map_err(|e| DeleteError::Storage(io::Error::other(e.to_string())))?
+                .map_err(DeleteError::Storage)?;
+        }
+        tracing::info!(topic = %name, force, "topic deleted");
+        Ok(())
+    }
+
+    /// Deletes an empty namespace.
+    pub async fn delete_namespace(&self, tenant: &str, namespace: &str) -> Result<(), DeleteError> {
+        // Held so that no topic is created in the namespace meanwhile.
+        let topics = self.topics.lock().await;
+        if !self.namespaces.namespace_exists(tenant, namespace) {
+            return Err(RegistryError::NamespaceNotFound.into());
+        }
+        let loaded = topics
+            .values()
+            .any(|t| t.topic.name.tenant == tenant && t.topic.name.namespace == namespace);
+        if loaded || !self.stored_topics(tenant, namespace).is_empty() {
+            return Err(DeleteError::NamespaceNotEmpty);
+        }
+        self.namespaces.delete_namespace(tenant, namespace).await?;
+        // What is left is at most the empty directory.
+        let _ = std::fs::remove_dir_all(self.namespace_dir(tenant, namespace));
+        Ok(())
     }
 
     /// The topic if it exists (loaded, or stored on disk), without creating it.
     pub async fn existing_topic(&self, name: &TopicName) -> Option<Arc<Topic>> {
-        let loaded = self.topics.lock().await.get(&name.to_string()).cloned();
+        let loaded = self
+            .topics
+            .lock()
+            .await
+            .get(&name.to_string())
+            .map(|t| t.topic.clone());
         if loaded.is_some() {
             return loaded;
         }
@@ -112,18 +231,54 @@ impl Broker {
 
     /// Every loaded topic.
     pub async fn loaded_topics(&self) -> Vec<Arc<Topic>> {
-        self.topics.lock().await.values().cloned().collect()
-    }
-
-    /// Names of the loaded topics of a namespace.
-    pub async fn topics_of(&self, tenant: &str, namespace: &str) -> Vec<String> {
         self.topics
             .lock()
             .await
             .values()
-            .filter(|t| t.name.tenant == tenant && t.name.namespace == namespace)
-            .map(|t| t.full_name().to_string())
+            .map(|t| t.topic.clone())
             .collect()
+    }
+
+    /// Names of the topics of a namespace: the loaded ones and those stored on disk,
+    /// sorted.
+    pub async fn topics_of(&self, tenant: &str, namespace: &str) -> Vec<String> {
+        let mut names: BTreeSet<String> = self
+            .topics
+            .lock()
+            .await
+            .values()
+            .filter(|t| t.topic.name.tenant == tenant && t.topic.name.namespace == namespace)
+            .map(|t| t.topic.full_name().to_string())
+            .collect();
+        names.extend(
+            self.stored_topics(tenant, namespace)
+                .into_iter()
+                .map(|local| format!("persistent://{tenant}/{namespace}/{local}")),
+        );
+        names.into_iter().collect()
+    }
+
+    /// Local names of the persistent topics stored in a namespace's directory.
+    fn stored_topics(&self, tenant: &str, namespace: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.namespace_dir(tenant, namespace)) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(topic_name::decode_component)
+            })
+            .collect()
+    }
+
+    fn namespace_dir(&self, tenant: &str, namespace: &str) -> std::path::PathBuf {
+        self.config
+            .data_dir
+            .join("topics")
+            .join(topic_name::namespace_dir(tenant, namespace))
     }
 
     fn topic_dir(&self, name: &TopicName) -> std::path::PathBuf {
@@ -132,4 +287,19 @@ impl Broker {
             .join("topics")
             .join(name.relative_dir())
     }
+}
+
+/// The message of Apache Pulsar's refusal of a topic in a namespace that does not exist.
+pub const NAMESPACE_NOT_FOUND: &str = "Namespace not found";
+
+/// Whether the admin statistics of a topic show producers or consumers.
+fn has_clients(stats: &serde_json::Value) -> bool {
+    let publishers = stats["publishers"]
+        .as_array()
+        .is_some_and(|p| !p.is_empty());
+    let consumers = stats["subscriptions"].as_object().is_some_and(|subs| {
+        subs.values()
+            .any(|s| s["consumers"].as_array().is_some_and(|c| !c.is_empty()))
+    });
+    publishers || consumers
 }

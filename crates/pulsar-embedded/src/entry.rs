@@ -1,6 +1,9 @@
 //! One stored entry of a topic: a message or a batch of messages, as the producer sent it.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::{
+    hash::{DefaultHasher, Hash, Hasher},
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use bytes::{BufMut, Bytes};
 use prost::Message as _;
@@ -11,6 +14,13 @@ use crate::storage::record::CRC32C;
 /// The ledger id of every message id this broker hands out: entry ids alone order a
 /// topic, and a constant keeps message ids stable across restarts.
 pub const LEDGER_ID: u64 = 1;
+
+/// The wall clock in milliseconds since the epoch, the unit of `deliver_at_time`.
+pub fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
 
 /// An entry, kept in memory in its wire form so that delivering it is a copy.
 #[derive(Debug)]
@@ -28,6 +38,12 @@ pub struct Entry {
     pub producer_name: String,
     /// The highest producer sequence id in the entry, for deduplication.
     pub highest_sequence_id: u64,
+    /// The chunk's number when the entry is one chunk of a chunked message (0 otherwise):
+    /// every chunk of a message has its sequence id, so deduplication orders them by both.
+    pub chunk_id: u32,
+    /// `deliver_at_time` (ms since the epoch): Shared and Key_Shared subscriptions hold
+    /// the entry back until then. Read from the stored metadata, so it survives restarts.
+    pub deliver_at: Option<u64>,
 }
 
 impl Entry {
@@ -76,6 +92,14 @@ impl Entry {
                 .highest_sequence_id
                 .unwrap_or(0)
                 .max(metadata.sequence_id),
+            chunk_id: metadata
+                .chunk_id
+                .filter(|_| metadata.num_chunks_from_msg.unwrap_or(0) > 1)
+                .and_then(|id| u32::try_from(id).ok())
+                .unwrap_or(0),
+            deliver_at: metadata
+                .deliver_at_time
+                .and_then(|at| u64::try_from(at).ok()),
         }
     }
 }
@@ -92,6 +116,7 @@ mod tests {
             publish_time: 99,
             num_messages_in_batch: Some(3),
             highest_sequence_id: Some(6),
+            deliver_at_time: Some(1_800_000_000_000),
             ..Default::default()
         };
         let entry = Entry::new(7, &metadata, b"payload");
@@ -100,6 +125,7 @@ mod tests {
         assert_eq!(back.highest_sequence_id, 6);
         assert_eq!(back.publish_time, 99);
         assert_eq!(back.producer_name, "p");
+        assert_eq!(back.deliver_at, Some(1_800_000_000_000));
         assert_eq!(back.body, entry.body);
     }
 

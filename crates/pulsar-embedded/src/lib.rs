@@ -12,7 +12,9 @@
 //!   `schema_registry` the versions of a topic's schema.
 //! - `storage`: the per-topic segment log, the cursor journal, and the writer task that
 //!   group-commits both (a SEND_RECEIPT means the entry was fsynced).
-//! - `admin`: the admin HTTP subset (schemas, topic stats).
+//! - `namespaces`: the tenants and namespaces topics must live in.
+//! - `admin`: the admin HTTP subset (health, tenants, namespaces, topics, schemas, stats,
+//!   metrics).
 //!
 //! Every long-running loop stops on the broker's shutdown signal; [`BrokerHandle::shutdown`]
 //! waits for all of them, so the data directory can be reopened right after.
@@ -25,6 +27,7 @@ mod connection;
 mod entry;
 mod error;
 mod frame;
+mod namespaces;
 mod schema_registry;
 mod server;
 mod storage;
@@ -77,10 +80,16 @@ pub async fn start(config: Config) -> Result<BrokerHandle, Error> {
         }
         None => None,
     };
+    let registry =
+        namespaces::Registry::open(&config.data_dir).map_err(|source| Error::DataDir {
+            dir: config.data_dir.clone(),
+            source,
+        })?;
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
     let broker = Arc::new(broker::Broker::new(
         config,
+        registry,
         shutdown.clone(),
         tracker.clone(),
     ));

@@ -6,9 +6,14 @@
 //! the consumer's permits for every message in it, as the clients count them. Delivered
 //! entries stay pending on their consumer until acknowledged; a negative ack or the
 //! consumer leaving puts them back in front of the queue with a higher redelivery count.
+//!
+//! Delayed delivery, as Apache Pulsar does it: Shared and Key_Shared subscriptions hold
+//! back an entry whose `deliver_at_time` is still ahead and go on with the entries after
+//! it; once its time comes it goes out before new entries, as redeliveries do (the topic's
+//! delivery timer dispatches then). Exclusive and Failover subscriptions deliver it at once.
 
 use std::{
-    collections::{BTreeSet, HashMap, VecDeque},
+    collections::{BTreeMap, BTreeSet, HashMap, VecDeque},
     sync::Arc,
 };
 
@@ -19,7 +24,7 @@ use pulsar::proto::{
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::{
-    entry::{Entry, LEDGER_ID},
+    entry::{now_millis, Entry, LEDGER_ID},
     frame::Outbound,
     storage::cursor::{Cursor, CursorRecord},
 };
@@ -73,6 +78,8 @@ pub struct Subscription {
     /// Entries to deliver again, before new ones.
     redeliver: BTreeSet<u64>,
     redelivery_counts: HashMap<u64, u32>,
+    /// Entries held back until their delivery time: (time, entry) to their message count.
+    delayed: BTreeMap<(u64, u64), u32>,
     next_shared: usize,
     pub msg_out_counter: u64,
     /// Entries whose acknowledgement changed since the journal last got records (durable
@@ -97,6 +104,7 @@ impl Subscription {
             pending: HashMap::new(),
             redeliver: BTreeSet::new(),
             redelivery_counts: HashMap::new(),
+            delayed: BTreeMap::new(),
             next_shared: 0,
             msg_out_counter: 0,
             unjournaled: Vec::new(),
@@ -296,6 +304,7 @@ impl Subscription {
         self.pending.clear();
         self.redeliver.clear();
         self.redelivery_counts.clear();
+        self.delayed.clear();
         CursorRecord::Create {
             sub: self.name.clone(),
             mark_delete: position,
@@ -316,11 +325,38 @@ impl Subscription {
             .count()
     }
 
+    /// Messages held back until their delivery time.
+    pub fn delayed_messages(&self) -> u64 {
+        self.delayed.values().map(|n| u64::from(*n)).sum()
+    }
+
+    /// Whether this subscription type honours `deliver_at_time`.
+    fn delays_delivery(&self) -> bool {
+        matches!(self.sub_type, SubType::Shared | SubType::KeyShared)
+    }
+
+    /// Queues the held-back entries whose time came (all of them if the subscription no
+    /// longer delays, its type having changed), in time order, before new entries.
+    fn release_delayed(&mut self, now: u64) {
+        let delays = self.delays_delivery();
+        while let Some((&(at, id), _)) = self.delayed.first_key_value() {
+            if delays && at > now {
+                break;
+            }
+            self.delayed.pop_first();
+            if !self.cursor.is_acked(id) {
+                self.redeliver.insert(id);
+            }
+        }
+    }
+
     /// Sends consumers what their permits allow.
     pub fn dispatch(&mut self, view: &EntriesView) {
         if self.consumers.is_empty() {
             return;
         }
+        let now = now_millis();
+        self.release_delayed(now);
         self.read_position = self.read_position.max(self.cursor.mark_delete());
         loop {
             let (id, replay) = match self.redeliver.first() {
@@ -349,6 +385,14 @@ impl Subscription {
                     continue;
                 }
             };
+            if !replay && self.delays_delivery() {
+                if let Some(at) = entry.deliver_at.filter(|at| *at > now) {
+                    // Its time is ahead: hold it back, the entries after it go on.
+                    self.delayed.insert((at, id), entry.num_messages);
+                    self.read_position += 1;
+                    continue;
+                }
+            }
             let Some(index) = self.pick_consumer(entry) else {
                 return;
             };
@@ -666,5 +710,65 @@ mod tests {
         assert_eq!(cursors["s"], sub.cursor);
         assert_eq!(sub.cursor.mark_delete(), 2);
         assert_eq!(sub.backlog(4), 1);
+    }
+    /// Entries due at the given times (ms from now; None: not delayed).
+    fn delayed_entries(delays: &[Option<i64>]) -> VecDeque<Arc<Entry>> {
+        let now = now_millis() as i64;
+        delays
+            .iter()
+            .enumerate()
+            .map(|(id, delay)| {
+                let metadata = MessageMetadata {
+                    producer_name: "p".into(),
+                    sequence_id: id as u64,
+                    deliver_at_time: delay.map(|d| now + d),
+                    ..Default::default()
+                };
+                Arc::new(Entry::new(id as u64, &metadata, b"x"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_shared_subscription_holds_back_a_delayed_entry_and_sends_the_later_ones() {
+        let log = delayed_entries(&[Some(3_600_000), None, Some(-1000)]);
+        let view = EntriesView {
+            entries: &log,
+            first_id: 0,
+            end_id: 3,
+        };
+        let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
+        let (a, mut rx_a) = consumer(1, 10);
+        sub.add_consumer(SubType::Shared, a).unwrap();
+        sub.dispatch(&view);
+        assert_eq!(received(&mut rx_a), vec![(1, 0), (2, 0)]);
+        assert_eq!(sub.delayed_messages(), 1);
+        sub.dispatch(&view);
+        assert!(received(&mut rx_a).is_empty());
+        // Exclusive consumers do not wait: the held entry goes out once one takes over.
+        sub.remove_consumer(1);
+        let (b, mut rx_b) = consumer(2, 10);
+        sub.add_consumer(SubType::Exclusive, b).unwrap();
+        sub.dispatch(&view);
+        assert_eq!(received(&mut rx_b), vec![(0, 0), (1, 1), (2, 1)]);
+        assert_eq!(sub.delayed_messages(), 0);
+    }
+
+    #[test]
+    fn a_held_back_entry_goes_out_once_its_time_came() {
+        let log = delayed_entries(&[Some(30), None]);
+        let view = EntriesView {
+            entries: &log,
+            first_id: 0,
+            end_id: 2,
+        };
+        let mut sub = Subscription::new("s".into(), SubType::KeyShared, true, Cursor::at(0));
+        let (a, mut rx_a) = consumer(1, 10);
+        sub.add_consumer(SubType::KeyShared, a).unwrap();
+        sub.dispatch(&view);
+        assert_eq!(received(&mut rx_a), vec![(1, 0)]);
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        sub.dispatch(&view);
+        assert_eq!(received(&mut rx_a), vec![(0, 0)]);
     }
 }

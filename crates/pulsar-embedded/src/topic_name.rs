@@ -75,6 +75,41 @@ impl fmt::Display for TopicName {
     }
 }
 
+/// The directory of a namespace's topics under the data directory's `topics`.
+pub fn namespace_dir(tenant: &str, namespace: &str) -> PathBuf {
+    [encode_component(tenant), encode_component(namespace)]
+        .iter()
+        .collect()
+}
+
+/// Whether `part` may name a tenant or a namespace: Apache Pulsar's rule (letters,
+/// digits, `_`, `-`, `=`, `:` and `.`), not empty.
+pub fn is_valid_name_part(part: &str) -> bool {
+    !part.is_empty()
+        && part
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '=' | ':' | '.'))
+}
+
+/// The name part a directory of [`TopicName::relative_dir`] stands for; None if the
+/// directory name is not one this broker wrote.
+pub fn decode_component(encoded: &str) -> Option<String> {
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = encoded.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 fn encode_component(part: &str) -> String {
     let mut out = String::with_capacity(part.len());
     for (i, byte) in part.bytes().enumerate() {
@@ -132,5 +167,25 @@ mod tests {
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_))));
         assert_eq!(dir, PathBuf::from("%2E./%2E./etc"));
+    }
+
+    #[test]
+    fn directory_names_decode_back_to_the_name_parts() {
+        for part in ["default", "..", "a b/c", "reservas.v1", "ñandú"] {
+            assert_eq!(
+                decode_component(&encode_component(part)).as_deref(),
+                Some(part)
+            );
+        }
+        assert_eq!(decode_component("%zz"), None);
+    }
+
+    #[test]
+    fn tenant_and_namespace_names_follow_apache_pulsars_rule() {
+        assert!(is_valid_name_part("public"));
+        assert!(is_valid_name_part("ns-1.v2"));
+        assert!(!is_valid_name_part(""));
+        assert!(!is_valid_name_part("a/b"));
+        assert!(!is_valid_name_part("a b"));
     }
 }

@@ -2,13 +2,7 @@
 
 mod common;
 
-use std::{
-    collections::BTreeSet,
-    io::{BufRead, BufReader},
-    net::SocketAddr,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{collections::BTreeSet, net::SocketAddr, time::Duration};
 
 use common::*;
 use pulsar::SubType;
@@ -55,38 +49,6 @@ async fn after_a_restart_exactly_the_unacknowledged_messages_are_delivered() {
     let broker = start_broker(dir.path()).await;
     assert_eq!(receive_all(broker.address(), &topic).await, unacked);
     broker.shutdown().await;
-}
-
-/// The broker binary, killed with SIGKILL when dropped.
-struct Process(Child, SocketAddr);
-
-impl Process {
-    fn start(dir: &std::path::Path) -> Process {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pulsar-embedded"))
-            .args(["--port", "0", "--data-dir"])
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("broker binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("listening line");
-        let address = line
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        Process(child, address)
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]

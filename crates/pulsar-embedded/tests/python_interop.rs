@@ -180,3 +180,127 @@ async fn a_python_consumer_decodes_rust_avro_with_the_writer_schema_fetched_by_v
     );
     broker.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_consumer_gets_messages_sent_with_deliver_after_and_deliver_at_at_their_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let url = format!("pulsar://{}", broker.address());
+    let stdout = tokio::task::spawn_blocking(move || {
+        python(
+            "delayed_delivery.py",
+            &[&url, "persistent://public/default/delayed-python"],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(stdout.contains("delayed ok"), "{stdout}");
+    broker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_producer_on_a_namespace_that_does_not_exist_raises_topic_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let url = format!("pulsar://{}", broker.address());
+    let stdout = tokio::task::spawn_blocking(move || {
+        python(
+            "unknown_namespace.py",
+            &[
+                &url,
+                "persistent://acme/no-existe/t",
+                "persistent://public/default/existe",
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(stdout.contains("refused TopicNotFound"), "{stdout}");
+    assert!(stdout.contains("sent"), "{stdout}");
+    broker.shutdown().await;
+}
+
+/// A 10 MiB, a 1 KiB and a 7 MiB message sent with chunking (the limit is 5 MiB) arrive
+/// whole, in order, once each, after a restart of the broker between sending and
+/// receiving; with deduplication off (the default) and on (every chunk shares its
+/// message's sequence id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunked_messages_survive_a_restart_and_arrive_whole_with_and_without_deduplication() {
+    for deduplication in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let topic = format!("persistent://public/default/chunks-{deduplication}");
+        let broker = start_broker_with(dir.path(), |c| c.deduplication = deduplication).await;
+        let (url, t) = (format!("pulsar://{}", broker.address()), topic.clone());
+        let sent = tokio::task::spawn_blocking(move || python("chunking.py", &[&url, &t, "send"]))
+            .await
+            .unwrap();
+        assert!(sent.contains("sent"), "{sent}");
+        broker.shutdown().await;
+
+        let broker = start_broker_with(dir.path(), |c| c.deduplication = deduplication).await;
+        let url = format!("pulsar://{}", broker.address());
+        let received =
+            tokio::task::spawn_blocking(move || python("chunking.py", &[&url, &topic, "receive"]))
+                .await
+                .unwrap();
+        assert!(
+            received.contains("received ok"),
+            "dedup {deduplication}: {received}"
+        );
+        broker.shutdown().await;
+    }
+}
+
+/// Exclusive, ExclusiveWithFencing and WaitForExclusive producers, as the official client
+/// asks for them: refusals, fencing and the wait, and nothing stored from a refused or
+/// fenced producer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn producer_access_modes_admit_refuse_fence_and_wait_as_apache_pulsar() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let url = format!("pulsar://{}", broker.address());
+    let stdout = tokio::task::spawn_blocking(move || {
+        python(
+            "access_modes.py",
+            &[&url, "persistent://public/default/acceso"],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(stdout.contains("access modes ok"), "{stdout}");
+    broker.shutdown().await;
+}
+
+/// Readers inclusive and exclusive by message id (plain and batched), at earliest and at
+/// latest, and consumer seeks by id and by time on every subscription type, as the
+/// official client gets them from Apache Pulsar; acks in flight during a seek (the client
+/// flushes its grouped acks when the seek completes) never undo it, round after round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_readers_start_where_apache_pulsar_starts_them_and_seeks_survive_acks_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let url = format!("pulsar://{}", broker.address());
+    let stdout = tokio::task::spawn_blocking(move || {
+        python(
+            "readers_and_seek.py",
+            &[&url, "persistent://public/default/lectores"],
+        )
+    })
+    .await
+    .unwrap();
+    for check in [
+        "ok readers by message id, batched=False",
+        "ok readers by message id, batched=True",
+        "ok readers at earliest",
+        "ok readers at latest",
+        "ok seek by id and by time on Exclusive",
+        "ok seek by id and by time on Shared",
+        "ok seek by id and by time on Failover",
+        "ok seek by id and by time on KeyShared",
+        "ok seek racing acks on Exclusive, 5 rounds",
+        "ok seek racing acks on Shared, 5 rounds",
+    ] {
+        assert!(stdout.contains(check), "missing {check:?} in\n{stdout}");
+    }
+    broker.shutdown().await;
+}

@@ -292,3 +292,47 @@ async fn a_producer_reconnects_after_the_broker_restarts_on_the_same_port() {
     assert_eq!(texts, ["before", "after"]);
     broker.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_exclusive_producer_keeps_others_out_until_it_closes() {
+    use pulsar::message::proto::ProducerAccessMode;
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let pulsar = client(broker.address()).await;
+    let topic = topic("exclusivo");
+    let producer = |mode: ProducerAccessMode| {
+        pulsar
+            .producer()
+            .with_topic(&topic)
+            .with_options(pulsar::ProducerOptions {
+                access_mode: Some(mode as i32),
+                ..Default::default()
+            })
+            .build()
+    };
+    let mut first = producer(ProducerAccessMode::Exclusive)
+        .await
+        .expect("the first one");
+    assert!(
+        producer(ProducerAccessMode::Shared).await.is_err(),
+        "a shared one beside it"
+    );
+    assert!(
+        producer(ProducerAccessMode::Exclusive).await.is_err(),
+        "a second exclusive one"
+    );
+    first.close().await.unwrap();
+    let mut second = producer(ProducerAccessMode::Shared)
+        .await
+        .expect("once it is gone");
+    second
+        .send_non_blocking(pulsar::producer::Message {
+            payload: b"libre".to_vec(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    broker.shutdown().await;
+}

@@ -93,21 +93,38 @@ impl Connection {
         }
     }
 
+    /// Applies an ACK. An ack of an unknown consumer, or of one a seek detached, changes
+    /// nothing; when it asks for a receipt, the ACK_RESPONSE carries `ConsumerNotFound`.
     pub(super) fn ack(&self, ack: proto::CommandAck) {
-        let Some(c) = self.consumers.get(&ack.consumer_id) else {
-            return;
-        };
-        let response = ack.request_id.map(|request_id| {
-            let response = command(CommandType::AckResponse, |cmd| {
+        let ack_response = |refusal: Option<Refusal>| {
+            command(CommandType::AckResponse, |cmd| {
+                let (error, message) = refusal.map_or((None, None), |(error, message)| {
+                    (Some(error as i32), Some(message))
+                });
                 cmd.ack_response = Some(proto::CommandAckResponse {
                     consumer_id: ack.consumer_id,
-                    request_id: Some(request_id),
+                    request_id: ack.request_id,
+                    error,
+                    message,
                     ..Default::default()
                 })
-            });
-            (self.tx.clone(), response)
-        });
-        c.topic.ack(&c.subscription, &ack, response);
+            })
+        };
+        let result = match self.consumers.get(&ack.consumer_id) {
+            Some(c) => {
+                let response = ack
+                    .request_id
+                    .map(|_| (self.tx.clone(), ack_response(None)));
+                c.topic.ack(&c.subscription, c.key, &ack, response)
+            }
+            None => Err((ServerError::ConsumerNotFound, "unknown consumer id".into())),
+        };
+        if let Err(refusal) = result {
+            tracing::debug!(peer = %self.peer, consumer_id = ack.consumer_id, reason = %refusal.1, "ack ignored");
+            if ack.request_id.is_some() {
+                self.send(ack_response(Some(refusal)));
+            }
+        }
     }
 
     pub(super) fn redeliver(&self, request: proto::CommandRedeliverUnacknowledgedMessages) {

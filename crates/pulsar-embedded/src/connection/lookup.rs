@@ -1,4 +1,9 @@
 //! Where topics are: PARTITIONED_METADATA, LOOKUP and GET_TOPICS_OF_NAMESPACE.
+//!
+//! A topic of a namespace that does not exist is refused as Apache Pulsar refuses it:
+//! PARTITIONED_METADATA with `TopicNotFound` (which clients do not retry), LOOKUP with
+//! `MetadataError`, both "Namespace not found"; PRODUCER and SUBSCRIBE, which may come
+//! without either, are refused with `TopicNotFound` by [`crate::broker::Broker::topic`].
 
 use pulsar::proto::{
     self, base_command::Type as CommandType, command_lookup_topic_response::LookupType,
@@ -6,11 +11,29 @@ use pulsar::proto::{
 };
 
 use super::{command, Connection};
-use crate::topic_name::TopicName;
+use crate::{broker::NAMESPACE_NOT_FOUND, topic_name::TopicName};
 
 impl Connection {
+    /// The topic's name if it is valid and its namespace exists; `missing` otherwise.
+    fn located(
+        &self,
+        topic: &str,
+        missing: ServerError,
+    ) -> Result<TopicName, (ServerError, String)> {
+        let name =
+            TopicName::parse(topic).map_err(|e| (ServerError::InvalidTopicName, e.to_string()))?;
+        if !self
+            .broker
+            .namespaces
+            .namespace_exists(&name.tenant, &name.namespace)
+        {
+            return Err((missing, NAMESPACE_NOT_FOUND.to_string()));
+        }
+        Ok(name)
+    }
+
     pub(super) fn partitioned_metadata(&self, request: proto::CommandPartitionedTopicMetadata) {
-        let response = match TopicName::parse(&request.topic) {
+        let response = match self.located(&request.topic, ServerError::TopicNotFound) {
             // Every topic is non-partitioned here; `name-partition-N` are plain topics.
             Ok(_) => proto::CommandPartitionedTopicMetadataResponse {
                 partitions: Some(0),
@@ -18,11 +41,11 @@ impl Connection {
                 response: Some(MetadataLookupType::Success as i32),
                 ..Default::default()
             },
-            Err(e) => proto::CommandPartitionedTopicMetadataResponse {
+            Err((error, message)) => proto::CommandPartitionedTopicMetadataResponse {
                 request_id: request.request_id,
                 response: Some(MetadataLookupType::Failed as i32),
-                error: Some(ServerError::InvalidTopicName as i32),
-                message: Some(e.to_string()),
+                error: Some(error as i32),
+                message: Some(message),
                 ..Default::default()
             },
         };
@@ -32,7 +55,7 @@ impl Connection {
     }
 
     pub(super) fn lookup(&self, request: proto::CommandLookupTopic) {
-        let response = match TopicName::parse(&request.topic) {
+        let response = match self.located(&request.topic, ServerError::MetadataError) {
             // Authoritative, and "connect through the URL you already use": clients then
             // reach this broker however they reached it first (NAT, docker port maps).
             Ok(_) => proto::CommandLookupTopicResponse {
@@ -43,11 +66,11 @@ impl Connection {
                 proxy_through_service_url: Some(true),
                 ..Default::default()
             },
-            Err(e) => proto::CommandLookupTopicResponse {
+            Err((error, message)) => proto::CommandLookupTopicResponse {
                 response: Some(LookupType::Failed as i32),
                 request_id: request.request_id,
-                error: Some(ServerError::InvalidTopicName as i32),
-                message: Some(e.to_string()),
+                error: Some(error as i32),
+                message: Some(message),
                 ..Default::default()
             },
         };

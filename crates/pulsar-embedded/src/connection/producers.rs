@@ -7,7 +7,7 @@ use pulsar::proto::{self, base_command::Type as CommandType, BaseCommand, Server
 use super::{command, error_command, schemas::register_schema, success, Connection};
 use crate::{
     entry::Entry,
-    frame::SendFrame,
+    frame::{Outbound, SendFrame},
     schema_registry,
     topic::{self, Receipt, Refusal, Topic},
 };
@@ -47,6 +47,26 @@ impl Connection {
         }
     }
 
+    /// PRODUCER_SUCCESS for `name`: `ready` false tells a WaitForExclusive producer to keep
+    /// waiting for the second one.
+    fn producer_success(
+        request_id: u64,
+        name: String,
+        admitted: Option<topic::Admitted>,
+        schema_version: Option<Vec<u8>>,
+    ) -> BaseCommand {
+        command(CommandType::ProducerSuccess, |c| {
+            c.producer_success = Some(proto::CommandProducerSuccess {
+                request_id,
+                producer_name: name,
+                last_sequence_id: admitted.map(|a| a.last_sequence_id),
+                schema_version,
+                topic_epoch: admitted.and_then(|a| a.topic_epoch),
+                producer_ready: Some(admitted.is_some()),
+            })
+        })
+    }
+
     async fn create_producer(
         &mut self,
         request: proto::CommandProducer,
@@ -63,7 +83,27 @@ impl Connection {
         if let Some(previous) = self.producers.remove(&request.producer_id) {
             previous.topic.remove_producer(&previous.name, self.id);
         }
-        let last_sequence_id = topic.add_producer(&name, self.id, &self.peer.to_string())?;
+        let mode = match proto::ProducerAccessMode::try_from(
+            request.producer_access_mode.unwrap_or_default(),
+        )
+        .unwrap_or_default()
+        {
+            proto::ProducerAccessMode::Shared => topic::AccessMode::Shared,
+            proto::ProducerAccessMode::Exclusive => topic::AccessMode::Exclusive,
+            proto::ProducerAccessMode::WaitForExclusive => topic::AccessMode::WaitForExclusive,
+            proto::ProducerAccessMode::ExclusiveWithFencing => {
+                topic::AccessMode::ExclusiveWithFencing
+            }
+        };
+        let admission = topic.add_producer(topic::NewProducer {
+            name: name.clone(),
+            connection: self.id,
+            address: self.peer.to_string(),
+            producer_id: request.producer_id,
+            tx: self.tx.clone(),
+            mode,
+            topic_epoch: request.topic_epoch,
+        })?;
         let version_bytes = schema_version.map(schema_registry::version_bytes);
         self.producers.insert(
             request.producer_id,
@@ -73,21 +113,43 @@ impl Connection {
                 schema_version: version_bytes.clone(),
             },
         );
-        Ok(command(CommandType::ProducerSuccess, |c| {
-            c.producer_success = Some(proto::CommandProducerSuccess {
-                request_id: request.request_id,
-                producer_name: name,
-                last_sequence_id: Some(last_sequence_id),
-                schema_version: version_bytes,
-                topic_epoch: None,
-                producer_ready: Some(true),
-            })
-        }))
+        match admission {
+            topic::Admission::Ready(admitted) => Ok(Self::producer_success(
+                request.request_id,
+                name,
+                Some(admitted),
+                version_bytes,
+            )),
+            topic::Admission::Waiting(admitted) => {
+                // Not ready yet: the client waits, without a timeout, for the second
+                // PRODUCER_SUCCESS (or the error) this task sends when its turn comes.
+                let (tx, request_id) = (self.tx.clone(), request.request_id);
+                let (nombre, version) = (name.clone(), version_bytes.clone());
+                tokio::spawn(async move {
+                    let answer = match admitted.await {
+                        Ok(Ok(admitted)) => {
+                            Self::producer_success(request_id, nombre, Some(admitted), version)
+                        }
+                        Ok(Err(refusal)) => error_command(request_id, refusal),
+                        // Closed or disconnected while waiting: nobody to answer.
+                        Err(_) => return,
+                    };
+                    let _ = tx.send(Outbound::command(answer));
+                });
+                Ok(Self::producer_success(
+                    request.request_id,
+                    name,
+                    None,
+                    version_bytes,
+                ))
+            }
+        }
     }
 
     fn receipt(&self, send: &proto::CommandSend) -> Receipt {
         Receipt {
             tx: self.tx.clone(),
+            connection: self.id,
             producer_id: send.producer_id,
             sequence_id: send.sequence_id,
             highest_sequence_id: send.highest_sequence_id.unwrap_or(0).max(send.sequence_id),

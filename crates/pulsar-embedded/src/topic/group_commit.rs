@@ -73,11 +73,14 @@ impl Topic {
         let mut state = self.lock();
         match result {
             Ok(()) => {
-                state.make_visible(writes);
+                let scheduled = state.make_visible(writes);
                 for (tx, command) in ack_receipts {
                     let _ = tx.send(Outbound::command(command));
                 }
                 state.dispatch_all();
+                if scheduled {
+                    self.wake_delivery_timer();
+                }
             }
             Err(error) => {
                 let reason = format!("cannot store entries of {}: {error}", self.full_name);

@@ -2,7 +2,7 @@
 //! crash if needed.
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::{BTreeSet, HashMap, VecDeque},
     io,
     path::Path,
     sync::{Arc, Mutex},
@@ -11,7 +11,7 @@ use std::{
 use pulsar::proto::command_subscribe::SubType;
 use tokio::sync::Notify;
 
-use super::{Topic, TopicState};
+use super::{delayed, Topic, TopicState};
 use crate::{
     entry::Entry,
     schema_registry::SchemaRegistry,
@@ -78,7 +78,10 @@ impl Topic {
     ) -> Topic {
         let mut last_sequence = HashMap::new();
         for entry in &entries {
-            last_sequence.insert(entry.producer_name.clone(), entry.highest_sequence_id);
+            last_sequence.insert(
+                entry.producer_name.clone(),
+                (entry.highest_sequence_id, entry.chunk_id),
+            );
         }
         let subscriptions: HashMap<String, Subscription> = cursors
             .into_iter()
@@ -99,26 +102,37 @@ impl Topic {
             .map(Arc::new)
             .collect();
         let first_id = entries.front().map_or(next_id, |e| e.id);
+        // Delivery times come back with the stored metadata: the timer starts from them.
+        let mut delivery_times = BTreeSet::new();
+        for entry in &entries {
+            delayed::schedule(&mut delivery_times, entry);
+        }
+        let state = TopicState {
+            entries,
+            first_id,
+            end_id: next_id,
+            next_id,
+            unflushed: Vec::new(),
+            journal: Vec::new(),
+            ack_receipts: Vec::new(),
+            cursors_changed: false,
+            producers: HashMap::new(),
+            exclusive: None,
+            topic_epoch: 0,
+            waiting: VecDeque::new(),
+            last_sequence,
+            subscriptions,
+            msg_in: 0,
+            bytes_in: 0,
+            failed: None,
+            delivery_times,
+        };
         Topic {
             full_name: name.to_string(),
             name,
-            state: Mutex::new(TopicState {
-                entries,
-                first_id,
-                end_id: next_id,
-                next_id,
-                unflushed: Vec::new(),
-                journal: Vec::new(),
-                ack_receipts: Vec::new(),
-                cursors_changed: false,
-                producers: HashMap::new(),
-                last_sequence,
-                subscriptions,
-                msg_in: 0,
-                bytes_in: 0,
-                failed: None,
-            }),
+            state: Mutex::new(state),
             wake_writer: Notify::new(),
+            wake_delivery: Notify::new(),
             schemas: Arc::new(Mutex::new(schemas)),
             deduplication,
         }

@@ -8,8 +8,10 @@
 //! The handling is grouped by role: `load` builds a topic (in memory, or from its
 //! directory), `publish` the producers and the deduplicated publish path,
 //! `subscriptions` the subscriptions and the dispatch to their consumers, `group_commit`
-//! the writer's side of storing, and `stats` the admin API's statistics.
+//! the writer's side of storing, `delayed` the timer that dispatches delayed entries when
+//! their time comes, and `stats` the admin API's statistics.
 
+mod delayed;
 mod group_commit;
 mod load;
 mod publish;
@@ -17,7 +19,7 @@ mod stats;
 mod subscriptions;
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::{BTreeSet, HashMap, VecDeque},
     sync::{Arc, Mutex, MutexGuard},
 };
 
@@ -25,8 +27,9 @@ use pulsar::proto::{BaseCommand, ServerError};
 use tokio::sync::{mpsc::UnboundedSender, Notify};
 
 pub use self::{
+    delayed::run_delivery_timer,
     load::Storage,
-    publish::{send_error, Receipt},
+    publish::{send_error, AccessMode, Admission, Admitted, NewProducer, Receipt},
     stats::METRIC_FAMILIES,
     subscriptions::{reader_start, StartPosition},
 };
@@ -41,6 +44,10 @@ pub type Refusal = (ServerError, String);
 struct ProducerSlot {
     connection: u64,
     address: String,
+    /// The producer's id on its connection and that connection's writer: a fenced
+    /// producer is told with a CLOSE_PRODUCER.
+    producer_id: u64,
+    tx: UnboundedSender<Outbound>,
 }
 
 struct TopicState {
@@ -56,12 +63,24 @@ struct TopicState {
     /// Acks were applied to durable subscriptions since the writer last took records.
     cursors_changed: bool,
     producers: HashMap<String, ProducerSlot>,
-    last_sequence: HashMap<String, u64>,
+    /// The producer holding exclusive access (Exclusive, WaitForExclusive once admitted,
+    /// ExclusiveWithFencing), if any.
+    exclusive: Option<String>,
+    /// Raised each time an exclusive producer takes the topic: a producer reconnecting
+    /// with an older epoch was fenced out in between.
+    topic_epoch: u64,
+    /// WaitForExclusive producers, in arrival order.
+    waiting: VecDeque<publish::Waiter>,
+    /// Per producer name, the position (sequence id, chunk) of the last entry stored.
+    last_sequence: HashMap<String, (u64, u32)>,
     subscriptions: HashMap<String, Subscription>,
     msg_in: u64,
     bytes_in: u64,
     /// Set once storing failed: the topic refuses sends from then on.
     failed: Option<String>,
+    /// (delivery time, entry) of visible entries whose `deliver_at_time` is still ahead:
+    /// when the delivery timer dispatches next.
+    delivery_times: BTreeSet<(u64, u64)>,
 }
 
 /// One topic.
@@ -70,6 +89,8 @@ pub struct Topic {
     full_name: String,
     state: Mutex<TopicState>,
     wake_writer: Notify,
+    /// Wakes the delivery timer: an entry with a delivery time became visible.
+    wake_delivery: Notify,
     schemas: Arc<Mutex<SchemaRegistry>>,
     deduplication: bool,
 }

@@ -28,6 +28,7 @@ impl Topic {
                     sub.name.clone(),
                     serde_json::json!({
                         "msgBacklog": sub.backlog(state.end_id),
+                        "msgDelayed": sub.delayed_messages(),
                         "msgOutCounter": sub.msg_out_counter,
                         "type": sub_type_name(sub.sub_type),
                         "isDurable": sub.durable,

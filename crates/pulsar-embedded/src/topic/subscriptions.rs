@@ -81,7 +81,11 @@ impl Topic {
         let Some(sub) = state.subscriptions.get_mut(subscription) else {
             return;
         };
-        sub.remove_consumer(key);
+        // A consumer a seek already detached is not there any more: its reader's
+        // subscription, reset and waiting for it to reconnect, must not end now.
+        if sub.remove_consumer(key).is_none() {
+            return;
+        }
         if !sub.durable && sub.consumers().is_empty() {
             state.subscriptions.remove(subscription);
             state.trim(self.is_persistent());
@@ -98,13 +102,21 @@ impl Topic {
         state.dispatch_one(subscription);
     }
 
-    /// Applies an ACK. With `response`, the ACK_RESPONSE leaves once the ack is durable.
+    /// Applies an ACK of consumer `key`. With `response`, the ACK_RESPONSE leaves once the
+    /// ack is durable.
+    ///
+    /// The ack of a consumer that is no longer attached is refused and changes nothing: a
+    /// seek detached it, so the ack is about a delivery from before the reset (clients
+    /// group acks and flush them when the seek completes), and applying it would undo
+    /// the seek. A seek is therefore atomic with respect to acks in flight: the consumer
+    /// that reconnects gets a new key, and only its acks count.
     pub fn ack(
         &self,
         subscription: &str,
+        key: ConsumerKey,
         ack: &CommandAck,
         response: Option<(UnboundedSender<Outbound>, BaseCommand)>,
-    ) {
+    ) -> Result<(), Refusal> {
         let mut state = self.lock();
         let state = &mut *state;
         let view = EntriesView {
@@ -112,9 +124,16 @@ impl Topic {
             first_id: state.first_id,
             end_id: state.end_id,
         };
-        let Some(sub) = state.subscriptions.get_mut(subscription) else {
-            return;
-        };
+        let sub = state
+            .subscriptions
+            .get_mut(subscription)
+            .filter(|sub| sub.consumers().iter().any(|c| c.key == key))
+            .ok_or_else(|| {
+                (
+                    ServerError::ConsumerNotFound,
+                    format!("consumer detached from {subscription} (seek or close); ack ignored"),
+                )
+            })?;
         let mark_before = sub.cursor.mark_delete();
         sub.ack(ack, &view);
         let moved = sub.cursor.mark_delete() != mark_before;
@@ -134,6 +153,7 @@ impl Topic {
             state.cursors_changed = true;
             self.wake_writer.notify_one();
         }
+        Ok(())
     }
 
     /// Negative acks: the named entries (all the consumer holds if none) are redelivered.
@@ -171,6 +191,11 @@ impl Topic {
 
     /// Moves a subscription's cursor to a message id or a publish time. Its consumers are
     /// detached and returned, to be told to reconnect, as Apache Pulsar does.
+    ///
+    /// As Apache Pulsar, a message id puts the cursor at that entry (the C++ and Java
+    /// clients then skip the message itself unless inclusive, the `pulsar` crate gets it
+    /// again) and a time at the first entry published at or after it. Acks still in
+    /// flight from the detached consumers are refused (see [`Topic::ack`]).
     pub fn seek(
         &self,
         subscription: &str,
@@ -269,20 +294,21 @@ impl TopicState {
         }
     }
 
-    /// Drops entries every subscription acknowledged. A persistent topic without
-    /// subscriptions keeps everything (a later Earliest subscription reads it); a
-    /// non-persistent one only serves the consumers present.
+    /// Drops entries every subscription acknowledged. A persistent topic without durable
+    /// subscriptions keeps everything: a later Earliest subscription, or a reader starting
+    /// at any message id, reads it (as from Apache Pulsar, whose readers' non-durable
+    /// cursors neither retain nor release data). A non-persistent topic only serves the
+    /// consumers present.
     pub(super) fn trim(&mut self, persistent: bool) {
+        if persistent && !self.subscriptions.values().any(|s| s.durable) {
+            return;
+        }
         let needed = self
             .subscriptions
             .values()
             .map(|s| s.cursor.mark_delete())
-            .min();
-        let needed = match needed {
-            Some(needed) => needed,
-            None if persistent => return,
-            None => self.end_id,
-        };
+            .min()
+            .unwrap_or(self.end_id);
         while self.entries.front().is_some_and(|e| e.id < needed) {
             self.entries.pop_front();
         }
@@ -298,17 +324,60 @@ fn is_latest(id: &MessageIdData) -> bool {
     id.ledger_id == i64::MAX as u64
 }
 
-/// Where a reader's start message id puts a new subscription, as Apache Pulsar reads it:
-/// a batch message id starts at its entry (the client skips what it already saw), a plain
-/// one just after it.
+/// Where a reader's start message id puts a new subscription, as Apache Pulsar's broker
+/// reads it: at the entry of the id itself, batch index or not. The client then drops what
+/// comes before its start: the start message too unless the reader is inclusive (C++,
+/// Java), earlier messages of a batch by their index. A client that does not filter (the
+/// `pulsar` crate) gets the start message first, as it does from Apache Pulsar.
 pub fn reader_start(id: &MessageIdData) -> StartPosition {
     if is_earliest(id) {
         StartPosition::Earliest
     } else if is_latest(id) {
         StartPosition::Latest
-    } else if id.batch_index.unwrap_or(-1) >= 0 {
-        StartPosition::At(id.entry_id)
     } else {
-        StartPosition::At(id.entry_id.saturating_add(1))
+        StartPosition::At(id.entry_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(entry_id: u64, batch_index: Option<i32>) -> MessageIdData {
+        MessageIdData {
+            ledger_id: LEDGER_ID,
+            entry_id,
+            batch_index,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_start_message_id_puts_a_reader_at_its_own_entry_batch_index_or_not() {
+        assert!(matches!(reader_start(&id(7, None)), StartPosition::At(7)));
+        assert!(matches!(
+            reader_start(&id(7, Some(-1))),
+            StartPosition::At(7)
+        ));
+        assert!(matches!(
+            reader_start(&id(7, Some(3))),
+            StartPosition::At(7)
+        ));
+    }
+
+    #[test]
+    fn the_earliest_and_latest_ids_start_a_reader_at_either_end() {
+        let earliest = MessageIdData {
+            ledger_id: u64::MAX,
+            entry_id: u64::MAX,
+            ..Default::default()
+        };
+        let latest = MessageIdData {
+            ledger_id: i64::MAX as u64,
+            entry_id: i64::MAX as u64,
+            ..Default::default()
+        };
+        assert!(matches!(reader_start(&earliest), StartPosition::Earliest));
+        assert!(matches!(reader_start(&latest), StartPosition::Latest));
     }
 }

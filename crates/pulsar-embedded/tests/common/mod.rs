@@ -2,7 +2,13 @@
 //! client, and a TCP relay that can be cut to simulate a crashed client.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::{net::SocketAddr, path::Path, time::Duration};
+use std::{
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
 
 use futures::{SinkExt, StreamExt};
 use pulsar::{
@@ -277,4 +283,71 @@ pub async fn admin_get(admin: SocketAddr, path: &str) -> (u16, serde_json::Value
         status,
         serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
     )
+}
+
+/// The broker binary, killed with SIGKILL when dropped.
+pub struct Process(pub Child, pub SocketAddr);
+
+impl Process {
+    pub fn start(dir: &Path) -> Process {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pulsar-embedded"))
+            .args(["--port", "0", "--data-dir"])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("broker binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("listening line");
+        let address = line
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        Process(child, address)
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Any request on the admin listener; returns the status and the body text.
+pub async fn admin_request(
+    admin: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(admin).await.expect("admin connect");
+    let body = body.unwrap_or_default();
+    let content_type = if body.is_empty() {
+        ""
+    } else {
+        "content-type: application/json\r\n"
+    };
+    stream
+        .write_all(
+            format!(
+                "{method} {path} HTTP/1.1\r\nhost: test\r\n{content_type}content-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("request sent");
+    let mut response = String::new();
+    tokio::time::timeout(WAIT, stream.read_to_string(&mut response))
+        .await
+        .expect("response within WAIT")
+        .expect("response read");
+    let status = response[9..12].parse().expect("status code");
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    (status, body.to_string())
 }
