@@ -9,13 +9,24 @@
 //! - topics: `GET /admin/v2/{persistent|non-persistent}/{tenant}/{namespace}` (list),
 //!   `PUT|DELETE …/{topic}` (`?force=true` deletes a topic with clients),
 //!   `GET …/{topic}/stats`, `GET …/{topic}/lastMessageId`
-//! - `GET /admin/v2/schemas/{tenant}/{namespace}/{topic}/schema[/{version}]`
+//! - partitioned topics ([`partitions`]): `PUT|POST|GET|DELETE …/{topic}/partitions`,
+//!   `GET …/{namespace}/partitioned`, `GET …/{topic}/partitioned-stats`
+//! - `GET /admin/v2/schemas/{tenant}/{namespace}/{topic}/schema[/{version}]`,
+//!   `POST|DELETE …/schema` (upload, delete every version), `POST …/compatibility`
+//! - subscriptions and internal statistics of a topic: see [`subscriptions`]
+//! - policies that take effect: `GET|POST|DELETE /admin/v2/namespaces/{tenant}/{namespace}/deduplication`,
+//!   `GET|POST …/{namespace}/schemaCompatibilityStrategy`,
+//!   `GET|POST|DELETE /admin/v2/{domain}/{tenant}/{namespace}/{topic}/deduplicationEnabled`
 //! - `GET /metrics`: Prometheus' text format, under Apache Pulsar's metric names
 //!   (`pulsar_in_messages_total`, `pulsar_msg_backlog`…, labelled by topic and subscription)
 //!
 //! A deliberately small HTTP/1.1 server (one request per connection, bodies by
 //! `Content-Length` up to [`MAX_BODY`]): the requests are rare and simple, and it keeps an
 //! HTTP framework out of the broker.
+
+mod partitions;
+mod policies;
+mod subscriptions;
 
 use std::{sync::Arc, time::Duration};
 
@@ -88,23 +99,22 @@ impl Request {
 struct Response {
     status: u16,
     content_type: &'static str,
-    body: String,
+    /// More header lines (a peeked message's id and properties).
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
 }
 
 impl Response {
     fn json(status: u16, value: serde_json::Value) -> Response {
-        Response {
-            status,
-            content_type: "application/json",
-            body: value.to_string(),
-        }
+        Response::text(status, "application/json", value.to_string())
     }
 
     fn text(status: u16, content_type: &'static str, body: String) -> Response {
         Response {
             status,
             content_type,
-            body,
+            headers: Vec::new(),
+            body: body.into_bytes(),
         }
     }
 
@@ -141,6 +151,7 @@ async fn serve(broker: Arc<Broker>, mut socket: TcpStream) {
         404 => "Not Found",
         405 => "Method Not Allowed",
         408 => "Request Timeout",
+        406 => "Not Acceptable",
         409 => "Conflict",
         411 => "Length Required",
         412 => "Precondition Failed",
@@ -156,9 +167,13 @@ async fn serve(broker: Arc<Broker>, mut socket: TcpStream) {
     if status != 204 {
         out.push_str(&format!("content-type: {}\r\n", response.content_type));
     }
+    for (name, value) in &response.headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
     out.push_str("\r\n");
-    out.push_str(&response.body);
-    let _ = socket.write_all(out.as_bytes()).await;
+    let mut out = out.into_bytes();
+    out.extend_from_slice(&response.body);
+    let _ = socket.write_all(&out).await;
     let _ = socket.shutdown().await;
     // Closing with unread input (a refused body) would reset the connection and could
     // destroy the answer before the client reads it: read what is left, briefly.
@@ -282,6 +297,24 @@ async fn route(broker: &Broker, request: &Request) -> Response {
             topic_list(broker, *domain == "persistent", tenant, namespace).await
         }
         (
+            ["admin", "v2", domain @ ("persistent" | "non-persistent"), tenant, namespace, "partitioned"],
+            "GET",
+        ) => partitions::list(broker, *domain == "persistent", tenant, namespace),
+        (
+            ["admin", "v2", domain @ ("persistent" | "non-persistent"), tenant, namespace, topic, what @ ("partitions" | "partitioned-stats")],
+            method,
+        ) => {
+            let Ok(name) = TopicName::parse(&format!("{domain}://{tenant}/{namespace}/{topic}"))
+            else {
+                return Response::error(412, "Invalid topic name");
+            };
+            match (*what, method) {
+                ("partitions", _) => partitions::route(broker, request, &name).await,
+                (_, "GET") => partitions::stats(broker, &name).await,
+                _ => Response::not_allowed(),
+            }
+        }
+        (
             ["admin", "v2", domain @ ("persistent" | "non-persistent"), tenant, namespace, topic],
             _,
         ) => {
@@ -304,6 +337,42 @@ async fn route(broker: &Broker, request: &Request) -> Response {
                 Some(topic) => Response::json(200, last_message_id(&topic)),
                 None => Response::error(404, "Topic not found"),
             }
+        }
+        (
+            ["admin", "v2", domain @ ("persistent" | "non-persistent"), tenant, namespace, topic, what @ ("subscription" | "subscriptions" | "internalStats"), rest @ ..],
+            _,
+        ) => {
+            let Ok(name) = TopicName::parse(&format!("{domain}://{tenant}/{namespace}/{topic}"))
+            else {
+                return Response::error(412, "Invalid topic name");
+            };
+            subscriptions::route(broker, request, &name, what, rest).await
+        }
+        (["admin", "v2", "namespaces", tenant, namespace, "deduplication"], _) => {
+            policies::namespace_deduplication(broker, request, tenant, namespace).await
+        }
+        (["admin", "v2", "namespaces", tenant, namespace, "schemaCompatibilityStrategy"], _) => {
+            policies::schema_compatibility_strategy(broker, request, tenant, namespace).await
+        }
+        (
+            ["admin", "v2", domain @ ("persistent" | "non-persistent"), tenant, namespace, topic, "deduplicationEnabled"],
+            _,
+        ) => {
+            let Ok(name) = TopicName::parse(&format!("{domain}://{tenant}/{namespace}/{topic}"))
+            else {
+                return Response::error(412, "Invalid topic name");
+            };
+            policies::topic_deduplication(broker, request, &name).await
+        }
+        (
+            ["admin", "v2", "schemas", tenant, namespace, topic, what @ ("schema" | "compatibility")],
+            _,
+        ) => {
+            let Ok(name) = TopicName::parse(&format!("persistent://{tenant}/{namespace}/{topic}"))
+            else {
+                return Response::error(412, "Invalid topic name");
+            };
+            policies::schema_change(broker, request, &name, what).await
         }
         (["metrics"] | ["admin", "v2", "brokers", "health"] | ["admin", "v2", "tenants"], _)
         | (["admin", "v2", "namespaces", _], _)
@@ -389,12 +458,12 @@ async fn namespace_route(
     }
 }
 
-/// The policies of a namespace: this broker applies none of Apache Pulsar's, so they are
-/// the defaults a new namespace of a standalone cluster shows.
+/// The policies of a namespace: deduplication and the schema compatibility strategy are
+/// its own (see [`policies`]), the others the defaults of a standalone cluster.
 fn policies(broker: &Broker, tenant: &str, namespace: &str) -> Response {
-    if !broker.namespaces.namespace_exists(tenant, namespace) {
+    let Some(applied) = broker.namespaces.policies(tenant, namespace) else {
         return registry_error(&RegistryError::NamespaceNotFound);
-    }
+    };
     Response::json(
         200,
         serde_json::json!({
@@ -405,10 +474,10 @@ fn policies(broker: &Broker, tenant: &str, namespace: &str) -> Response {
             },
             "replication_clusters": [CLUSTER],
             "bundles": {"boundaries": ["0x00000000", "0xffffffff"], "numBundles": 1},
-            "deduplicationEnabled": broker.config.deduplication,
+            "deduplicationEnabled": applied.deduplication,
             "deleted": false,
             "schema_auto_update_compatibility_strategy": "Full",
-            "schema_compatibility_strategy": "UNDEFINED",
+            "schema_compatibility_strategy": applied.schema_compatibility.name(),
             "is_allow_auto_update_schema": true,
         }),
     )
@@ -442,7 +511,7 @@ async fn topic_route(broker: &Broker, request: &Request, name: &TopicName) -> Re
             {
                 return registry_error(&RegistryError::NamespaceNotFound);
             }
-            if broker.topic_exists(name).await {
+            if broker.topic_exists(name).await || broker.partitioned.partitions(name) > 0 {
                 return Response::error(409, "This topic already exists");
             }
             match broker.topic(name).await {
@@ -451,7 +520,10 @@ async fn topic_route(broker: &Broker, request: &Request, name: &TopicName) -> Re
             }
         }
         "DELETE" => match broker.delete_topic(name, request.flag("force")).await {
-            Ok(()) => Response::no_content(),
+            Ok(()) => {
+                policies::forget_topic(broker, name).await;
+                Response::no_content()
+            }
             Err(e) => delete_error(&e),
         },
         _ => Response::not_allowed(),

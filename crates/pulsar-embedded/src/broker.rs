@@ -18,6 +18,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     config::Config,
     namespaces::{Registry, RegistryError},
+    partitions::PartitionedTopics,
     storage::writer,
     topic::{run_delivery_timer, Refusal, Topic},
     topic_name::{self, TopicName},
@@ -54,6 +55,7 @@ pub enum DeleteError {
 pub struct Broker {
     pub config: Config,
     pub namespaces: Registry,
+    pub partitioned: PartitionedTopics,
     topics: tokio::sync::Mutex<HashMap<String, LoadedTopic>>,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
@@ -67,6 +69,7 @@ impl Broker {
     pub fn new(
         config: Config,
         namespaces: Registry,
+        partitioned: PartitionedTopics,
         shutdown: CancellationToken,
         tracker: TaskTracker,
     ) -> Self {
@@ -77,6 +80,7 @@ impl Broker {
         Broker {
             config,
             namespaces,
+            partitioned,
             topics: tokio::sync::Mutex::new(HashMap::new()),
             shutdown,
             tracker,
@@ -118,7 +122,7 @@ impl Broker {
         let topic = if name.persistent {
             let dir = self.topic_dir(name);
             let loading = name.clone();
-            let dedup = self.config.deduplication;
+            let dedup = self.deduplication_of(name);
             let (topic, storage) =
                 tokio::task::spawn_blocking(move || Topic::load(loading, &dir, dedup))
                     .await
@@ -140,8 +144,13 @@ impl Broker {
                 .spawn(run_delivery_timer(topic.clone(), stop.clone()));
             topic
         } else {
-            Topic::in_memory(name.clone(), self.config.deduplication)
+            Topic::in_memory(name.clone(), self.deduplication_of(name))
         };
+        if let Some(policies) = self.namespaces.policies(&name.tenant, &name.namespace) {
+            let schemas = topic.schemas();
+            let mut registry = schemas.lock().unwrap_or_else(|e| e.into_inner());
+            registry.set_strategy(policies.schema_compatibility);
+        }
         topics.insert(
             key,
             LoadedTopic {
@@ -151,6 +160,37 @@ impl Broker {
             },
         );
         Ok(topic)
+    }
+
+    /// Whether a topic deduplicates: its own policy, else its namespace's, else the
+    /// broker's configuration.
+    pub fn deduplication_of(&self, name: &TopicName) -> bool {
+        let policies = self
+            .namespaces
+            .policies(&name.tenant, &name.namespace)
+            .unwrap_or_default();
+        policies
+            .topic_deduplication
+            .get(&name.to_string())
+            .copied()
+            .or(policies.deduplication)
+            .unwrap_or(self.config.deduplication)
+    }
+
+    /// Applies the stored policies of a namespace to its loaded topics, after a change.
+    pub async fn apply_policies(&self, tenant: &str, namespace: &str) {
+        let Some(policies) = self.namespaces.policies(tenant, namespace) else {
+            return;
+        };
+        for topic in self.loaded_topics().await {
+            if topic.name.tenant != tenant || topic.name.namespace != namespace {
+                continue;
+            }
+            topic.set_deduplication(self.deduplication_of(&topic.name));
+            let schemas = topic.schemas();
+            let mut registry = schemas.lock().unwrap_or_else(|e| e.into_inner());
+            registry.set_strategy(policies.schema_compatibility);
+        }
     }
 
     /// Whether the topic exists (loaded, or stored on disk).
@@ -203,7 +243,13 @@ impl Broker {
         let loaded = topics
             .values()
             .any(|t| t.topic.name.tenant == tenant && t.topic.name.namespace == namespace);
-        if loaded || !self.stored_topics(tenant, namespace).is_empty() {
+        let partitioned = [true, false].iter().any(|&persistent| {
+            !self
+                .partitioned
+                .of_namespace(persistent, tenant, namespace)
+                .is_empty()
+        });
+        if loaded || partitioned || !self.stored_topics(tenant, namespace).is_empty() {
             return Err(DeleteError::NamespaceNotEmpty);
         }
         self.namespaces.delete_namespace(tenant, namespace).await?;
@@ -293,7 +339,7 @@ impl Broker {
 pub const NAMESPACE_NOT_FOUND: &str = "Namespace not found";
 
 /// Whether the admin statistics of a topic show producers or consumers.
-fn has_clients(stats: &serde_json::Value) -> bool {
+pub(crate) fn has_clients(stats: &serde_json::Value) -> bool {
     let publishers = stats["publishers"]
         .as_array()
         .is_some_and(|p| !p.is_empty());

@@ -12,9 +12,11 @@
 //!   `schema_registry` the versions of a topic's schema.
 //! - `storage`: the per-topic segment log, the cursor journal, and the writer task that
 //!   group-commits both (a SEND_RECEIPT means the entry was fsynced).
-//! - `namespaces`: the tenants and namespaces topics must live in.
-//! - `admin`: the admin HTTP subset (health, tenants, namespaces, topics, schemas, stats,
-//!   metrics).
+//! - `namespaces`: the tenants and namespaces topics must live in, and the policies
+//!   applied (deduplication, schema compatibility strategy); `partitions` the
+//!   partitioned topics' metadata.
+//! - `admin`: the admin HTTP subset (health, tenants, namespaces and their policies,
+//!   topics, subscriptions, schemas, stats, metrics).
 //!
 //! Every long-running loop stops on the broker's shutdown signal; [`BrokerHandle::shutdown`]
 //! waits for all of them, so the data directory can be reopened right after.
@@ -28,6 +30,7 @@ mod entry;
 mod error;
 mod frame;
 mod namespaces;
+mod partitions;
 mod schema_registry;
 mod server;
 mod storage;
@@ -85,11 +88,17 @@ pub async fn start(config: Config) -> Result<BrokerHandle, Error> {
             dir: config.data_dir.clone(),
             source,
         })?;
+    let partitioned =
+        partitions::PartitionedTopics::open(&config.data_dir).map_err(|source| Error::DataDir {
+            dir: config.data_dir.clone(),
+            source,
+        })?;
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
     let broker = Arc::new(broker::Broker::new(
         config,
         registry,
+        partitioned,
         shutdown.clone(),
         tracker.clone(),
     ));

@@ -1,4 +1,6 @@
-//! Tenants and namespaces: which exist, kept in `data_dir/namespaces.json`.
+//! Tenants and namespaces: which exist and the policies this broker applies (namespace
+//! and topic deduplication, schema compatibility strategy), kept in
+//! `data_dir/namespaces.json`.
 //!
 //! Like Apache Pulsar, a topic lives only in an existing namespace of an existing tenant.
 //! A fresh data directory starts with standalone's `public/default`, `public/functions`
@@ -14,7 +16,10 @@ use std::{
     sync::{Mutex, MutexGuard},
 };
 
-use crate::topic_name::{decode_component, is_valid_name_part};
+use crate::{
+    schema_registry::CompatibilityStrategy,
+    topic_name::{decode_component, is_valid_name_part},
+};
 
 /// The only cluster of this broker, as Apache Pulsar standalone names it.
 pub const CLUSTER: &str = "standalone";
@@ -69,10 +74,61 @@ impl TenantInfo {
     }
 }
 
+/// The policies of a namespace that this broker applies; unset ones take the broker's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamespacePolicies {
+    /// Apache Pulsar's `deduplicationEnabled`.
+    pub deduplication: Option<bool>,
+    pub schema_compatibility: CompatibilityStrategy,
+    /// Per topic (its full name), the topic-level `deduplicationEnabled`, which wins over
+    /// the namespace's.
+    pub topic_deduplication: BTreeMap<String, bool>,
+}
+
+impl NamespacePolicies {
+    fn is_default(&self) -> bool {
+        *self == NamespacePolicies::default()
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "deduplicationEnabled": self.deduplication,
+            "schema_compatibility_strategy": self.schema_compatibility.name(),
+            "topicDeduplicationEnabled": self.topic_deduplication,
+        })
+    }
+
+    fn from_json(value: &serde_json::Value) -> Option<NamespacePolicies> {
+        let deduplication = match value.get("deduplicationEnabled") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(flag) => Some(flag.as_bool()?),
+        };
+        let schema_compatibility = match value.get("schema_compatibility_strategy") {
+            None => CompatibilityStrategy::Undefined,
+            Some(name) => CompatibilityStrategy::parse(name.as_str()?)?,
+        };
+        let topic_deduplication = match value.get("topicDeduplicationEnabled") {
+            None => BTreeMap::new(),
+            Some(topics) => topics
+                .as_object()?
+                .iter()
+                .map(|(topic, flag)| Some((topic.clone(), flag.as_bool()?)))
+                .collect::<Option<_>>()?,
+        };
+        Some(NamespacePolicies {
+            deduplication,
+            schema_compatibility,
+            topic_deduplication,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Tenant {
     info: TenantInfo,
     namespaces: BTreeSet<String>,
+    /// The policies of its namespaces that differ from the defaults.
+    policies: BTreeMap<String, NamespacePolicies>,
 }
 
 /// Why a change to the registry was refused; each maps to the admin API's status.
@@ -165,6 +221,38 @@ impl Registry {
             .is_some_and(|t| t.namespaces.contains(namespace))
     }
 
+    /// The policies of a namespace, if it exists.
+    pub fn policies(&self, tenant: &str, namespace: &str) -> Option<NamespacePolicies> {
+        let tenants = self.lock();
+        let found = tenants.get(tenant)?;
+        if !found.namespaces.contains(namespace) {
+            return None;
+        }
+        Some(found.policies.get(namespace).cloned().unwrap_or_default())
+    }
+
+    /// Changes the policies of a namespace, stored before they are answered.
+    pub async fn change_policies(
+        &self,
+        tenant: &str,
+        namespace: &str,
+        change: impl FnOnce(&mut NamespacePolicies),
+    ) -> Result<(), RegistryError> {
+        self.change(|tenants| {
+            let found = tenants
+                .get_mut(tenant)
+                .filter(|t| t.namespaces.contains(namespace))
+                .ok_or(RegistryError::NamespaceNotFound)?;
+            let mut policies = found.policies.remove(namespace).unwrap_or_default();
+            change(&mut policies);
+            if !policies.is_default() {
+                found.policies.insert(namespace.to_string(), policies);
+            }
+            Ok(())
+        })
+        .await
+    }
+
     pub async fn create_tenant(&self, tenant: &str, info: TenantInfo) -> Result<(), RegistryError> {
         if !is_valid_name_part(tenant) {
             return Err(RegistryError::InvalidName);
@@ -178,6 +266,7 @@ impl Registry {
                 Tenant {
                     info,
                     namespaces: BTreeSet::new(),
+                    policies: BTreeMap::new(),
                 },
             );
             Ok(())
@@ -230,6 +319,7 @@ impl Registry {
             if !found.namespaces.remove(namespace) {
                 return Err(RegistryError::NamespaceNotFound);
             }
+            found.policies.remove(namespace);
             Ok(())
         })
         .await
@@ -309,6 +399,14 @@ fn serialize(tenants: &BTreeMap<String, Tenant>) -> Vec<u8> {
         .map(|(name, tenant)| {
             let mut value = tenant.info.to_json();
             value["namespaces"] = serde_json::json!(tenant.namespaces);
+            if !tenant.policies.is_empty() {
+                value["policies"] = tenant
+                    .policies
+                    .iter()
+                    .map(|(ns, policies)| (ns.clone(), policies.to_json()))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
             (name.clone(), value)
         })
         .collect();
@@ -330,14 +428,29 @@ fn parse(bytes: &[u8]) -> Option<BTreeMap<String, Tenant>> {
                 .map(|ns| ns.as_str().map(str::to_string))
                 .collect::<Option<BTreeSet<_>>>()?;
             let info = TenantInfo::from_json(tenant)?;
-            Some((name.clone(), Tenant { info, namespaces }))
+            let policies = match tenant.get("policies") {
+                None => BTreeMap::new(),
+                Some(policies) => policies
+                    .as_object()?
+                    .iter()
+                    .map(|(ns, p)| Some((ns.clone(), NamespacePolicies::from_json(p)?)))
+                    .collect::<Option<_>>()?,
+            };
+            Some((
+                name.clone(),
+                Tenant {
+                    info,
+                    namespaces,
+                    policies,
+                },
+            ))
         })
         .collect()
 }
 
 /// Writes aside, fsyncs, renames into place and fsyncs the directory: the file is always
 /// either the old or the new registry, even after a crash.
-fn write_file(file: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_file(file: &Path, bytes: &[u8]) -> io::Result<()> {
     let aside = file.with_extension("json.tmp");
     {
         let mut out = std::fs::File::create(&aside)?;
@@ -367,7 +480,18 @@ mod tests {
     #[test]
     fn the_registry_file_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        let tenants = initial(dir.path()).unwrap();
+        let mut tenants = initial(dir.path()).unwrap();
+        assert_eq!(parse(&serialize(&tenants)), Some(tenants.clone()));
+        let policies = NamespacePolicies {
+            deduplication: Some(true),
+            schema_compatibility: CompatibilityStrategy::BackwardTransitive,
+            topic_deduplication: BTreeMap::from([("t".to_string(), false)]),
+        };
+        tenants
+            .get_mut("public")
+            .unwrap()
+            .policies
+            .insert("default".into(), policies);
         assert_eq!(parse(&serialize(&tenants)), Some(tenants));
     }
 

@@ -2,8 +2,9 @@
 //!
 //! Versions count from 0 and go on the wire as 8 big-endian bytes, like Apache Pulsar's, so
 //! the Java and C++ clients can turn them into numbers (`get_schema_info(topic, version)`).
-//! A new Avro (or JSON, whose definitions are Avro) schema must be FULL compatible with
-//! the latest version, Apache Pulsar's default: each can read data written with the other.
+//! A new Avro (or JSON, whose definitions are Avro) schema must be compatible with the
+//! existing versions as the namespace's [`CompatibilityStrategy`] says; FULL (each can read
+//! data written with the other, against the latest version) is Apache Pulsar's default.
 
 use std::{
     fs::{self, File, OpenOptions},
@@ -38,11 +39,77 @@ pub enum SchemaError {
     Io(#[from] io::Error),
 }
 
+/// Apache Pulsar's schema compatibility strategies (a namespace policy), with its names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CompatibilityStrategy {
+    /// Not set: the broker's default, FULL.
+    #[default]
+    Undefined,
+    AlwaysIncompatible,
+    AlwaysCompatible,
+    /// A new schema can read data written with the latest version.
+    Backward,
+    /// Data written with a new schema can be read with the latest version.
+    Forward,
+    /// Both of the above.
+    Full,
+    BackwardTransitive,
+    ForwardTransitive,
+    FullTransitive,
+}
+
+impl CompatibilityStrategy {
+    /// Every strategy, for parsing and tests.
+    pub const ALL: [CompatibilityStrategy; 9] = [
+        CompatibilityStrategy::Undefined,
+        CompatibilityStrategy::AlwaysIncompatible,
+        CompatibilityStrategy::AlwaysCompatible,
+        CompatibilityStrategy::Backward,
+        CompatibilityStrategy::Forward,
+        CompatibilityStrategy::Full,
+        CompatibilityStrategy::BackwardTransitive,
+        CompatibilityStrategy::ForwardTransitive,
+        CompatibilityStrategy::FullTransitive,
+    ];
+
+    /// Apache Pulsar's name (`BACKWARD_TRANSITIVE`…).
+    pub fn name(self) -> &'static str {
+        match self {
+            CompatibilityStrategy::Undefined => "UNDEFINED",
+            CompatibilityStrategy::AlwaysIncompatible => "ALWAYS_INCOMPATIBLE",
+            CompatibilityStrategy::AlwaysCompatible => "ALWAYS_COMPATIBLE",
+            CompatibilityStrategy::Backward => "BACKWARD",
+            CompatibilityStrategy::Forward => "FORWARD",
+            CompatibilityStrategy::Full => "FULL",
+            CompatibilityStrategy::BackwardTransitive => "BACKWARD_TRANSITIVE",
+            CompatibilityStrategy::ForwardTransitive => "FORWARD_TRANSITIVE",
+            CompatibilityStrategy::FullTransitive => "FULL_TRANSITIVE",
+        }
+    }
+
+    /// The strategy of an Apache Pulsar name.
+    pub fn parse(name: &str) -> Option<CompatibilityStrategy> {
+        CompatibilityStrategy::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+
+    /// The strategy applied: UNDEFINED is the broker's default, FULL.
+    pub fn applied(self) -> CompatibilityStrategy {
+        match self {
+            CompatibilityStrategy::Undefined => CompatibilityStrategy::Full,
+            other => other,
+        }
+    }
+}
+
 /// The versions of a topic's schema, in order.
 pub struct SchemaRegistry {
     versions: Vec<StoredSchema>,
     /// None for non-persistent topics.
     file: Option<File>,
+    /// The namespace's strategy, kept current by the broker.
+    strategy: CompatibilityStrategy,
 }
 
 impl SchemaRegistry {
@@ -51,6 +118,7 @@ impl SchemaRegistry {
         SchemaRegistry {
             versions: Vec::new(),
             file: None,
+            strategy: CompatibilityStrategy::Undefined,
         }
     }
 
@@ -80,6 +148,7 @@ impl SchemaRegistry {
         Ok(SchemaRegistry {
             versions,
             file: Some(file),
+            strategy: CompatibilityStrategy::Undefined,
         })
     }
 
@@ -94,28 +163,67 @@ impl SchemaRegistry {
         self.versions.get(usize::try_from(version).ok()?)
     }
 
+    /// The strategy new schemas are checked with.
+    pub fn strategy(&self) -> CompatibilityStrategy {
+        self.strategy
+    }
+
+    pub fn set_strategy(&mut self, strategy: CompatibilityStrategy) {
+        self.strategy = strategy;
+    }
+
     /// The version of `schema`: an existing identical one, or a new one if compatible
-    /// with the latest (a producer's schema, or GET_OR_CREATE_SCHEMA).
+    /// as the strategy says (a producer's schema, GET_OR_CREATE_SCHEMA, an upload).
     pub fn register(&mut self, schema: &Schema) -> Result<u64, SchemaError> {
         if let Some(version) = self.find(schema) {
             return Ok(version);
         }
-        if let Some((_, latest)) = self.latest() {
-            check_compatible(&latest.schema, schema)?;
-        }
+        self.check(schema)?;
         self.append(schema)
     }
 
     /// Checks a consumer's schema: registered as the first version of a topic without
-    /// one, else it must be compatible with the latest version.
+    /// one, else it must be compatible as the strategy says.
     pub fn check_consumer(&mut self, schema: &Schema) -> Result<(), SchemaError> {
         if self.find(schema).is_some() {
             return Ok(());
         }
-        match self.latest() {
-            None => self.append(schema).map(drop),
-            Some((_, latest)) => check_compatible(&latest.schema, schema),
+        if self.versions.is_empty() {
+            return self.append(schema).map(drop);
         }
+        self.check(schema)
+    }
+
+    /// Whether `schema` could become a new version: compatible, as the strategy says, with
+    /// the latest version (or every version, for the transitive strategies).
+    pub fn check(&self, schema: &Schema) -> Result<(), SchemaError> {
+        use CompatibilityStrategy as S;
+        let strategy = self.strategy.applied();
+        let against: &[StoredSchema] = match strategy {
+            S::AlwaysCompatible => return Ok(()),
+            _ if self.versions.is_empty() => return Ok(()),
+            S::AlwaysIncompatible => {
+                return Err(SchemaError::Incompatible(
+                    "the namespace's strategy is ALWAYS_INCOMPATIBLE".into(),
+                ))
+            }
+            S::BackwardTransitive | S::ForwardTransitive | S::FullTransitive => &self.versions,
+            _ => &self.versions[self.versions.len() - 1..],
+        };
+        against
+            .iter()
+            .try_for_each(|old| check_compatible(&old.schema, schema, strategy))
+    }
+
+    /// Deletes every version (the admin API's schema DELETE): the next schema starts again
+    /// at version 0, with nothing to be compatible with.
+    pub fn delete_all(&mut self) -> Result<(), SchemaError> {
+        if let Some(file) = &mut self.file {
+            file.set_len(0)?;
+            file.sync_data()?;
+        }
+        self.versions.clear();
+        Ok(())
     }
 
     fn find(&self, schema: &Schema) -> Option<u64> {
@@ -179,7 +287,11 @@ pub fn type_name(r#type: i32) -> &'static str {
     }
 }
 
-fn check_compatible(old: &Schema, new: &Schema) -> Result<(), SchemaError> {
+fn check_compatible(
+    old: &Schema,
+    new: &Schema,
+    strategy: CompatibilityStrategy,
+) -> Result<(), SchemaError> {
     if old.r#type != new.r#type {
         return Err(SchemaError::Incompatible(format!(
             "schema type {} does not match the topic's {}",
@@ -197,16 +309,28 @@ fn check_compatible(old: &Schema, new: &Schema) -> Result<(), SchemaError> {
             .map_err(|e| SchemaError::Incompatible(format!("unreadable Avro definition: {e}")))
     };
     let (old, new) = (parse(old)?, parse(new)?);
-    match SchemaCompatibility::mutual_read(&old, &new) {
-        Ok(Compatibility::Full) => Ok(()),
-        Ok(Compatibility::Partial) => Err(SchemaError::Incompatible(
-            "the schemas can only partly read each other's data (FULL compatibility required)"
-                .into(),
-        )),
-        Err(e) => Err(SchemaError::Incompatible(format!(
-            "not FULL compatible with the latest version: {e}"
-        ))),
+    let name = strategy.name();
+    let reads = |writer: &apache_avro::Schema, reader: &apache_avro::Schema| {
+        match SchemaCompatibility::can_read(writer, reader) {
+            Ok(Compatibility::Full) => Ok(()),
+            Ok(Compatibility::Partial) => Err(SchemaError::Incompatible(format!(
+                "the schemas can only partly read each other's data ({name} compatibility required)"
+            ))),
+            Err(e) => Err(SchemaError::Incompatible(format!(
+                "not {name} compatible with an existing version: {e}"
+            ))),
+        }
+    };
+    use CompatibilityStrategy as S;
+    let backward = !matches!(strategy, S::Forward | S::ForwardTransitive);
+    let forward = !matches!(strategy, S::Backward | S::BackwardTransitive);
+    if backward {
+        reads(&old, &new)?;
     }
+    if forward {
+        reads(&new, &old)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -253,6 +377,35 @@ mod tests {
             Err(SchemaError::Incompatible(_))
         ));
         assert!(registry.check_consumer(&avro(V2)).is_ok());
+    }
+
+    #[test]
+    fn strategies_go_by_apache_names_and_undefined_applies_full() {
+        for strategy in CompatibilityStrategy::ALL {
+            assert_eq!(
+                CompatibilityStrategy::parse(strategy.name()),
+                Some(strategy)
+            );
+        }
+        assert_eq!(CompatibilityStrategy::parse("full"), None);
+        assert_eq!(
+            CompatibilityStrategy::Undefined.applied(),
+            CompatibilityStrategy::Full
+        );
+    }
+
+    #[test]
+    fn forward_accepts_a_new_required_field_that_backward_refuses() {
+        let mut registry = SchemaRegistry::in_memory();
+        registry.register(&avro(V2)).unwrap();
+        let required = r#"{"type":"record","name":"R","fields":[{"name":"a","type":["null","string"],"default":null},{"name":"c","type":"long"}]}"#;
+        registry.set_strategy(CompatibilityStrategy::Forward);
+        assert!(registry.check(&avro(required)).is_ok());
+        registry.set_strategy(CompatibilityStrategy::Backward);
+        assert!(matches!(
+            registry.check(&avro(required)),
+            Err(SchemaError::Incompatible(_))
+        ));
     }
 
     #[test]

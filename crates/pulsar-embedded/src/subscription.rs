@@ -1,16 +1,25 @@
 //! A subscription: its cursor, its consumers, and the dispatch of entries to them.
 //!
 //! Dispatch follows the subscription type: Exclusive and Failover send everything to one
-//! active consumer, Shared goes round-robin over the consumers that have permits, and
-//! Key_Shared sends every entry of a key to the same consumer. An entry counts against
-//! the consumer's permits for every message in it, as the clients count them. Delivered
-//! entries stay pending on their consumer until acknowledged; a negative ack or the
-//! consumer leaving puts them back in front of the queue with a higher redelivery count.
+//! active consumer (chosen as Apache Pulsar chooses it, see [`failover`]), Shared goes
+//! round-robin over the consumers that have permits, and Key_Shared sends every entry of
+//! a key to the same consumer. An entry counts against the consumer's permits for every
+//! message in it, as the clients count them. Delivered entries stay pending on their
+//! consumer until acknowledged; a negative ack or the consumer leaving puts them back in
+//! front of the queue with a higher redelivery count.
 //!
 //! Delayed delivery, as Apache Pulsar does it: Shared and Key_Shared subscriptions hold
 //! back an entry whose `deliver_at_time` is still ahead and go on with the entries after
 //! it; once its time comes it goes out before new entries, as redeliveries do (the topic's
 //! delivery timer dispatches then). Exclusive and Failover subscriptions deliver it at once.
+//!
+//! When the active consumer of a persistent topic's Failover subscription changes, the
+//! subscription waits [`failover::HANDOVER_DELAY_MS`] (nothing is delivered meanwhile),
+//! then puts back everything delivered and unacknowledged, tells every consumer whether
+//! it is the active one (ACTIVE_CONSUMER_CHANGE) and delivers to the new one. A consumer
+//! joining without changing the choice is told at once that it is not active.
+
+pub mod failover;
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, VecDeque},
@@ -19,10 +28,11 @@ use std::{
 
 use pulsar::proto::{
     base_command::Type as CommandType, command_ack::AckType, command_subscribe::SubType,
-    BaseCommand, CommandAck, CommandMessage, MessageIdData,
+    BaseCommand, CommandAck, CommandActiveConsumerChange, CommandMessage, MessageIdData,
 };
 use tokio::sync::mpsc::UnboundedSender;
 
+use self::failover::ActiveRule;
 use crate::{
     entry::{now_millis, Entry, LEDGER_ID},
     frame::Outbound,
@@ -73,6 +83,11 @@ pub struct Subscription {
     pub cursor: Cursor,
     read_position: u64,
     consumers: Vec<Consumer>,
+    /// The consumer Exclusive and Failover subscriptions deliver to.
+    active: Option<ConsumerKey>,
+    /// When a Failover subscription's pending hand-over to `active` happens (ms since
+    /// the epoch); nothing is delivered until then.
+    handover_at: Option<u64>,
     /// Delivered, unacknowledged entries and the consumer holding each.
     pending: HashMap<u64, ConsumerKey>,
     /// Entries to deliver again, before new ones.
@@ -101,6 +116,8 @@ impl Subscription {
             read_position: cursor.mark_delete(),
             cursor,
             consumers: Vec::new(),
+            active: None,
+            handover_at: None,
             pending: HashMap::new(),
             redeliver: BTreeSet::new(),
             redelivery_counts: HashMap::new(),
@@ -116,8 +133,25 @@ impl Subscription {
         &self.consumers
     }
 
-    /// Attaches a consumer, if the subscription type lets it in.
-    pub fn add_consumer(&mut self, sub_type: SubType, consumer: Consumer) -> Result<(), Busy> {
+    /// The active consumer of an Exclusive or Failover subscription.
+    pub fn active_consumer(&self) -> Option<&Consumer> {
+        let key = self.active?;
+        self.consumers.iter().find(|c| c.key == key)
+    }
+
+    /// When a pending Failover hand-over happens, if one is pending.
+    pub fn handover_at(&self) -> Option<u64> {
+        self.handover_at
+    }
+
+    /// Attaches a consumer, if the subscription type lets it in, and chooses the active
+    /// consumer again by `rule`.
+    pub fn add_consumer(
+        &mut self,
+        sub_type: SubType,
+        consumer: Consumer,
+        rule: &ActiveRule,
+    ) -> Result<(), Busy> {
         if self.consumers.is_empty() {
             // With nobody attached, the subscription takes the type of its new consumer.
             self.sub_type = sub_type;
@@ -132,12 +166,74 @@ impl Subscription {
                 self.name
             )));
         }
+        let key = consumer.key;
         self.consumers.push(consumer);
+        if !self.choose_active(rule) {
+            // The choice stands: only the newcomer learns who is active (Apache does so
+            // whatever the type; only Failover lets a second consumer in).
+            if let (Some(active), Some(joined)) =
+                (self.active, self.consumers.iter().find(|c| c.key == key))
+            {
+                notify_active(joined, active == key);
+            }
+        }
         Ok(())
     }
 
+    /// Detaches a consumer and chooses the active consumer again by `rule`; what it had
+    /// not acknowledged goes to the others.
+    pub fn remove_consumer(&mut self, key: ConsumerKey, rule: &ActiveRule) -> Option<Consumer> {
+        let consumer = self.detach(key)?;
+        self.choose_active(rule);
+        Some(consumer)
+    }
+
+    /// Chooses the active consumer; returns whether it changed. A change on a Failover
+    /// subscription of a persistent topic is handed over after the delay (a pending one
+    /// keeps its time, as Apache's scheduled read does); otherwise at once.
+    fn choose_active(&mut self, rule: &ActiveRule) -> bool {
+        let single_active = matches!(self.sub_type, SubType::Exclusive | SubType::Failover);
+        let chosen = single_active
+            .then(|| rule.pick(&self.consumers))
+            .flatten()
+            .map(|i| self.consumers[i].key);
+        if chosen == self.active {
+            return false;
+        }
+        self.active = chosen;
+        if chosen.is_none() {
+            self.handover_at = None;
+            return true;
+        }
+        match rule.handover_delay {
+            Some(delay) if self.sub_type == SubType::Failover && delay > 0 => {
+                self.handover_at.get_or_insert(now_millis() + delay);
+            }
+            Some(_) => self.hand_over(),
+            // Non-persistent: nothing was kept to rewind, and Apache sends no notice.
+            None => {}
+        }
+        true
+    }
+
+    /// Apache's rewind on a new active consumer: what any consumer holds unacknowledged
+    /// goes out again, to the active one, and every Failover consumer learns whether it
+    /// is the active one.
+    fn hand_over(&mut self) {
+        self.handover_at = None;
+        let held: Vec<u64> = self.pending.keys().copied().collect();
+        for entry in held {
+            self.requeue(entry);
+        }
+        if self.sub_type == SubType::Failover {
+            for consumer in &self.consumers {
+                notify_active(consumer, Some(consumer.key) == self.active);
+            }
+        }
+    }
+
     /// Detaches a consumer; what it had not acknowledged goes to the others.
-    pub fn remove_consumer(&mut self, key: ConsumerKey) -> Option<Consumer> {
+    fn detach(&mut self, key: ConsumerKey) -> Option<Consumer> {
         let index = self.consumers.iter().position(|c| c.key == key)?;
         let consumer = self.consumers.remove(index);
         let held: Vec<u64> = self
@@ -155,8 +251,10 @@ impl Subscription {
     /// Detaches every consumer and returns them (to be told they were closed).
     pub fn take_consumers(&mut self) -> Vec<Consumer> {
         let keys: Vec<ConsumerKey> = self.consumers.iter().map(|c| c.key).collect();
+        self.active = None;
+        self.handover_at = None;
         keys.into_iter()
-            .filter_map(|key| self.remove_consumer(key))
+            .filter_map(|key| self.detach(key))
             .collect()
     }
 
@@ -311,6 +409,11 @@ impl Subscription {
         }
     }
 
+    /// The next entry to deliver (not counting redeliveries).
+    pub fn read_position(&self) -> u64 {
+        self.read_position
+    }
+
     /// Entries not acknowledged yet.
     pub fn backlog(&self, end_id: u64) -> u64 {
         let mark = self.cursor.mark_delete().min(end_id);
@@ -356,6 +459,12 @@ impl Subscription {
             return;
         }
         let now = now_millis();
+        if let Some(at) = self.handover_at {
+            if at > now {
+                return;
+            }
+            self.hand_over();
+        }
         self.release_delayed(now);
         self.read_position = self.read_position.max(self.cursor.mark_delete());
         loop {
@@ -440,7 +549,8 @@ impl Subscription {
         let has_permits = |c: &Consumer| c.permits > 0;
         match self.sub_type {
             SubType::Exclusive | SubType::Failover => {
-                let active = self.active_consumer()?;
+                let key = self.active?;
+                let active = self.consumers.iter().position(|c| c.key == key)?;
                 has_permits(&self.consumers[active]).then_some(active)
             }
             SubType::Shared => {
@@ -456,15 +566,20 @@ impl Subscription {
             }
         }
     }
+}
 
-    /// Failover picks by priority level, then consumer name, as Apache Pulsar does on
-    /// non-partitioned topics.
-    fn active_consumer(&self) -> Option<usize> {
-        (0..self.consumers.len()).min_by(|a, b| {
-            let (a, b) = (&self.consumers[*a], &self.consumers[*b]);
-            (a.priority, &a.name).cmp(&(b.priority, &b.name))
-        })
-    }
+/// Tells a consumer whether it is the active one (ACTIVE_CONSUMER_CHANGE).
+fn notify_active(consumer: &Consumer, is_active: bool) {
+    let command = BaseCommand {
+        r#type: CommandType::ActiveConsumerChange as i32,
+        active_consumer_change: Some(CommandActiveConsumerChange {
+            consumer_id: consumer.consumer_id,
+            is_active: Some(is_active),
+        }),
+        ..Default::default()
+    };
+    // A closed channel means the connection is going away.
+    let _ = consumer.tx.send(Outbound::command(command));
 }
 
 /// Bits `0..upto` set, in words for a batch of `n` messages.
@@ -522,6 +637,10 @@ mod tests {
         (consumer, rx)
     }
 
+    fn rule() -> ActiveRule {
+        ActiveRule::for_topic("persistent://public/default/t", true)
+    }
+
     fn received(rx: &mut mpsc::UnboundedReceiver<Outbound>) -> Vec<(u64, u32)> {
         let mut ids = Vec::new();
         while let Ok(Outbound::Message { command, .. }) = rx.try_recv() {
@@ -565,8 +684,8 @@ mod tests {
         let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
         let (a, mut rx_a) = consumer(1, 2);
         let (b, mut rx_b) = consumer(2, 1);
-        sub.add_consumer(SubType::Shared, a).unwrap();
-        sub.add_consumer(SubType::Shared, b).unwrap();
+        sub.add_consumer(SubType::Shared, a, &rule()).unwrap();
+        sub.add_consumer(SubType::Shared, b, &rule()).unwrap();
         sub.dispatch(&view);
         assert_eq!(received(&mut rx_a), vec![(0, 0), (2, 0)]);
         assert_eq!(received(&mut rx_b), vec![(1, 0)]);
@@ -578,12 +697,14 @@ mod tests {
     #[test]
     fn an_exclusive_subscription_refuses_a_second_consumer() {
         let mut sub = Subscription::new("s".into(), SubType::Exclusive, true, Cursor::at(0));
-        sub.add_consumer(SubType::Exclusive, consumer(1, 1).0)
+        sub.add_consumer(SubType::Exclusive, consumer(1, 1).0, &rule())
             .unwrap();
         assert!(sub
-            .add_consumer(SubType::Exclusive, consumer(2, 1).0)
+            .add_consumer(SubType::Exclusive, consumer(2, 1).0, &rule())
             .is_err());
-        assert!(sub.add_consumer(SubType::Shared, consumer(3, 1).0).is_err());
+        assert!(sub
+            .add_consumer(SubType::Shared, consumer(3, 1).0, &rule())
+            .is_err());
     }
 
     #[test]
@@ -596,13 +717,13 @@ mod tests {
         };
         let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
         let (a, mut rx_a) = consumer(1, 10);
-        sub.add_consumer(SubType::Shared, a).unwrap();
+        sub.add_consumer(SubType::Shared, a, &rule()).unwrap();
         sub.dispatch(&view);
         assert_eq!(received(&mut rx_a).len(), 2);
         sub.ack(&ack(&[(0, -1)], false), &view);
         let (b, mut rx_b) = consumer(2, 10);
-        sub.add_consumer(SubType::Shared, b).unwrap();
-        sub.remove_consumer(1);
+        sub.add_consumer(SubType::Shared, b, &rule()).unwrap();
+        sub.remove_consumer(1, &rule());
         sub.dispatch(&view);
         assert_eq!(received(&mut rx_b), vec![(1, 1)]);
     }
@@ -617,7 +738,7 @@ mod tests {
         };
         let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
         let (a, mut rx_a) = consumer(1, 10);
-        sub.add_consumer(SubType::Shared, a).unwrap();
+        sub.add_consumer(SubType::Shared, a, &rule()).unwrap();
         sub.dispatch(&view);
         received(&mut rx_a);
         sub.redeliver(
@@ -658,7 +779,7 @@ mod tests {
         sub.ack(&ack(&[(0, 0), (0, 2)], false), &view);
         assert_eq!(sub.backlog(1), 1);
         let (a, mut rx_a) = consumer(1, 10);
-        sub.add_consumer(SubType::Shared, a).unwrap();
+        sub.add_consumer(SubType::Shared, a, &rule()).unwrap();
         sub.dispatch(&view);
         assert_eq!(received(&mut rx_a), vec![(0, 0)]);
         sub.ack(&ack(&[(0, 1)], false), &view);
@@ -739,16 +860,16 @@ mod tests {
         };
         let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
         let (a, mut rx_a) = consumer(1, 10);
-        sub.add_consumer(SubType::Shared, a).unwrap();
+        sub.add_consumer(SubType::Shared, a, &rule()).unwrap();
         sub.dispatch(&view);
         assert_eq!(received(&mut rx_a), vec![(1, 0), (2, 0)]);
         assert_eq!(sub.delayed_messages(), 1);
         sub.dispatch(&view);
         assert!(received(&mut rx_a).is_empty());
         // Exclusive consumers do not wait: the held entry goes out once one takes over.
-        sub.remove_consumer(1);
+        sub.remove_consumer(1, &rule());
         let (b, mut rx_b) = consumer(2, 10);
-        sub.add_consumer(SubType::Exclusive, b).unwrap();
+        sub.add_consumer(SubType::Exclusive, b, &rule()).unwrap();
         sub.dispatch(&view);
         assert_eq!(received(&mut rx_b), vec![(0, 0), (1, 1), (2, 1)]);
         assert_eq!(sub.delayed_messages(), 0);
@@ -764,7 +885,7 @@ mod tests {
         };
         let mut sub = Subscription::new("s".into(), SubType::KeyShared, true, Cursor::at(0));
         let (a, mut rx_a) = consumer(1, 10);
-        sub.add_consumer(SubType::KeyShared, a).unwrap();
+        sub.add_consumer(SubType::KeyShared, a, &rule()).unwrap();
         sub.dispatch(&view);
         assert_eq!(received(&mut rx_a), vec![(1, 0)]);
         std::thread::sleep(std::time::Duration::from_millis(40));

@@ -50,6 +50,24 @@ impl TopicName {
         })
     }
 
+    /// The topic of partition `index` of this (partitioned) topic.
+    pub fn partition(&self, index: u32) -> TopicName {
+        TopicName {
+            local: format!("{}{PARTITION_SUFFIX}{index}", self.local),
+            ..self.clone()
+        }
+    }
+
+    /// Whether the name is that of a partition (`…-partition-N`), which Apache Pulsar
+    /// refuses as the name of a partitioned topic.
+    pub fn is_partition(&self) -> bool {
+        self.local
+            .rsplit_once(PARTITION_SUFFIX)
+            .is_some_and(|(_, index)| {
+                !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit())
+            })
+    }
+
     /// The directory of the topic under the data directory: one percent-encoded path
     /// component per name part, so no name can escape it.
     pub fn relative_dir(&self) -> PathBuf {
@@ -74,6 +92,9 @@ impl fmt::Display for TopicName {
         )
     }
 }
+
+/// What separates a partitioned topic's name from the index of one of its partitions.
+const PARTITION_SUFFIX: &str = "-partition-";
 
 /// The directory of a namespace's topics under the data directory's `topics`.
 pub fn namespace_dir(tenant: &str, namespace: &str) -> PathBuf {
@@ -178,6 +199,18 @@ mod tests {
             );
         }
         assert_eq!(decode_component("%zz"), None);
+    }
+
+    #[test]
+    fn partitions_are_named_after_their_partitioned_topic() {
+        let name = TopicName::parse("t/ns/pedidos").unwrap();
+        assert_eq!(
+            name.partition(2).to_string(),
+            "persistent://t/ns/pedidos-partition-2"
+        );
+        assert!(name.partition(2).is_partition());
+        assert!(!name.is_partition());
+        assert!(!TopicName::parse("a-partition-x").unwrap().is_partition());
     }
 
     #[test]

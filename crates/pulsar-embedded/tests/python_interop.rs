@@ -304,3 +304,91 @@ async fn python_readers_start_where_apache_pulsar_starts_them_and_seeks_survive_
     }
     broker.shutdown().await;
 }
+
+/// A partitioned topic made through the admin API: the official client's producer routes
+/// by key over its partitions, and one consumer on the partitioned name gets every
+/// message once, each key from one partition in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_producer_and_consumer_use_every_partition_of_a_partitioned_topic() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let admin = broker.admin_address().unwrap();
+    let (status, reason) = admin_request(
+        admin,
+        "PUT",
+        "/admin/v2/persistent/public/default/particionado/partitions",
+        Some("3"),
+    )
+    .await;
+    assert_eq!(status, 204, "{reason}");
+    let url = format!("pulsar://{}", broker.address());
+    let stdout = tokio::task::spawn_blocking(move || {
+        python(
+            "partitioned.py",
+            &[&url, "persistent://public/default/particionado", "300"],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(stdout.contains("received 300 from"), "{stdout}");
+    let (_, stats) = admin_get(
+        admin,
+        "/admin/v2/persistent/public/default/particionado/partitioned-stats",
+    )
+    .await;
+    assert_eq!(stats["msgInCounter"], 300);
+    assert_eq!(stats["subscriptions"]["sub-particiones"]["msgBacklog"], 0);
+    assert_eq!(stats["partitions"].as_object().unwrap().len(), 3);
+    broker.shutdown().await;
+}
+
+/// Pattern consumers of each regex subscription mode get exactly the topics of their
+/// domains: the client matches its pattern without the domain, the broker's
+/// GET_TOPICS_OF_NAMESPACE honours the mode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_pattern_consumers_receive_only_from_the_domains_of_their_regex_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let url = format!("pulsar://{}", broker.address());
+    let stdout = tokio::task::spawn_blocking(move || python("regex_modes.py", &[&url, "rx"]))
+        .await
+        .unwrap();
+    for check in [
+        "ok PersistentOnly",
+        "ok NonPersistentOnly",
+        "ok AllTopics",
+        "regex modes ok",
+    ] {
+        assert!(stdout.contains(check), "missing {check:?} in\n{stdout}");
+    }
+    broker.shutdown().await;
+}
+
+/// Failover as Apache Pulsar hands it over, seen from the official client: the active
+/// consumer is the one Apache's hash ring gives the topic, a newcomer takes over only
+/// when the ring favours it, and the unacknowledged messages of a departed active
+/// consumer go to the next one exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_failover_consumers_hand_over_as_apache_pulsar_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let url = format!("pulsar://{}", broker.address());
+    let admin = format!("http://{}", broker.admin_address().expect("admin listener"));
+    let stdout = tokio::task::spawn_blocking(move || {
+        python(
+            "failover.py",
+            &[&url, &admin, "persistent://public/default/failover"],
+        )
+    })
+    .await
+    .unwrap();
+    for check in [
+        "ok a lower name joining does not take the topic the ring gives b",
+        "ok the active one leaves and the next gets exactly what it left unacked",
+        "ok a newcomer the ring favours takes over",
+        "failover ok",
+    ] {
+        assert!(stdout.contains(check), "missing {check:?} in\n{stdout}");
+    }
+    broker.shutdown().await;
+}

@@ -6,7 +6,8 @@
 //! without either, are refused with `TopicNotFound` by [`crate::broker::Broker::topic`].
 
 use pulsar::proto::{
-    self, base_command::Type as CommandType, command_lookup_topic_response::LookupType,
+    self, base_command::Type as CommandType, command_get_topics_of_namespace::Mode,
+    command_lookup_topic_response::LookupType,
     command_partitioned_topic_metadata_response::LookupType as MetadataLookupType, ServerError,
 };
 
@@ -34,9 +35,10 @@ impl Connection {
 
     pub(super) fn partitioned_metadata(&self, request: proto::CommandPartitionedTopicMetadata) {
         let response = match self.located(&request.topic, ServerError::TopicNotFound) {
-            // Every topic is non-partitioned here; `name-partition-N` are plain topics.
-            Ok(_) => proto::CommandPartitionedTopicMetadataResponse {
-                partitions: Some(0),
+            // 0 for a non-partitioned topic (or one not created yet: auto-creation makes
+            // it non-partitioned, Apache's default); `name-partition-N` are plain topics.
+            Ok(name) => proto::CommandPartitionedTopicMetadataResponse {
+                partitions: Some(self.broker.partitioned.partitions(&name)),
                 request_id: request.request_id,
                 response: Some(MetadataLookupType::Success as i32),
                 ..Default::default()
@@ -79,12 +81,23 @@ impl Connection {
         }));
     }
 
+    /// The namespace's topics of the domains `mode` asks for (PERSISTENT, the default,
+    /// NON_PERSISTENT or ALL), as Apache Pulsar answers it: the C++ client (Python's
+    /// `regex_subscription_mode`) matches its pattern without the domain, so this filter
+    /// is what keeps a PersistentOnly pattern consumer off non-persistent topics.
+    ///
+    /// The response is never `filtered` by `topics_pattern` and carries no `topics_hash`
+    /// (`changed` keeps its default, true): the C++ and Rust clients send neither, and
+    /// Java's filters the list itself when it is not filtered. Topic list watching
+    /// (WATCH_TOPIC_LIST) is not served; CONNECTED does not announce it.
     pub(super) async fn topics_of_namespace(&self, request: proto::CommandGetTopicsOfNamespace) {
         let (tenant, namespace) = request
             .namespace
             .split_once('/')
             .unwrap_or(("public", "default"));
-        let topics = self.broker.topics_of(tenant, namespace).await;
+        let mode = request.mode.and_then(|m| Mode::try_from(m).ok());
+        let mut topics = self.broker.topics_of(tenant, namespace).await;
+        topics.retain(|topic| in_mode(topic, mode.unwrap_or(Mode::Persistent)));
         self.send(command(CommandType::GetTopicsOfNamespaceResponse, |c| {
             c.get_topics_of_namespace_response = Some(proto::CommandGetTopicsOfNamespaceResponse {
                 request_id: request.request_id,
@@ -92,5 +105,30 @@ impl Connection {
                 ..Default::default()
             })
         }));
+    }
+}
+
+/// Whether a fully qualified topic name is of a domain `mode` lists.
+fn in_mode(topic: &str, mode: Mode) -> bool {
+    match mode {
+        Mode::All => true,
+        Mode::Persistent => topic.starts_with("persistent://"),
+        Mode::NonPersistent => topic.starts_with("non-persistent://"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_mode_lists_only_the_topics_of_its_domains() {
+        let persistent = "persistent://public/default/a";
+        let non_persistent = "non-persistent://public/default/a";
+        assert!(in_mode(persistent, Mode::Persistent));
+        assert!(!in_mode(non_persistent, Mode::Persistent));
+        assert!(in_mode(non_persistent, Mode::NonPersistent));
+        assert!(!in_mode(persistent, Mode::NonPersistent));
+        assert!(in_mode(persistent, Mode::All) && in_mode(non_persistent, Mode::All));
     }
 }

@@ -5,7 +5,7 @@ use std::{
     collections::{BTreeSet, HashMap, VecDeque},
     io,
     path::Path,
-    sync::{Arc, Mutex},
+    sync::{atomic::AtomicBool, Arc, Mutex},
 };
 
 use pulsar::proto::command_subscribe::SubType;
@@ -124,6 +124,7 @@ impl Topic {
             subscriptions,
             msg_in: 0,
             bytes_in: 0,
+            entries_added: 0,
             failed: None,
             delivery_times,
         };
@@ -134,7 +135,7 @@ impl Topic {
             wake_writer: Notify::new(),
             wake_delivery: Notify::new(),
             schemas: Arc::new(Mutex::new(schemas)),
-            deduplication,
+            deduplication: AtomicBool::new(deduplication),
         }
     }
 }

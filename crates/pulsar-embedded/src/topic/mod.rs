@@ -11,6 +11,7 @@
 //! the writer's side of storing, `delayed` the timer that dispatches delayed entries when
 //! their time comes, and `stats` the admin API's statistics.
 
+mod admin_ops;
 mod delayed;
 mod group_commit;
 mod load;
@@ -20,13 +21,17 @@ mod subscriptions;
 
 use std::{
     collections::{BTreeSet, HashMap, VecDeque},
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, MutexGuard,
+    },
 };
 
 use pulsar::proto::{BaseCommand, ServerError};
 use tokio::sync::{mpsc::UnboundedSender, Notify};
 
 pub use self::{
+    admin_ops::{close_consumers, Peeked, Skip, SubscriptionError},
     delayed::run_delivery_timer,
     load::Storage,
     publish::{send_error, AccessMode, Admission, Admitted, NewProducer, Receipt},
@@ -76,6 +81,8 @@ struct TopicState {
     subscriptions: HashMap<String, Subscription>,
     msg_in: u64,
     bytes_in: u64,
+    /// Entries published since the topic was loaded.
+    entries_added: u64,
     /// Set once storing failed: the topic refuses sends from then on.
     failed: Option<String>,
     /// (delivery time, entry) of visible entries whose `deliver_at_time` is still ahead:
@@ -92,7 +99,9 @@ pub struct Topic {
     /// Wakes the delivery timer: an entry with a delivery time became visible.
     wake_delivery: Notify,
     schemas: Arc<Mutex<SchemaRegistry>>,
-    deduplication: bool,
+    /// Whether resent sequence ids are dropped: the topic's policy, else its namespace's,
+    /// else the broker's; the admin API changes it at run time.
+    deduplication: AtomicBool,
 }
 
 impl Topic {
@@ -110,6 +119,16 @@ impl Topic {
     /// run it on a blocking thread).
     pub fn schemas(&self) -> Arc<Mutex<SchemaRegistry>> {
         self.schemas.clone()
+    }
+
+    pub fn deduplication(&self) -> bool {
+        self.deduplication.load(Ordering::Relaxed)
+    }
+
+    /// Takes effect from the next message published; the last sequence id of each
+    /// producer is always kept, so turning it on drops resends at once.
+    pub fn set_deduplication(&self, enabled: bool) {
+        self.deduplication.store(enabled, Ordering::Relaxed);
     }
 
     fn is_persistent(&self) -> bool {

@@ -201,7 +201,7 @@ impl Topic {
         }
         // Positions compare by sequence id, then chunk: the chunks of one message share
         // its sequence id, and only a chunk already stored is a resend.
-        if self.deduplication {
+        if self.deduplication() {
             if let Some(last) = state.last_sequence.get(producer_name) {
                 if (receipt.sequence_id, entry.chunk_id) <= *last {
                     send_receipt(&receipt, None);
@@ -228,6 +228,7 @@ impl Topic {
             entry.deliver_at = None;
         }
         state.msg_in += u64::from(entry.num_messages);
+        state.entries_added += 1;
         state.bytes_in += payload_len as u64;
         if persistent {
             state.unflushed.push((entry, receipt));

@@ -24,17 +24,19 @@ impl Topic {
                         })
                     })
                     .collect();
-                (
-                    sub.name.clone(),
-                    serde_json::json!({
-                        "msgBacklog": sub.backlog(state.end_id),
-                        "msgDelayed": sub.delayed_messages(),
-                        "msgOutCounter": sub.msg_out_counter,
-                        "type": sub_type_name(sub.sub_type),
-                        "isDurable": sub.durable,
-                        "consumers": consumers,
-                    }),
-                )
+                let mut stats = serde_json::json!({
+                    "msgBacklog": sub.backlog(state.end_id),
+                    "msgDelayed": sub.delayed_messages(),
+                    "msgOutCounter": sub.msg_out_counter,
+                    "type": sub_type_name(sub.sub_type),
+                    "isDurable": sub.durable,
+                    "consumers": consumers,
+                });
+                // As Apache's, only Exclusive and Failover subscriptions name one.
+                if let Some(active) = sub.active_consumer() {
+                    stats["activeConsumerName"] = active.name.clone().into();
+                }
+                (sub.name.clone(), stats)
             })
             .collect();
         let publishers: Vec<serde_json::Value> = state

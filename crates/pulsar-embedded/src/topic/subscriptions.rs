@@ -12,7 +12,7 @@ use crate::{
     entry::LEDGER_ID,
     frame::Outbound,
     storage::cursor::{Cursor, CursorRecord},
-    subscription::{Consumer, ConsumerKey, EntriesView, Subscription},
+    subscription::{failover::ActiveRule, Consumer, ConsumerKey, EntriesView, Subscription},
 };
 
 /// How a new subscription is positioned.
@@ -67,10 +67,31 @@ impl Topic {
         let Some(sub) = state.subscriptions.get_mut(subscription) else {
             return Err((ServerError::UnknownError, "subscription vanished".into()));
         };
-        sub.add_consumer(sub_type, consumer)
+        sub.add_consumer(sub_type, consumer, &self.active_rule())
             .map_err(|busy| (ServerError::ConsumerBusy, busy.0))?;
         sub.dispatch(&view);
+        let handover = sub.handover_at();
+        self.schedule_handover(&mut state.delivery_times, handover);
         Ok(())
+    }
+
+    /// How this topic's Exclusive and Failover subscriptions choose their active consumer.
+    fn active_rule(&self) -> ActiveRule {
+        ActiveRule::for_topic(self.full_name(), self.is_persistent())
+    }
+
+    /// Has the delivery timer dispatch when a pending Failover hand-over is due.
+    fn schedule_handover(
+        &self,
+        delivery_times: &mut std::collections::BTreeSet<(u64, u64)>,
+        at: Option<u64>,
+    ) {
+        if let Some(at) = at {
+            // u64::MAX is no entry id: the dispatch at that time is all it asks for.
+            if delivery_times.insert((at, u64::MAX)) {
+                self.wake_delivery_timer();
+            }
+        }
     }
 
     /// Detaches a consumer (closed, or its connection ended); its unacknowledged entries
@@ -83,14 +104,16 @@ impl Topic {
         };
         // A consumer a seek already detached is not there any more: its reader's
         // subscription, reset and waiting for it to reconnect, must not end now.
-        if sub.remove_consumer(key).is_none() {
+        if sub.remove_consumer(key, &self.active_rule()).is_none() {
             return;
         }
+        let handover = sub.handover_at();
         if !sub.durable && sub.consumers().is_empty() {
             state.subscriptions.remove(subscription);
             state.trim(self.is_persistent());
         } else {
             state.dispatch_one(subscription);
+            self.schedule_handover(&mut state.delivery_times, handover);
         }
     }
 

@@ -1,0 +1,277 @@
+//! The namespace and topic policies this broker applies, and the admin API's schema
+//! changes: deduplication (namespace and topic), the schema compatibility strategy,
+//! schema upload, deletion and compatibility check.
+
+use pulsar::proto::{schema::Type as SchemaType, KeyValue, Schema};
+
+use super::{registry_error, Request, Response};
+use crate::{
+    broker::Broker,
+    namespaces::RegistryError,
+    schema_registry::{CompatibilityStrategy, SchemaError},
+    topic_name::TopicName,
+};
+
+/// `GET|POST|DELETE /admin/v2/namespaces/{tenant}/{namespace}/deduplication`: the body of
+/// POST is `true` or `false`; GET answers it, or 204 when unset, as Apache Pulsar does.
+pub async fn namespace_deduplication(
+    broker: &Broker,
+    request: &Request,
+    tenant: &str,
+    namespace: &str,
+) -> Response {
+    let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
+        return registry_error(&RegistryError::NamespaceNotFound);
+    };
+    let enabled = match request.method.as_str() {
+        "GET" => {
+            return match policies.deduplication {
+                Some(enabled) => Response::json(200, enabled.into()),
+                None => Response::no_content(),
+            }
+        }
+        "POST" => match boolean_body(request) {
+            Ok(enabled) => Some(enabled),
+            Err(refusal) => return refusal,
+        },
+        "DELETE" => None,
+        _ => return Response::not_allowed(),
+    };
+    change(broker, tenant, namespace, |p| p.deduplication = enabled).await
+}
+
+/// `GET|POST|PUT /admin/v2/namespaces/{tenant}/{namespace}/schemaCompatibilityStrategy`:
+/// the body is the strategy's name, as a JSON string (or bare).
+pub async fn schema_compatibility_strategy(
+    broker: &Broker,
+    request: &Request,
+    tenant: &str,
+    namespace: &str,
+) -> Response {
+    let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
+        return registry_error(&RegistryError::NamespaceNotFound);
+    };
+    match request.method.as_str() {
+        "GET" => Response::json(200, policies.schema_compatibility.name().into()),
+        "POST" | "PUT" => {
+            let text = String::from_utf8_lossy(&request.body);
+            let name =
+                serde_json::from_str::<String>(&text).unwrap_or_else(|_| text.trim().to_string());
+            let Some(strategy) = CompatibilityStrategy::parse(&name) else {
+                return Response::error(400, &format!("unknown compatibility strategy {name:?}"));
+            };
+            change(broker, tenant, namespace, |p| {
+                p.schema_compatibility = strategy
+            })
+            .await
+        }
+        _ => Response::not_allowed(),
+    }
+}
+
+/// `GET|POST|DELETE /admin/v2/{domain}/{tenant}/{namespace}/{topic}/deduplicationEnabled`:
+/// the topic's own policy, which wins over its namespace's. GET answers the policy (204
+/// when unset), or with `?applied=true` the decision in effect.
+pub async fn topic_deduplication(broker: &Broker, request: &Request, name: &TopicName) -> Response {
+    if !broker
+        .namespaces
+        .namespace_exists(&name.tenant, &name.namespace)
+    {
+        return registry_error(&RegistryError::NamespaceNotFound);
+    }
+    if !broker.topic_exists(name).await {
+        return Response::error(404, "Topic not found");
+    }
+    let key = name.to_string();
+    let enabled = match request.method.as_str() {
+        "GET" if request.flag("applied") => {
+            return Response::json(200, broker.deduplication_of(name).into())
+        }
+        "GET" => {
+            let policies = broker
+                .namespaces
+                .policies(&name.tenant, &name.namespace)
+                .unwrap_or_default();
+            return match policies.topic_deduplication.get(&key) {
+                Some(enabled) => Response::json(200, (*enabled).into()),
+                None => Response::no_content(),
+            };
+        }
+        "POST" => match boolean_body(request) {
+            Ok(enabled) => Some(enabled),
+            Err(refusal) => return refusal,
+        },
+        "DELETE" => None,
+        _ => return Response::not_allowed(),
+    };
+    change(broker, &name.tenant, &name.namespace, |p| match enabled {
+        Some(enabled) => {
+            p.topic_deduplication.insert(key, enabled);
+        }
+        None => {
+            p.topic_deduplication.remove(&key);
+        }
+    })
+    .await
+}
+
+/// Forgets the policies of a deleted topic, so that a new topic of that name starts
+/// without them.
+pub async fn forget_topic(broker: &Broker, name: &TopicName) {
+    let key = name.to_string();
+    let has_policy = broker
+        .namespaces
+        .policies(&name.tenant, &name.namespace)
+        .is_some_and(|p| p.topic_deduplication.contains_key(&key));
+    if has_policy {
+        let forgotten = broker
+            .namespaces
+            .change_policies(&name.tenant, &name.namespace, |p| {
+                p.topic_deduplication.remove(&key);
+            })
+            .await;
+        if let Err(error) = forgotten {
+            tracing::error!(topic = %name, %error, "cannot forget a deleted topic's policies");
+        }
+    }
+}
+
+/// Stores a change of a namespace's policies and applies it to its loaded topics.
+async fn change(
+    broker: &Broker,
+    tenant: &str,
+    namespace: &str,
+    change: impl FnOnce(&mut crate::namespaces::NamespacePolicies),
+) -> Response {
+    if let Err(e) = broker
+        .namespaces
+        .change_policies(tenant, namespace, change)
+        .await
+    {
+        return registry_error(&e);
+    }
+    broker.apply_policies(tenant, namespace).await;
+    tracing::info!(tenant, namespace, "namespace policies changed");
+    Response::no_content()
+}
+
+fn boolean_body(request: &Request) -> Result<bool, Response> {
+    match request.json()? {
+        Some(serde_json::Value::Bool(enabled)) => Ok(enabled),
+        _ => Err(Response::error(400, "the body must be true or false")),
+    }
+}
+
+/// `POST|DELETE /admin/v2/schemas/{tenant}/{namespace}/{topic}/schema` and
+/// `POST …/compatibility`. An upload loads (creating if needed) the topic, whose
+/// directory holds its schemas; a deletion removes every version.
+pub async fn schema_change(
+    broker: &Broker,
+    request: &Request,
+    name: &TopicName,
+    what: &str,
+) -> Response {
+    if !broker
+        .namespaces
+        .namespace_exists(&name.tenant, &name.namespace)
+    {
+        return registry_error(&RegistryError::NamespaceNotFound);
+    }
+    let topic = match (what, request.method.as_str()) {
+        ("schema", "DELETE") | ("compatibility", "POST") => broker.existing_topic(name).await,
+        ("schema", "POST") => broker.topic(name).await.ok(),
+        _ => return Response::not_allowed(),
+    };
+    let Some(topic) = topic else {
+        return Response::error(404, "Topic not found");
+    };
+    let schemas = topic.schemas();
+    let payload = if request.method == "POST" {
+        match request
+            .json()
+            .map(|body| body.as_ref().and_then(|b| schema_payload(name, b)))
+        {
+            Err(refusal) => return refusal,
+            Ok(None) => return Response::error(400, "invalid schema payload"),
+            Ok(Some(schema)) => Some(schema),
+        }
+    } else {
+        None
+    };
+    let what = what.to_string();
+    // Registration and deletion write and fsync the schema file.
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut registry = schemas.lock().unwrap_or_else(|e| e.into_inner());
+        match (what.as_str(), payload) {
+            ("compatibility", Some(schema)) => {
+                let strategy = registry.strategy().applied().name();
+                let compatible = registry.check(&schema).is_ok();
+                Ok(Some(serde_json::json!({
+                    "isCompatibility": compatible,
+                    "schemaCompatibilityStrategy": strategy,
+                })))
+            }
+            (_, Some(schema)) => registry
+                .register(&schema)
+                .map(|version| Some(serde_json::json!({ "version": { "version": version } }))),
+            (_, None) => match registry.latest() {
+                None => Ok(None),
+                Some((latest, _)) => registry
+                    .delete_all()
+                    .map(|()| Some(serde_json::json!({ "version": latest }))),
+            },
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Ok(Some(body))) => Response::json(200, body),
+        Ok(Ok(None)) => Response::error(404, "Schema not found"),
+        Ok(Err(SchemaError::Incompatible(reason))) => Response::error(409, &reason),
+        Ok(Err(SchemaError::Io(error))) => {
+            tracing::error!(topic = %name, %error, "cannot store the schema");
+            Response::error(500, "cannot store the schema")
+        }
+        Err(error) => {
+            tracing::error!(topic = %name, %error, "schema change failed");
+            Response::error(500, "schema change failed")
+        }
+    }
+}
+
+/// The schema of Apache Pulsar's `PostSchemaPayload` (`{"type","schema","properties"}`).
+fn schema_payload(name: &TopicName, body: &serde_json::Value) -> Option<Schema> {
+    let type_name = body.get("type")?.as_str()?;
+    let r#type = match type_name {
+        "BYTES" | "NONE" => SchemaType::None,
+        "STRING" => SchemaType::String,
+        "JSON" => SchemaType::Json,
+        "AVRO" => SchemaType::Avro,
+        "PROTOBUF" => SchemaType::Protobuf,
+        "PROTOBUF_NATIVE" => SchemaType::ProtobufNative,
+        "KEY_VALUE" => SchemaType::KeyValue,
+        other => SchemaType::from_str_name(other)?,
+    } as i32;
+    let definition = match body.get("schema") {
+        None | Some(serde_json::Value::Null) => "",
+        Some(text) => text.as_str()?,
+    };
+    let properties = match body.get("properties") {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(map) => map
+            .as_object()?
+            .iter()
+            .map(|(key, value)| {
+                Some(KeyValue {
+                    key: key.clone(),
+                    value: value.as_str()?.to_string(),
+                })
+            })
+            .collect::<Option<_>>()?,
+    };
+    Some(Schema {
+        name: name.to_string(),
+        schema_data: definition.as_bytes().to_vec(),
+        r#type,
+        properties,
+    })
+}
