@@ -82,17 +82,20 @@ pub fn postgresql(modulos: &[Migraciones]) -> Option<BaseDePrueba> {
     })
 }
 
-/// `url` asking for a plain connection unless it already says how. The test server is
-/// local; with TLS, libpq's OpenSSL state is torn down by `exit` while a pool's thread may
-/// still be reading a connection, and the test process dies of SIGSEGV after passing.
+/// `url` asking for a plain connection (no TLS, no GSSAPI encryption) unless it already
+/// says how. The test server is local; with TLS, OpenSSL's state is torn down by `exit`
+/// while a pool's thread may still be in a connection, and with GSSAPI the Kerberos
+/// library's thread keys are: either way the test process died (SIGSEGV, or SIGABRT in
+/// `krb5int_getspecific`) after its test passed.
 fn sin_tls(url: &str) -> String {
-    if url.contains("sslmode=") {
-        url.to_owned()
-    } else if url.contains('?') {
-        format!("{url}&sslmode=disable")
-    } else {
-        format!("{url}?sslmode=disable")
+    let mut url = url.to_owned();
+    for (parametro, valor) in [("sslmode", "disable"), ("gssencmode", "disable")] {
+        if !url.contains(&format!("{parametro}=")) {
+            let separador = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{separador}{parametro}={valor}");
+        }
     }
+    url
 }
 
 /// `url` (a server's URL, with or without a database and parameters) naming database
@@ -176,14 +179,17 @@ mod tests {
 
     #[test]
     fn tls_is_turned_off_only_where_the_url_does_not_choose() {
-        assert_eq!(sin_tls("postgres://h/t"), "postgres://h/t?sslmode=disable");
+        assert_eq!(
+            sin_tls("postgres://h/t"),
+            "postgres://h/t?sslmode=disable&gssencmode=disable"
+        );
         assert_eq!(
             sin_tls("postgres://h/t?a=b"),
-            "postgres://h/t?a=b&sslmode=disable"
+            "postgres://h/t?a=b&sslmode=disable&gssencmode=disable"
         );
         assert_eq!(
             sin_tls("postgres://h/t?sslmode=require"),
-            "postgres://h/t?sslmode=require"
+            "postgres://h/t?sslmode=require&gssencmode=disable"
         );
     }
 }
