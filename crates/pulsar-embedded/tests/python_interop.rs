@@ -37,6 +37,17 @@ fn python(script: &str, args: &[&str]) -> String {
     stdout
 }
 
+/// [`python`] on a blocking thread, so that the broker of the test keeps running.
+async fn run_python(script: &'static str, args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        python(script, &args)
+    })
+    .await
+    .expect("the script's thread")
+}
+
 const TUTORIAL: &str = "../../../shared/fixtures/tutorial-schemas/EventoReservaCreada.avsc";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,14 +55,11 @@ async fn a_python_producer_and_consumer_exchange_avro_records_in_batches() {
     let dir = tempfile::tempdir().unwrap();
     let broker = start_broker(dir.path()).await;
     let url = format!("pulsar://{}", broker.address());
-    let stdout = tokio::task::spawn_blocking(move || {
-        python(
-            "avro_roundtrip.py",
-            &[&url, "persistent://public/default/eventos-reserva", "200"],
-        )
-    })
-    .await
-    .unwrap();
+    let stdout = run_python(
+        "avro_roundtrip.py",
+        &[&url, "persistent://public/default/eventos-reserva", "200"],
+    )
+    .await;
     assert!(stdout.contains("received 200"), "{stdout}");
     let (_, stats) = admin_get(
         broker.admin_address().unwrap(),
@@ -158,14 +166,11 @@ async fn a_python_consumer_decodes_rust_avro_with_the_writer_schema_fetched_by_v
 
     let url = format!("pulsar://{}", broker.address());
     let reader = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL);
-    let stdout = tokio::task::spawn_blocking(move || {
-        python(
-            "read_with_writer_schema.py",
-            &[&url, &topic, reader.to_str().unwrap(), "3"],
-        )
-    })
-    .await
-    .unwrap();
+    let stdout = run_python(
+        "read_with_writer_schema.py",
+        &[&url, &topic, reader.to_str().unwrap(), "3"],
+    )
+    .await;
     assert_eq!(
         // The C++ client logs on stdout too: keep the script's own lines.
         stdout
@@ -186,14 +191,11 @@ async fn a_python_consumer_gets_messages_sent_with_deliver_after_and_deliver_at_
     let dir = tempfile::tempdir().unwrap();
     let broker = start_broker(dir.path()).await;
     let url = format!("pulsar://{}", broker.address());
-    let stdout = tokio::task::spawn_blocking(move || {
-        python(
-            "delayed_delivery.py",
-            &[&url, "persistent://public/default/delayed-python"],
-        )
-    })
-    .await
-    .unwrap();
+    let stdout = run_python(
+        "delayed_delivery.py",
+        &[&url, "persistent://public/default/delayed-python"],
+    )
+    .await;
     assert!(stdout.contains("delayed ok"), "{stdout}");
     broker.shutdown().await;
 }
@@ -203,18 +205,15 @@ async fn a_python_producer_on_a_namespace_that_does_not_exist_raises_topic_not_f
     let dir = tempfile::tempdir().unwrap();
     let broker = start_broker(dir.path()).await;
     let url = format!("pulsar://{}", broker.address());
-    let stdout = tokio::task::spawn_blocking(move || {
-        python(
-            "unknown_namespace.py",
-            &[
-                &url,
-                "persistent://acme/no-existe/t",
-                "persistent://public/default/existe",
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let stdout = run_python(
+        "unknown_namespace.py",
+        &[
+            &url,
+            "persistent://acme/no-existe/t",
+            "persistent://public/default/existe",
+        ],
+    )
+    .await;
     assert!(stdout.contains("refused TopicNotFound"), "{stdout}");
     assert!(stdout.contains("sent"), "{stdout}");
     broker.shutdown().await;
@@ -231,18 +230,13 @@ async fn chunked_messages_survive_a_restart_and_arrive_whole_with_and_without_de
         let topic = format!("persistent://public/default/chunks-{deduplication}");
         let broker = start_broker_with(dir.path(), |c| c.deduplication = deduplication).await;
         let (url, t) = (format!("pulsar://{}", broker.address()), topic.clone());
-        let sent = tokio::task::spawn_blocking(move || python("chunking.py", &[&url, &t, "send"]))
-            .await
-            .unwrap();
+        let sent = run_python("chunking.py", &[&url, &t, "send"]).await;
         assert!(sent.contains("sent"), "{sent}");
         broker.shutdown().await;
 
         let broker = start_broker_with(dir.path(), |c| c.deduplication = deduplication).await;
         let url = format!("pulsar://{}", broker.address());
-        let received =
-            tokio::task::spawn_blocking(move || python("chunking.py", &[&url, &topic, "receive"]))
-                .await
-                .unwrap();
+        let received = run_python("chunking.py", &[&url, &topic, "receive"]).await;
         assert!(
             received.contains("received ok"),
             "dedup {deduplication}: {received}"
@@ -259,14 +253,11 @@ async fn producer_access_modes_admit_refuse_fence_and_wait_as_apache_pulsar() {
     let dir = tempfile::tempdir().unwrap();
     let broker = start_broker(dir.path()).await;
     let url = format!("pulsar://{}", broker.address());
-    let stdout = tokio::task::spawn_blocking(move || {
-        python(
-            "access_modes.py",
-            &[&url, "persistent://public/default/acceso"],
-        )
-    })
-    .await
-    .unwrap();
+    let stdout = run_python(
+        "access_modes.py",
+        &[&url, "persistent://public/default/acceso"],
+    )
+    .await;
     assert!(stdout.contains("access modes ok"), "{stdout}");
     broker.shutdown().await;
 }
@@ -280,14 +271,11 @@ async fn python_readers_start_where_apache_pulsar_starts_them_and_seeks_survive_
     let dir = tempfile::tempdir().unwrap();
     let broker = start_broker(dir.path()).await;
     let url = format!("pulsar://{}", broker.address());
-    let stdout = tokio::task::spawn_blocking(move || {
-        python(
-            "readers_and_seek.py",
-            &[&url, "persistent://public/default/lectores"],
-        )
-    })
-    .await
-    .unwrap();
+    let stdout = run_python(
+        "readers_and_seek.py",
+        &[&url, "persistent://public/default/lectores"],
+    )
+    .await;
     for check in [
         "ok readers by message id, batched=False",
         "ok readers by message id, batched=True",
@@ -322,14 +310,11 @@ async fn a_python_producer_and_consumer_use_every_partition_of_a_partitioned_top
     .await;
     assert_eq!(status, 204, "{reason}");
     let url = format!("pulsar://{}", broker.address());
-    let stdout = tokio::task::spawn_blocking(move || {
-        python(
-            "partitioned.py",
-            &[&url, "persistent://public/default/particionado", "300"],
-        )
-    })
-    .await
-    .unwrap();
+    let stdout = run_python(
+        "partitioned.py",
+        &[&url, "persistent://public/default/particionado", "300"],
+    )
+    .await;
     assert!(stdout.contains("received 300 from"), "{stdout}");
     let (_, stats) = admin_get(
         admin,
@@ -350,9 +335,7 @@ async fn python_pattern_consumers_receive_only_from_the_domains_of_their_regex_m
     let dir = tempfile::tempdir().unwrap();
     let broker = start_broker(dir.path()).await;
     let url = format!("pulsar://{}", broker.address());
-    let stdout = tokio::task::spawn_blocking(move || python("regex_modes.py", &[&url, "rx"]))
-        .await
-        .unwrap();
+    let stdout = run_python("regex_modes.py", &[&url, "rx"]).await;
     for check in [
         "ok PersistentOnly",
         "ok NonPersistentOnly",
@@ -374,14 +357,11 @@ async fn python_failover_consumers_hand_over_as_apache_pulsar_does() {
     let broker = start_broker(dir.path()).await;
     let url = format!("pulsar://{}", broker.address());
     let admin = format!("http://{}", broker.admin_address().expect("admin listener"));
-    let stdout = tokio::task::spawn_blocking(move || {
-        python(
-            "failover.py",
-            &[&url, &admin, "persistent://public/default/failover"],
-        )
-    })
-    .await
-    .unwrap();
+    let stdout = run_python(
+        "failover.py",
+        &[&url, &admin, "persistent://public/default/failover"],
+    )
+    .await;
     for check in [
         "ok a lower name joining does not take the topic the ring gives b",
         "ok the active one leaves and the next gets exactly what it left unacked",
