@@ -308,7 +308,8 @@ fn check_compatible(
         apache_avro::Schema::parse_str(&text)
             .map_err(|e| SchemaError::Incompatible(format!("unreadable Avro definition: {e}")))
     };
-    let (old, new) = (parse(old)?, parse(new)?);
+    let new = renamed_as(new, old);
+    let (old, new) = (parse(old)?, parse(&new)?);
     let name = strategy.name();
     let reads = |writer: &apache_avro::Schema, reader: &apache_avro::Schema| {
         match SchemaCompatibility::can_read(writer, reader) {
@@ -333,9 +334,56 @@ fn check_compatible(
     Ok(())
 }
 
+/// `new` with its top-level record named as `old`'s, for the comparison only. Apache
+/// Pulsar checks Avro compatibility with Avro's schema resolution, which does not compare
+/// the names of the records it resolves (a producer whose record class was renamed keeps
+/// its data readable); `apache_avro`'s checker does. Anything else is left as it is.
+fn renamed_as(new: &Schema, old: &Schema) -> Schema {
+    let json =
+        |schema: &Schema| serde_json::from_slice::<serde_json::Value>(&schema.schema_data).ok();
+    let (Some(mut renamed), Some(old_json)) = (json(new), json(old)) else {
+        return new.clone();
+    };
+    let is_record =
+        |v: &serde_json::Value| v.get("type").and_then(|t| t.as_str()) == Some("record");
+    if !is_record(&renamed) || !is_record(&old_json) {
+        return new.clone();
+    }
+    for key in ["name", "namespace"] {
+        match old_json.get(key) {
+            Some(value) => renamed[key] = value.clone(),
+            None => {
+                if let Some(object) = renamed.as_object_mut() {
+                    object.remove(key);
+                }
+            }
+        }
+    }
+    Schema {
+        schema_data: renamed.to_string().into_bytes(),
+        ..new.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_differing_only_in_their_names_are_compatible_as_apache_pulsar_checks_them() {
+        let user = |name: &str, age: &str| {
+            avro(&format!(
+                r#"{{"type":"record","name":"{name}","namespace":"ns.{name}","fields":[
+                    {{"name":"name","type":["null","string"],"default":null}},
+                    {{"name":"age","type":{age}}}]}}"#
+            ))
+        };
+        let (user1, user2) = (user("User1", r#"["null","int"]"#), user("User2", "\"int\""));
+        assert!(check_compatible(&user1, &user2, CompatibilityStrategy::Forward).is_ok());
+        // Renaming hides nothing else: an incompatible field still is.
+        let text = user("User3", "\"string\"");
+        assert!(check_compatible(&user1, &text, CompatibilityStrategy::Full).is_err());
+    }
 
     fn avro(definition: &str) -> Schema {
         Schema {
