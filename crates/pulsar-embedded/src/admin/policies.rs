@@ -23,19 +23,12 @@ pub async fn namespace_deduplication(
     let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
         return registry_error(&RegistryError::NamespaceNotFound);
     };
-    let enabled = match request.method.as_str() {
-        "GET" => {
-            return match policies.deduplication {
-                Some(enabled) => Response::json(200, enabled.into()),
-                None => Response::no_content(),
-            }
-        }
-        "POST" => match boolean_body(request) {
-            Ok(enabled) => Some(enabled),
-            Err(refusal) => return refusal,
-        },
-        "DELETE" => None,
-        _ => return Response::not_allowed(),
+    if request.method == "GET" {
+        return optional_boolean(policies.deduplication);
+    }
+    let enabled = match boolean_change(request) {
+        Ok(enabled) => enabled,
+        Err(refusal) => return refusal,
     };
     change(broker, tenant, namespace, |p| p.deduplication = enabled).await
 }
@@ -92,17 +85,12 @@ pub async fn topic_deduplication(broker: &Broker, request: &Request, name: &Topi
                 .namespaces
                 .policies(&name.tenant, &name.namespace)
                 .unwrap_or_default();
-            return match policies.topic_deduplication.get(&key) {
-                Some(enabled) => Response::json(200, (*enabled).into()),
-                None => Response::no_content(),
-            };
+            return optional_boolean(policies.topic_deduplication.get(&key).copied());
         }
-        "POST" => match boolean_body(request) {
-            Ok(enabled) => Some(enabled),
+        _ => match boolean_change(request) {
+            Ok(enabled) => enabled,
             Err(refusal) => return refusal,
         },
-        "DELETE" => None,
-        _ => return Response::not_allowed(),
     };
     change(broker, &name.tenant, &name.namespace, |p| match enabled {
         Some(enabled) => {
@@ -274,4 +262,22 @@ fn schema_payload(name: &TopicName, body: &serde_json::Value) -> Option<Schema> 
         r#type,
         properties,
     })
+}
+
+/// A boolean policy as GET answers it: its value, or 204 when unset.
+fn optional_boolean(value: Option<bool>) -> Response {
+    match value {
+        Some(enabled) => Response::json(200, enabled.into()),
+        None => Response::no_content(),
+    }
+}
+
+/// What a POST (set, from a `true`/`false` body) or DELETE (unset) of a boolean policy
+/// asks; any other method is refused.
+fn boolean_change(request: &Request) -> Result<Option<bool>, Response> {
+    match request.method.as_str() {
+        "POST" => boolean_body(request).map(Some),
+        "DELETE" => Ok(None),
+        _ => Err(Response::not_allowed()),
+    }
 }

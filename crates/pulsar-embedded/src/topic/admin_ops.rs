@@ -108,15 +108,7 @@ impl Topic {
             return Err(SubscriptionError::HasConsumers);
         }
         close_consumers(sub.take_consumers());
-        let durable = sub.durable;
-        state.subscriptions.remove(subscription);
-        if durable && self.is_persistent() {
-            state.journal.push(CursorRecord::Delete {
-                sub: subscription.to_string(),
-            });
-            self.wake_writer.notify_one();
-        }
-        state.trim(self.is_persistent());
+        self.drop_subscription(&mut state, subscription);
         Ok(())
     }
 

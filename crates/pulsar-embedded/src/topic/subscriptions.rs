@@ -200,8 +200,18 @@ impl Topic {
                 format!("subscription {subscription} has other consumers"),
             ));
         }
-        let durable = sub.durable;
-        state.subscriptions.remove(subscription);
+        self.drop_subscription(&mut state, subscription);
+        Ok(())
+    }
+
+    /// Removes `subscription` from the topic: its cursor is journaled as deleted (durable
+    /// ones of a persistent topic) and the entries only it held are released. The caller
+    /// has dealt with its consumers.
+    pub(super) fn drop_subscription(&self, state: &mut TopicState, subscription: &str) {
+        let durable = state
+            .subscriptions
+            .remove(subscription)
+            .is_some_and(|sub| sub.durable);
         if durable && self.is_persistent() {
             state.journal.push(CursorRecord::Delete {
                 sub: subscription.to_string(),
@@ -209,7 +219,6 @@ impl Topic {
             self.wake_writer.notify_one();
         }
         state.trim(self.is_persistent());
-        Ok(())
     }
 
     /// Moves a subscription's cursor to a message id or a publish time. Its consumers are

@@ -64,7 +64,7 @@ pub fn postgresql(modulos: &[Migraciones]) -> Option<BaseDePrueba> {
         println!("TEST_DATABASE_URL is not set: skipping the PostgreSQL variant of this test");
         return None;
     };
-    let servidor = sin_tls(&servidor);
+    let servidor = conexion_simple(&servidor);
     let nombre = format!("aeroalpes_prueba_{}", Uuid::new_v4().simple());
     let mut conexion = PgConnection::establish(&servidor)
         .expect("TEST_DATABASE_URL names a reachable PostgreSQL server");
@@ -87,7 +87,7 @@ pub fn postgresql(modulos: &[Migraciones]) -> Option<BaseDePrueba> {
 /// while a pool's thread may still be in a connection, and with GSSAPI the Kerberos
 /// library's thread keys are: either way the test process died (SIGSEGV, or SIGABRT in
 /// `krb5int_getspecific`) after its test passed.
-fn sin_tls(url: &str) -> String {
+fn conexion_simple(url: &str) -> String {
     let mut url = url.to_owned();
     for (parametro, valor) in [("sslmode", "disable"), ("gssencmode", "disable")] {
         if !url.contains(&format!("{parametro}=")) {
@@ -180,15 +180,15 @@ mod tests {
     #[test]
     fn tls_is_turned_off_only_where_the_url_does_not_choose() {
         assert_eq!(
-            sin_tls("postgres://h/t"),
+            conexion_simple("postgres://h/t"),
             "postgres://h/t?sslmode=disable&gssencmode=disable"
         );
         assert_eq!(
-            sin_tls("postgres://h/t?a=b"),
+            conexion_simple("postgres://h/t?a=b"),
             "postgres://h/t?a=b&sslmode=disable&gssencmode=disable"
         );
         assert_eq!(
-            sin_tls("postgres://h/t?sslmode=require"),
+            conexion_simple("postgres://h/t?sslmode=require"),
             "postgres://h/t?sslmode=require&gssencmode=disable"
         );
     }
