@@ -15,7 +15,9 @@
 //!   `POST|DELETE …/schema` (upload, delete every version), `POST …/compatibility`
 //! - subscriptions and internal statistics of a topic: see [`subscriptions`]
 //! - policies that take effect: `GET|POST|DELETE /admin/v2/namespaces/{tenant}/{namespace}/deduplication`,
-//!   `GET|POST …/{namespace}/schemaCompatibilityStrategy`,
+//!   `GET|POST …/{namespace}/schemaCompatibilityStrategy`, `GET|POST|DELETE …/retention`,
+//!   `GET|POST|DELETE …/messageTTL`, `GET …/backlogQuotaMap`,
+//!   `POST|DELETE …/backlogQuota?backlogQuotaType=…` (see [`crate::retention`]),
 //!   `GET|POST|DELETE /admin/v2/{domain}/{tenant}/{namespace}/{topic}/deduplicationEnabled`
 //! - `GET /metrics`: Prometheus' text format, under Apache Pulsar's metric names
 //!   (`pulsar_in_messages_total`, `pulsar_msg_backlog`…, labelled by topic and subscription)
@@ -79,6 +81,13 @@ struct Request {
 }
 
 impl Request {
+    /// The (undecoded) value of a query parameter.
+    fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+    }
+
     fn flag(&self, name: &str) -> bool {
         self.query
             .split('&')
@@ -354,6 +363,16 @@ async fn route(broker: &Broker, request: &Request) -> Response {
         (["admin", "v2", "namespaces", tenant, namespace, "schemaCompatibilityStrategy"], _) => {
             policies::schema_compatibility_strategy(broker, request, tenant, namespace).await
         }
+        (["admin", "v2", "namespaces", tenant, namespace, "retention"], _) => {
+            policies::retention(broker, request, tenant, namespace).await
+        }
+        (["admin", "v2", "namespaces", tenant, namespace, "messageTTL"], _) => {
+            policies::message_ttl(broker, request, tenant, namespace).await
+        }
+        (
+            ["admin", "v2", "namespaces", tenant, namespace, what @ ("backlogQuota" | "backlogQuotaMap")],
+            _,
+        ) => policies::backlog_quota(broker, request, tenant, namespace, what).await,
         (
             ["admin", "v2", domain @ ("persistent" | "non-persistent"), tenant, namespace, topic, "deduplicationEnabled"],
             _,
@@ -458,8 +477,9 @@ async fn namespace_route(
     }
 }
 
-/// The policies of a namespace: deduplication and the schema compatibility strategy are
-/// its own (see [`policies`]), the others the defaults of a standalone cluster.
+/// The policies of a namespace: deduplication, the schema compatibility strategy,
+/// retention, message TTL and backlog quotas are its own (see [`policies`]), the others
+/// the defaults of a standalone cluster.
 fn policies(broker: &Broker, tenant: &str, namespace: &str) -> Response {
     let Some(applied) = broker.namespaces.policies(tenant, namespace) else {
         return registry_error(&RegistryError::NamespaceNotFound);
@@ -475,6 +495,9 @@ fn policies(broker: &Broker, tenant: &str, namespace: &str) -> Response {
             "replication_clusters": [CLUSTER],
             "bundles": {"boundaries": ["0x00000000", "0xffffffff"], "numBundles": 1},
             "deduplicationEnabled": applied.deduplication,
+            "retention_policies": applied.retention.map(crate::retention::RetentionPolicy::to_json),
+            "message_ttl_in_seconds": applied.message_ttl_seconds,
+            "backlog_quota_map": applied.backlog_quota_map(),
             "deleted": false,
             "schema_auto_update_compatibility_strategy": "Full",
             "schema_compatibility_strategy": applied.schema_compatibility.name(),

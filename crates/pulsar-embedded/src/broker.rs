@@ -17,8 +17,9 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     config::Config,
-    namespaces::{Registry, RegistryError},
+    namespaces::{Registry, RegistryError, QUOTA_TYPES},
     partitions::PartitionedTopics,
+    retention::TopicPolicies,
     storage::writer,
     topic::{run_delivery_timer, Refusal, Topic},
     topic_name::{self, TopicName},
@@ -123,8 +124,12 @@ impl Broker {
             let dir = self.topic_dir(name);
             let loading = name.clone();
             let dedup = self.deduplication_of(name);
+            let limits = self.config.segment_limits;
+            let policies = self.policies_of(name);
             let (topic, storage) =
-                tokio::task::spawn_blocking(move || Topic::load(loading, &dir, dedup))
+                tokio::task::spawn_blocking(move || {
+                    Topic::load(loading, &dir, dedup, limits, policies)
+                })
                     .await
                     .map_err(|e| (ServerError::PersistenceError, e.to_string()))?
                     .map_err(|e| {
@@ -138,6 +143,7 @@ impl Broker {
                 topic.clone(),
                 storage,
                 self.config.fsync,
+                self.config.policy_check_interval,
                 stop.clone(),
             )));
             self.tracker
@@ -177,6 +183,27 @@ impl Broker {
             .unwrap_or(self.config.deduplication)
     }
 
+    /// The retention, message TTL and backlog quotas of a topic: its namespace's, else the
+    /// broker's configuration.
+    pub fn policies_of(&self, name: &TopicName) -> TopicPolicies {
+        let policies = self
+            .namespaces
+            .policies(&name.tenant, &name.namespace)
+            .unwrap_or_default();
+        TopicPolicies {
+            retention: policies.retention.unwrap_or(self.config.retention),
+            message_ttl_seconds: policies
+                .message_ttl_seconds
+                .unwrap_or(self.config.message_ttl_seconds),
+            backlog_quota: policies
+                .backlog_quotas
+                .get(QUOTA_TYPES[0])
+                .copied()
+                .or(self.config.backlog_quota),
+            message_age_quota: policies.backlog_quotas.get(QUOTA_TYPES[1]).copied(),
+        }
+    }
+
     /// Applies the stored policies of a namespace to its loaded topics, after a change.
     pub async fn apply_policies(&self, tenant: &str, namespace: &str) {
         let Some(policies) = self.namespaces.policies(tenant, namespace) else {
@@ -187,6 +214,7 @@ impl Broker {
                 continue;
             }
             topic.set_deduplication(self.deduplication_of(&topic.name));
+            topic.set_policies(self.policies_of(&topic.name));
             let schemas = topic.schemas();
             let mut registry = schemas.lock().unwrap_or_else(|e| e.into_inner());
             registry.set_strategy(policies.schema_compatibility);

@@ -6,6 +6,9 @@ use std::{
     time::Duration,
 };
 
+pub use crate::storage::log::SegmentLimits;
+use crate::retention::{BacklogQuota, RetentionPolicy};
+
 /// How to run a broker. Build it with [`Config::new`] and adjust the public fields.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -26,11 +29,26 @@ pub struct Config {
     /// name (a producer resending after a reconnect). Off by default, as in Apache Pulsar
     /// (`brokerDeduplicationEnabled=false`); the binary's `--deduplication` turns it on.
     pub deduplication: bool,
+    /// What namespaces without a retention policy keep of acknowledged data; Apache
+    /// Pulsar's default keeps nothing past the segment being written.
+    pub retention: RetentionPolicy,
+    /// Message TTL of namespaces without one; 0 is none, Apache Pulsar's default.
+    pub message_ttl_seconds: u32,
+    /// Backlog quota (`destination_storage`) of namespaces without one; none by default.
+    pub backlog_quota: Option<BacklogQuota>,
+    /// A topic's log segment is closed, and retention may delete it, once it holds this
+    /// many bytes or was started this long ago.
+    pub segment_limits: SegmentLimits,
+    /// How often each persistent topic applies retention, message TTL and backlog quotas
+    /// (Apache Pulsar checks each on its own interval, 1 to 5 minutes).
+    pub policy_check_interval: Duration,
 }
 
 impl Config {
     /// Listens on `bind`, keeps data in `data_dir`, no admin listener, Apache Pulsar's
-    /// defaults otherwise (5 MiB messages, 30 s keepalive, deduplication off), fsync on.
+    /// defaults otherwise (5 MiB messages, 30 s keepalive, deduplication off, no retention
+    /// past the segment being written, no TTL, no backlog quota), fsync on, 64 MiB log
+    /// segments rolled after 4 hours, policies checked every minute.
     pub fn new(bind: SocketAddr, data_dir: impl Into<PathBuf>) -> Config {
         Config {
             bind,
@@ -40,6 +58,15 @@ impl Config {
             keepalive: Duration::from_secs(30),
             fsync: true,
             deduplication: false,
+            retention: RetentionPolicy::NONE,
+            message_ttl_seconds: 0,
+            backlog_quota: None,
+            segment_limits: SegmentLimits {
+                bytes: 64 * 1024 * 1024,
+                // Apache Pulsar's managedLedgerMaxLedgerRolloverTimeMinutes.
+                age_ms: 4 * 60 * 60 * 1000,
+            },
+            policy_check_interval: Duration::from_secs(60),
         }
     }
 

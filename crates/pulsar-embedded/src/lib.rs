@@ -13,7 +13,8 @@
 //! - `storage`: the per-topic segment log, the cursor journal, and the writer task that
 //!   group-commits both (a SEND_RECEIPT means the entry was fsynced).
 //! - `namespaces`: the tenants and namespaces topics must live in, and the policies
-//!   applied (deduplication, schema compatibility strategy); `partitions` the
+//!   applied (deduplication, schema compatibility strategy, retention, message TTL,
+//!   backlog quota); [`retention`] what those last three keep; `partitions` the
 //!   partitioned topics' metadata.
 //! - `admin`: the admin HTTP subset (health, tenants, namespaces and their policies,
 //!   topics, subscriptions, schemas, stats, metrics).
@@ -31,6 +32,7 @@ mod error;
 mod frame;
 mod namespaces;
 mod partitions;
+pub mod retention;
 mod schema_registry;
 mod server;
 mod storage;

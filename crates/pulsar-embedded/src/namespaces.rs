@@ -1,5 +1,6 @@
 //! Tenants and namespaces: which exist and the policies this broker applies (namespace
-//! and topic deduplication, schema compatibility strategy), kept in
+//! and topic deduplication, schema compatibility strategy, retention, message TTL,
+//! backlog quotas), kept in
 //! `data_dir/namespaces.json`.
 //!
 //! Like Apache Pulsar, a topic lives only in an existing namespace of an existing tenant.
@@ -17,6 +18,7 @@ use std::{
 };
 
 use crate::{
+    retention::{BacklogQuota, RetentionPolicy},
     schema_registry::CompatibilityStrategy,
     topic_name::{decode_component, is_valid_name_part},
 };
@@ -83,7 +85,17 @@ pub struct NamespacePolicies {
     /// Per topic (its full name), the topic-level `deduplicationEnabled`, which wins over
     /// the namespace's.
     pub topic_deduplication: BTreeMap<String, bool>,
+    /// Apache Pulsar's `retention_policies`.
+    pub retention: Option<RetentionPolicy>,
+    /// Apache Pulsar's `message_ttl_in_seconds` (0 is none).
+    pub message_ttl_seconds: Option<u32>,
+    /// Apache Pulsar's `backlog_quota_map`, by quota type (`destination_storage`,
+    /// `message_age`).
+    pub backlog_quotas: BTreeMap<String, BacklogQuota>,
 }
+
+/// The backlog quota types of Apache Pulsar's admin API.
+pub const QUOTA_TYPES: [&str; 2] = ["destination_storage", "message_age"];
 
 impl NamespacePolicies {
     fn is_default(&self) -> bool {
@@ -95,7 +107,19 @@ impl NamespacePolicies {
             "deduplicationEnabled": self.deduplication,
             "schema_compatibility_strategy": self.schema_compatibility.name(),
             "topicDeduplicationEnabled": self.topic_deduplication,
+            "retention_policies": self.retention.map(RetentionPolicy::to_json),
+            "message_ttl_in_seconds": self.message_ttl_seconds,
+            "backlog_quota_map": self.backlog_quota_map(),
         })
+    }
+
+    /// The backlog quotas as Apache Pulsar's admin API shows them.
+    pub fn backlog_quota_map(&self) -> serde_json::Value {
+        self.backlog_quotas
+            .iter()
+            .map(|(kind, quota)| (kind.clone(), quota.to_json()))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
     }
 
     fn from_json(value: &serde_json::Value) -> Option<NamespacePolicies> {
@@ -115,10 +139,29 @@ impl NamespacePolicies {
                 .map(|(topic, flag)| Some((topic.clone(), flag.as_bool()?)))
                 .collect::<Option<_>>()?,
         };
+        let retention = match value.get("retention_policies") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(policy) => Some(RetentionPolicy::from_json(policy)?),
+        };
+        let message_ttl_seconds = match value.get("message_ttl_in_seconds") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(ttl) => Some(u32::try_from(ttl.as_u64()?).ok()?),
+        };
+        let backlog_quotas = match value.get("backlog_quota_map") {
+            None | Some(serde_json::Value::Null) => BTreeMap::new(),
+            Some(quotas) => quotas
+                .as_object()?
+                .iter()
+                .map(|(kind, quota)| Some((kind.clone(), BacklogQuota::from_json(quota)?)))
+                .collect::<Option<_>>()?,
+        };
         Some(NamespacePolicies {
             deduplication,
             schema_compatibility,
             topic_deduplication,
+            retention,
+            message_ttl_seconds,
+            backlog_quotas,
         })
     }
 }
@@ -486,6 +529,19 @@ mod tests {
             deduplication: Some(true),
             schema_compatibility: CompatibilityStrategy::BackwardTransitive,
             topic_deduplication: BTreeMap::from([("t".to_string(), false)]),
+            retention: Some(RetentionPolicy {
+                time_minutes: -1,
+                size_mb: 10,
+            }),
+            message_ttl_seconds: Some(30),
+            backlog_quotas: BTreeMap::from([(
+                "destination_storage".to_string(),
+                BacklogQuota {
+                    limit_size: 1 << 20,
+                    limit_time: -1,
+                    policy: crate::retention::QuotaPolicy::ProducerException,
+                },
+            )]),
         };
         tenants
             .get_mut("public")

@@ -1,13 +1,15 @@
 //! The namespace and topic policies this broker applies, and the admin API's schema
 //! changes: deduplication (namespace and topic), the schema compatibility strategy,
-//! schema upload, deletion and compatibility check.
+//! retention, message TTL, backlog quotas, schema upload, deletion and compatibility
+//! check.
 
 use pulsar::proto::{schema::Type as SchemaType, KeyValue, Schema};
 
 use super::{registry_error, Request, Response};
 use crate::{
     broker::Broker,
-    namespaces::RegistryError,
+    namespaces::{NamespacePolicies, RegistryError, QUOTA_TYPES},
+    retention::{BacklogQuota, RetentionPolicy},
     schema_registry::{CompatibilityStrategy, SchemaError},
     topic_name::TopicName,
 };
@@ -60,6 +62,143 @@ pub async fn schema_compatibility_strategy(
         }
         _ => Response::not_allowed(),
     }
+}
+
+/// `GET|POST|DELETE /admin/v2/namespaces/{tenant}/{namespace}/retention`: the body of POST
+/// is `{"retentionTimeInMinutes", "retentionSizeInMB"}`; GET answers it, or 204 when
+/// unset (the broker's default then applies).
+pub async fn retention(
+    broker: &Broker,
+    request: &Request,
+    tenant: &str,
+    namespace: &str,
+) -> Response {
+    let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
+        return registry_error(&RegistryError::NamespaceNotFound);
+    };
+    let retention = match request.method.as_str() {
+        "GET" => {
+            return policies
+                .retention
+                .map_or_else(Response::no_content, |r| Response::json(200, r.to_json()))
+        }
+        "DELETE" => None,
+        "POST" | "PUT" => match request.json() {
+            Err(refusal) => return refusal,
+            Ok(body) => match body.as_ref().and_then(RetentionPolicy::from_json) {
+                Some(retention) => Some(retention),
+                None => return Response::error(400, "invalid retention policies"),
+            },
+        },
+        _ => return Response::not_allowed(),
+    };
+    let mut changed = policies.clone();
+    changed.retention = retention;
+    if let Some(refusal) = quota_over_retention(broker, &changed) {
+        return refusal;
+    }
+    change(broker, tenant, namespace, |p| p.retention = retention).await
+}
+
+/// `GET|POST|DELETE /admin/v2/namespaces/{tenant}/{namespace}/messageTTL`: the body of
+/// POST is the TTL in seconds (0 is none); GET answers it, or 204 when unset.
+pub async fn message_ttl(
+    broker: &Broker,
+    request: &Request,
+    tenant: &str,
+    namespace: &str,
+) -> Response {
+    let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
+        return registry_error(&RegistryError::NamespaceNotFound);
+    };
+    let ttl = match request.method.as_str() {
+        "GET" => {
+            return policies
+                .message_ttl_seconds
+                .map_or_else(Response::no_content, |ttl| Response::json(200, ttl.into()))
+        }
+        "DELETE" => None,
+        "POST" | "PUT" => match request.json() {
+            Err(refusal) => return refusal,
+            Ok(body) => match body
+                .as_ref()
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|ttl| u32::try_from(ttl).ok())
+            {
+                Some(ttl) => Some(ttl),
+                None => {
+                    return Response::error(412, "Invalid value for message TTL: not a number of seconds")
+                }
+            },
+        },
+        _ => return Response::not_allowed(),
+    };
+    change(broker, tenant, namespace, |p| p.message_ttl_seconds = ttl).await
+}
+
+/// `GET /admin/v2/namespaces/{tenant}/{namespace}/backlogQuotaMap` and
+/// `POST|DELETE …/backlogQuota?backlogQuotaType=destination_storage|message_age` (the
+/// type defaults to `destination_storage`); the body of POST is
+/// `{"limitSize", "limitTime", "policy"}`.
+pub async fn backlog_quota(
+    broker: &Broker,
+    request: &Request,
+    tenant: &str,
+    namespace: &str,
+    what: &str,
+) -> Response {
+    let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
+        return registry_error(&RegistryError::NamespaceNotFound);
+    };
+    if what == "backlogQuotaMap" {
+        return match request.method.as_str() {
+            "GET" => Response::json(200, policies.backlog_quota_map()),
+            _ => Response::not_allowed(),
+        };
+    }
+    let kind = request
+        .query_value("backlogQuotaType")
+        .unwrap_or(QUOTA_TYPES[0])
+        .to_string();
+    if !QUOTA_TYPES.contains(&kind.as_str()) {
+        return Response::error(400, &format!("unknown backlogQuotaType {kind:?}"));
+    }
+    let quota = match request.method.as_str() {
+        "DELETE" => None,
+        "POST" | "PUT" => match request.json() {
+            Err(refusal) => return refusal,
+            Ok(body) => match body.as_ref().and_then(BacklogQuota::from_json) {
+                Some(quota) => Some(quota),
+                None => return Response::error(400, "invalid backlog quota"),
+            },
+        },
+        _ => return Response::not_allowed(),
+    };
+    let mut changed = policies.clone();
+    match quota {
+        Some(quota) => changed.backlog_quotas.insert(kind.clone(), quota),
+        None => changed.backlog_quotas.remove(&kind),
+    };
+    if let Some(refusal) = quota_over_retention(broker, &changed) {
+        return refusal;
+    }
+    change(broker, tenant, namespace, |p| p.backlog_quotas = changed.backlog_quotas).await
+}
+
+/// As Apache Pulsar, a backlog quota larger than the retention it comes with is refused:
+/// retention would delete the backlog before the quota is reached.
+fn quota_over_retention(broker: &Broker, policies: &NamespacePolicies) -> Option<Response> {
+    let retention = policies.retention.unwrap_or(broker.config.retention);
+    let quota = policies.backlog_quotas.get(QUOTA_TYPES[0])?;
+    let limit = u64::try_from(retention.size_mb).ok()?.saturating_mul(1024 * 1024);
+    let quota = u64::try_from(quota.limit_size).ok()?;
+    // A retention of 0 keeps nothing acknowledged: it bounds no backlog.
+    (limit > 0 && quota >= limit).then(|| {
+        Response::error(
+            412,
+            "Backlog Quota exceeds configured retention quota for namespace. Please increase retention quota and retry",
+        )
+    })
 }
 
 /// `GET|POST|DELETE /admin/v2/{domain}/{tenant}/{namespace}/{topic}/deduplicationEnabled`:

@@ -24,6 +24,23 @@ struct Args {
     /// Drop a producer's resent sequence ids (off by default, as in Apache Pulsar).
     #[arg(long)]
     deduplication: bool,
+    /// Minutes acknowledged data is kept, for namespaces without a retention policy
+    /// (-1: no time limit). Apache Pulsar's defaultRetentionTimeInMinutes.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    retention_minutes: i64,
+    /// MiB of acknowledged data kept per topic, for namespaces without a retention policy
+    /// (-1: no size limit). Apache Pulsar's defaultRetentionSizeInMB.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    retention_size_mb: i64,
+    /// Message TTL, in seconds, of namespaces without one (0: none).
+    #[arg(long, default_value_t = 0)]
+    message_ttl_seconds: u32,
+    /// A topic's log segment is closed once it holds this many MiB.
+    #[arg(long, default_value_t = 64)]
+    segment_size_mb: u64,
+    /// Seconds between two checks of retention, message TTL and backlog quotas.
+    #[arg(long, default_value_t = 60)]
+    policy_check_seconds: u64,
 }
 
 #[tokio::main]
@@ -38,6 +55,13 @@ async fn main() -> std::process::ExitCode {
     let mut config = Config::new(SocketAddr::new(args.host, args.port), args.data_dir);
     config.admin_bind = args.admin_port.map(|port| SocketAddr::new(args.host, port));
     config.deduplication = args.deduplication;
+    config.retention = pulsar_embedded::retention::RetentionPolicy {
+        time_minutes: args.retention_minutes.max(-1),
+        size_mb: args.retention_size_mb.max(-1),
+    };
+    config.message_ttl_seconds = args.message_ttl_seconds;
+    config.segment_limits.bytes = args.segment_size_mb.max(1).saturating_mul(1024 * 1024);
+    config.policy_check_interval = std::time::Duration::from_secs(args.policy_check_seconds.max(1));
     let broker = match pulsar_embedded::start(config).await {
         Ok(broker) => broker,
         Err(error) => {

@@ -3,8 +3,11 @@
 //! Entry ids are positions in the log: segment `00000000000000001234.log` holds entries
 //! 1234, 1235, ... in order, each one a [`record`](super::record) whose body is the
 //! message exactly as it goes on the wire (`[metadata size][metadata][payload]`), so the
-//! record checksum is also the wire checksum and delivery never recomputes it. Whole
-//! segments are deleted once every subscription acknowledged all their entries.
+//! record checksum is also the wire checksum and delivery never recomputes it.
+//!
+//! A segment is closed, and the next one started, once it reaches its size or age limit,
+//! and when the log is opened again (as Apache Pulsar opens a new ledger when it loads a
+//! topic). Retention (see [`crate::retention`]) deletes whole closed segments.
 
 use std::{
     fs::{self, File, OpenOptions},
@@ -13,9 +16,16 @@ use std::{
 };
 
 use super::record;
+use crate::{entry::now_millis, retention::SegmentInfo};
 
-/// A segment is closed, and a new one started, once it grows past this size.
-const SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
+/// When the segment being written is closed and a new one started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentLimits {
+    /// Once it holds this many bytes.
+    pub bytes: u64,
+    /// Once it was written to this many milliseconds after it was started.
+    pub age_ms: u64,
+}
 
 /// One entry read back from disk.
 pub struct StoredEntry {
@@ -24,25 +34,24 @@ pub struct StoredEntry {
     pub crc: u32,
 }
 
-struct Segment {
-    base: u64,
-    path: PathBuf,
-    count: u64,
-}
 
 /// The appender of a topic's log.
 pub struct SegmentLog {
     dir: PathBuf,
-    segments: Vec<Segment>,
+    /// Oldest first; the last one is being written.
+    segments: Vec<SegmentInfo>,
     active: File,
-    active_len: u64,
+    /// When the segment being written was started (ms since the epoch).
+    active_since: u64,
+    limits: SegmentLimits,
     next_id: u64,
 }
 
 impl SegmentLog {
     /// Opens (creating if needed) the log in `dir` and reads back every entry, truncating a
-    /// torn tail left by a crash.
-    pub fn open(dir: &Path) -> io::Result<(SegmentLog, Vec<StoredEntry>)> {
+    /// torn tail left by a crash. The segment written last is closed if it holds entries,
+    /// so that what it holds can be reclaimed once it is no longer needed.
+    pub fn open(dir: &Path, limits: SegmentLimits) -> io::Result<(SegmentLog, Vec<StoredEntry>)> {
         fs::create_dir_all(dir)?;
         let mut bases: Vec<u64> = fs::read_dir(dir)?
             .filter_map(|item| item.ok())
@@ -54,7 +63,7 @@ impl SegmentLog {
         bases.sort_unstable();
 
         let mut entries = Vec::new();
-        let mut segments: Vec<Segment> = Vec::new();
+        let mut segments: Vec<SegmentInfo> = Vec::new();
         let mut next_id = bases.first().copied().unwrap_or(0);
         let mut broken = false;
         for base in bases {
@@ -90,32 +99,58 @@ impl SegmentLog {
                 broken = true;
             }
             next_id = base + count;
-            segments.push(Segment { base, path, count });
-        }
-
-        if segments.is_empty() {
-            let path = segment_path(dir, next_id);
-            File::create(&path)?;
-            sync_dir(dir)?;
-            segments.push(Segment {
-                base: next_id,
-                path,
-                count: 0,
+            // A closed segment's time is when it was last written to.
+            let closed_at = fs::metadata(&path)?
+                .modified()
+                .ok()
+                .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or_else(now_millis, |since| since.as_millis() as u64);
+            segments.push(SegmentInfo {
+                base,
+                entries: count,
+                bytes: scan.valid_len as u64,
+                closed_at: Some(closed_at),
             });
         }
-        let last = segments.last().map(|s| s.path.clone()).unwrap_or_default();
-        let active = OpenOptions::new().append(true).open(&last)?;
-        let active_len = active.metadata()?.len();
+
+        // An empty last segment is written on; otherwise a new one starts.
+        match segments.last_mut() {
+            Some(last) if last.entries == 0 => last.closed_at = None,
+            _ => {
+                File::create(segment_path(dir, next_id))?;
+                sync_dir(dir)?;
+                segments.push(SegmentInfo {
+                    base: next_id,
+                    entries: 0,
+                    bytes: 0,
+                    closed_at: None,
+                });
+            }
+        }
+        let active = OpenOptions::new()
+            .append(true)
+            .open(segment_path(dir, next_id))?;
         Ok((
             SegmentLog {
                 dir: dir.to_path_buf(),
                 segments,
                 active,
-                active_len,
+                active_since: now_millis(),
+                limits,
                 next_id,
             },
             entries,
         ))
+    }
+
+    /// The first entry still stored (`next_id()` when none is).
+    pub fn first_id(&self) -> u64 {
+        self.segments.first().map_or(self.next_id, |s| s.base)
+    }
+
+    /// The segments, oldest first, the last one being written.
+    pub fn segments(&self) -> &[SegmentInfo] {
+        &self.segments
     }
 
     /// The id the next appended entry gets.
@@ -126,9 +161,7 @@ impl SegmentLog {
     /// Appends entries, which must carry the ids `next_id()`, `next_id() + 1`, ...
     /// Nothing is durable before [`SegmentLog::sync`].
     pub fn append<'a>(&mut self, entries: impl Iterator<Item = (&'a [u8], u32)>) -> io::Result<()> {
-        if self.active_len >= SEGMENT_BYTES {
-            self.roll()?;
-        }
+        self.roll_if_full(now_millis())?;
         let mut buf = Vec::new();
         let mut count = 0;
         for (body, crc) in entries {
@@ -136,10 +169,24 @@ impl SegmentLog {
             count += 1;
         }
         self.active.write_all(&buf)?;
-        self.active_len += buf.len() as u64;
         self.next_id += count;
         if let Some(segment) = self.segments.last_mut() {
-            segment.count += count;
+            segment.entries += count;
+            segment.bytes += buf.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Closes the segment being written, and starts the next one, if it holds entries and
+    /// reached its size or age limit.
+    pub fn roll_if_full(&mut self, now: u64) -> io::Result<()> {
+        let Some(active) = self.segments.last() else {
+            return Ok(());
+        };
+        let full = active.bytes >= self.limits.bytes
+            || now.saturating_sub(self.active_since) >= self.limits.age_ms;
+        if active.entries > 0 && full {
+            self.roll(now)?;
         }
         Ok(())
     }
@@ -149,31 +196,32 @@ impl SegmentLog {
         self.active.sync_data()
     }
 
-    /// Deletes the closed segments whose entries are all below `first_needed`.
-    pub fn trim(&mut self, first_needed: u64) -> io::Result<()> {
-        while self.segments.len() > 1 {
-            let first = &self.segments[0];
-            if first.base + first.count > first_needed {
-                break;
-            }
-            fs::remove_file(&first.path)?;
-            self.segments.remove(0);
+    /// Deletes the `count` oldest segments (never the one being written); returns the
+    /// first entry still stored.
+    pub fn delete_oldest(&mut self, count: usize) -> io::Result<u64> {
+        let count = count.min(self.segments.len().saturating_sub(1));
+        for segment in self.segments.drain(..count) {
+            fs::remove_file(segment_path(&self.dir, segment.base))?;
         }
-        Ok(())
+        Ok(self.first_id())
     }
 
-    fn roll(&mut self) -> io::Result<()> {
+    fn roll(&mut self, now: u64) -> io::Result<()> {
         self.active.sync_data()?;
         let path = segment_path(&self.dir, self.next_id);
         self.active = OpenOptions::new().create(true).append(true).open(&path)?;
         // The new file's directory entry must be durable before entries in it are reported
         // durable.
         sync_dir(&self.dir)?;
-        self.active_len = 0;
-        self.segments.push(Segment {
+        if let Some(closed) = self.segments.last_mut() {
+            closed.closed_at = Some(now);
+        }
+        self.active_since = now;
+        self.segments.push(SegmentInfo {
             base: self.next_id,
-            path,
-            count: 0,
+            entries: 0,
+            bytes: 0,
+            closed_at: None,
         });
         Ok(())
     }
@@ -192,6 +240,11 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
 
+    const LIMITS: SegmentLimits = SegmentLimits {
+        bytes: 1024,
+        age_ms: u64::MAX,
+    };
+
     fn bodies(entries: &[StoredEntry]) -> Vec<(u64, Vec<u8>)> {
         entries.iter().map(|e| (e.id, e.body.clone())).collect()
     }
@@ -204,13 +257,13 @@ mod tests {
     #[test]
     fn appended_entries_are_read_back_with_their_ids_after_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut log, entries) = SegmentLog::open(dir.path()).unwrap();
+        let (mut log, entries) = SegmentLog::open(dir.path(), LIMITS).unwrap();
         assert!(entries.is_empty());
         append(&mut log, b"a");
         append(&mut log, b"b");
         log.sync().unwrap();
         drop(log);
-        let (log, entries) = SegmentLog::open(dir.path()).unwrap();
+        let (log, entries) = SegmentLog::open(dir.path(), LIMITS).unwrap();
         assert_eq!(
             bodies(&entries),
             vec![(0, b"a".to_vec()), (1, b"b".to_vec())]
@@ -221,7 +274,7 @@ mod tests {
     #[test]
     fn a_torn_tail_is_truncated_and_appending_continues_after_the_valid_prefix() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut log, _) = SegmentLog::open(dir.path()).unwrap();
+        let (mut log, _) = SegmentLog::open(dir.path(), LIMITS).unwrap();
         append(&mut log, b"kept");
         log.sync().unwrap();
         drop(log);
@@ -230,12 +283,12 @@ mod tests {
         file.write_all(&[0, 0, 0, 9, 1, 2]).unwrap();
         drop(file);
 
-        let (mut log, entries) = SegmentLog::open(dir.path()).unwrap();
+        let (mut log, entries) = SegmentLog::open(dir.path(), LIMITS).unwrap();
         assert_eq!(bodies(&entries), vec![(0, b"kept".to_vec())]);
         append(&mut log, b"next");
         log.sync().unwrap();
         drop(log);
-        let (_, entries) = SegmentLog::open(dir.path()).unwrap();
+        let (_, entries) = SegmentLog::open(dir.path(), LIMITS).unwrap();
         assert_eq!(
             bodies(&entries),
             vec![(0, b"kept".to_vec()), (1, b"next".to_vec())]
@@ -243,17 +296,53 @@ mod tests {
     }
 
     #[test]
-    fn trimming_keeps_the_segment_that_holds_needed_entries() {
+    fn deleting_segments_never_deletes_the_one_being_written() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut log, _) = SegmentLog::open(dir.path()).unwrap();
+        let (mut log, _) = SegmentLog::open(dir.path(), LIMITS).unwrap();
         append(&mut log, b"old");
-        log.roll().unwrap();
+        log.roll(0).unwrap();
         append(&mut log, b"new");
-        log.trim(1).unwrap();
+        assert_eq!(log.delete_oldest(5).unwrap(), 1);
         log.sync().unwrap();
         drop(log);
-        let (log, entries) = SegmentLog::open(dir.path()).unwrap();
+        let (log, entries) = SegmentLog::open(dir.path(), LIMITS).unwrap();
         assert_eq!(bodies(&entries), vec![(1, b"new".to_vec())]);
         assert_eq!(log.next_id(), 2);
+        assert_eq!(log.first_id(), 1);
+    }
+
+    #[test]
+    fn a_segment_rolls_at_its_size_or_age_and_when_the_log_is_opened_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = SegmentLimits {
+            bytes: 100,
+            age_ms: 60_000,
+        };
+        let (mut log, _) = SegmentLog::open(dir.path(), limits).unwrap();
+        log.roll_if_full(0).unwrap();
+        assert_eq!(log.segments().len(), 1, "an empty segment never rolls");
+        append(&mut log, &[0; 120]);
+        append(&mut log, b"second segment");
+        let segments = log.segments();
+        assert_eq!(segments.len(), 2);
+        assert_eq!((segments[0].entries, segments[0].bytes), (1, 128));
+        assert!(segments[0].closed_at.is_some() && segments[1].closed_at.is_none());
+
+        log.roll_if_full(log.active_since + 59_999).unwrap();
+        assert_eq!(log.segments().len(), 2);
+        log.roll_if_full(log.active_since + 60_000).unwrap();
+        assert_eq!(log.segments().len(), 3);
+        append(&mut log, b"third");
+        log.sync().unwrap();
+        drop(log);
+
+        let (log, entries) = SegmentLog::open(dir.path(), limits).unwrap();
+        assert_eq!(entries.len(), 3);
+        let segments = log.segments();
+        assert_eq!(
+            segments.iter().map(|s| s.base).collect::<Vec<_>>(),
+            vec![0, 1, 2, 3]
+        );
+        assert!(segments[2].closed_at.is_some(), "reopening closes the last one");
     }
 }

@@ -12,7 +12,10 @@ use super::{StartPosition, Topic, TopicState};
 use crate::{
     entry::{now_millis, LEDGER_ID},
     frame::Outbound,
-    storage::cursor::{Cursor, CursorRecord},
+    storage::{
+        cursor::{Cursor, CursorRecord},
+        record::HEADER_LEN as RECORD_HEADER,
+    },
     subscription::{Consumer, Subscription},
 };
 
@@ -42,6 +45,8 @@ pub enum Skip {
     OlderThan(u64),
     /// The whole backlog.
     All,
+    /// The oldest unacknowledged entries, until the rest holds at most this many bytes.
+    DownToBytes(u64),
 }
 
 /// One entry of a subscription's backlog, as the admin API's peek shows it.
@@ -115,18 +120,26 @@ impl Topic {
     /// Acknowledges the start of a subscription's backlog, as far as `skip` says.
     pub fn skip(&self, subscription: &str, skip: Skip) -> Result<(), SubscriptionError> {
         let mut state = self.lock();
-        let state = &mut *state;
-        let sub = state
-            .subscriptions
-            .get_mut(subscription)
-            .ok_or(SubscriptionError::NotFound)?;
+        if !state.subscriptions.contains_key(subscription) {
+            return Err(SubscriptionError::NotFound);
+        }
+        self.skip_locked(&mut state, subscription, skip);
+        Ok(())
+    }
+
+    /// [`Topic::skip`] with the state already locked; returns whether the cursor moved.
+    pub(super) fn skip_locked(&self, state: &mut TopicState, subscription: &str, skip: Skip) -> bool {
+        let Some(sub) = state.subscriptions.get_mut(subscription) else {
+            return false;
+        };
         let mark = sub.cursor.mark_delete();
+        let mut unacked = state
+            .entries
+            .iter()
+            .filter(|e| e.id >= mark && !sub.cursor.is_acked(e.id));
         let position = match skip {
             Skip::All => state.end_id,
-            Skip::Entries(count) => state
-                .entries
-                .iter()
-                .filter(|e| e.id >= mark && !sub.cursor.is_acked(e.id))
+            Skip::Entries(count) => unacked
                 .nth(usize::try_from(count).unwrap_or(usize::MAX))
                 .map_or(state.end_id, |e| e.id),
             Skip::OlderThan(age) => {
@@ -137,15 +150,26 @@ impl Topic {
                     .find(|e| e.publish_time > before)
                     .map_or(state.end_id, |e| e.id)
             }
-        };
-        if sub.cursor.ack_below(position.min(state.end_id)) {
-            if sub.durable && self.is_persistent() {
-                state.cursors_changed = true;
-                self.wake_writer.notify_one();
+            Skip::DownToBytes(limit) => {
+                let mut backlog: u64 = unacked.clone().map(|e| e.body.len() as u64).sum();
+                unacked
+                    .find(|e| {
+                        let over = backlog > limit;
+                        backlog -= e.body.len() as u64;
+                        !over
+                    })
+                    .map_or(state.end_id, |e| e.id)
             }
-            state.trim(self.is_persistent());
+        };
+        if !sub.cursor.ack_below(position.min(state.end_id)) {
+            return false;
         }
-        Ok(())
+        if sub.durable && self.is_persistent() {
+            state.cursors_changed = true;
+            self.wake_writer.notify_one();
+        }
+        state.trim(self.is_persistent());
+        true
     }
 
     /// The `position`-th (from 1) unacknowledged entry of a subscription's backlog.
@@ -209,23 +233,39 @@ impl Topic {
                 )
             })
             .collect();
+        // Segments show as ledgers, each named by its first entry id. The one being
+        // written is counted from memory: the writer reports segments as they roll.
+        let active_base = state.segments.last().map_or(state.first_id, |s| s.base);
+        let active_size: u64 = state
+            .entries
+            .iter()
+            .filter(|e| e.id >= active_base)
+            .map(|e| (e.body.len() + RECORD_HEADER) as u64)
+            .sum();
+        let closed = &state.segments[..state.segments.len().saturating_sub(1)];
+        let mut ledgers: Vec<serde_json::Value> = closed
+            .iter()
+            .map(|s| {
+                serde_json::json!({"ledgerId": s.base, "entries": s.entries, "size": s.bytes,
+                                   "offloaded": false, "timestamp": s.closed_at})
+            })
+            .collect();
+        ledgers.push(serde_json::json!({"ledgerId": active_base,
+            "entries": state.end_id.saturating_sub(active_base), "size": active_size,
+            "offloaded": false}));
+        let closed_size: u64 = closed.iter().map(|s| s.bytes).sum();
         serde_json::json!({
             "entriesAddedCounter": state.entries_added,
             "numberOfEntries": state.end_id - state.first_id,
-            "totalSize": total_size(&state),
-            "currentLedgerEntries": state.end_id - state.first_id,
-            "currentLedgerSize": total_size(&state),
+            "totalSize": closed_size + active_size,
+            "currentLedgerEntries": state.end_id.saturating_sub(active_base),
+            "currentLedgerSize": active_size,
             "lastConfirmedEntry": before(state.end_id),
             "state": "LedgerOpened",
-            "ledgers": [{"ledgerId": LEDGER_ID, "entries": state.end_id - state.first_id,
-                         "size": total_size(&state)}],
+            "ledgers": ledgers,
             "cursors": cursors,
         })
     }
-}
-
-fn total_size(state: &TopicState) -> u64 {
-    state.entries.iter().map(|e| e.body.len() as u64).sum()
 }
 
 /// Tells detached consumers their consumer is closed, so that clients reconnect.

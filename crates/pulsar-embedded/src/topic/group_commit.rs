@@ -7,7 +7,9 @@ use pulsar::proto::{BaseCommand, ServerError};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::{send_error, Receipt, Topic};
-use crate::{entry::Entry, frame::Outbound, storage::cursor::CursorRecord};
+use crate::{
+    entry::Entry, frame::Outbound, retention::RetentionPolicy, storage::cursor::CursorRecord,
+};
 
 /// What the writer must do in one group commit.
 pub struct WriteBatch {
@@ -15,7 +17,10 @@ pub struct WriteBatch {
     pub records: Vec<CursorRecord>,
     pub snapshot: Option<Vec<CursorRecord>>,
     pub ack_receipts: Vec<(UnboundedSender<Outbound>, BaseCommand)>,
-    pub trim_to: u64,
+    /// The first entry a durable subscription needed when the records were taken: once
+    /// they are stored, retention may delete segments before it.
+    pub slowest: u64,
+    pub retention: RetentionPolicy,
 }
 
 impl Topic {
@@ -58,7 +63,8 @@ impl Topic {
             records,
             snapshot,
             ack_receipts: std::mem::take(&mut state.ack_receipts),
-            trim_to: state.first_id,
+            slowest: state.slowest_durable(),
+            retention: state.policies.retention,
         })
     }
 

@@ -14,10 +14,11 @@ use tokio::sync::Notify;
 use super::{delayed, Topic, TopicState};
 use crate::{
     entry::Entry,
+    retention::TopicPolicies,
     schema_registry::SchemaRegistry,
     storage::{
         cursor::{Cursor, CursorJournal},
-        log::SegmentLog,
+        log::{SegmentLimits, SegmentLog},
     },
     subscription::Subscription,
     topic_name::TopicName,
@@ -43,13 +44,17 @@ impl Topic {
     }
 
     /// Loads a persistent topic from `dir` (blocking), recovering from a crash if needed.
+    /// Every entry the log still holds is readable again, acknowledged or not: retention
+    /// decides when it goes.
     pub fn load(
         name: TopicName,
         dir: &Path,
         deduplication: bool,
+        limits: SegmentLimits,
+        policies: TopicPolicies,
     ) -> io::Result<(Arc<Topic>, Storage)> {
         std::fs::create_dir_all(dir)?;
-        let (log, stored) = SegmentLog::open(&dir.join("ledger"))?;
+        let (log, stored) = SegmentLog::open(&dir.join("ledger"), limits)?;
         let (journal, cursors) = CursorJournal::open(&dir.join("cursors"))?;
         let schemas = SchemaRegistry::open(&dir.join("schemas"))?;
         let next_id = log.next_id();
@@ -65,6 +70,11 @@ impl Topic {
             })
             .collect();
         let topic = Topic::build(name, entries, next_id, cursors, schemas, deduplication);
+        {
+            let mut state = topic.lock();
+            state.policies = policies;
+            state.segments = log.segments().to_vec();
+        }
         Ok((Arc::new(topic), Storage { log, journal }))
     }
 
@@ -91,16 +101,7 @@ impl Topic {
                 (sub, subscription)
             })
             .collect();
-        let keep_from = subscriptions
-            .values()
-            .map(|s| s.cursor.mark_delete())
-            .min()
-            .unwrap_or(0);
-        let entries: VecDeque<Arc<Entry>> = entries
-            .into_iter()
-            .filter(|e| e.id >= keep_from)
-            .map(Arc::new)
-            .collect();
+        let entries: VecDeque<Arc<Entry>> = entries.into_iter().map(Arc::new).collect();
         let first_id = entries.front().map_or(next_id, |e| e.id);
         // Delivery times come back with the stored metadata: the timer starts from them.
         let mut delivery_times = BTreeSet::new();
@@ -127,6 +128,8 @@ impl Topic {
             entries_added: 0,
             failed: None,
             delivery_times,
+            policies: TopicPolicies::default(),
+            segments: Vec::new(),
         };
         Topic {
             full_name: name.to_string(),

@@ -8,13 +8,15 @@
 //! The handling is grouped by role: `load` builds a topic (in memory, or from its
 //! directory), `publish` the producers and the deduplicated publish path,
 //! `subscriptions` the subscriptions and the dispatch to their consumers, `group_commit`
-//! the writer's side of storing, `delayed` the timer that dispatches delayed entries when
+//! the writer's side of storing, `policies` retention, message TTL and backlog quotas,
+//! `delayed` the timer that dispatches delayed entries when
 //! their time comes, and `stats` the admin API's statistics.
 
 mod admin_ops;
 mod delayed;
 mod group_commit;
 mod load;
+mod policies;
 mod publish;
 mod stats;
 mod subscriptions;
@@ -39,8 +41,13 @@ pub use self::{
     subscriptions::{reader_start, StartPosition},
 };
 use crate::{
-    entry::Entry, frame::Outbound, schema_registry::SchemaRegistry, storage::cursor::CursorRecord,
-    subscription::Subscription, topic_name::TopicName,
+    entry::Entry,
+    frame::Outbound,
+    retention::{SegmentInfo, TopicPolicies},
+    schema_registry::SchemaRegistry,
+    storage::cursor::CursorRecord,
+    subscription::Subscription,
+    topic_name::TopicName,
 };
 
 /// A refusal sent back to a client: the server error and a message.
@@ -56,6 +63,8 @@ struct ProducerSlot {
 }
 
 struct TopicState {
+    /// The stored entries, from the first segment retention kept (persistent topics), or
+    /// those some consumer still needs (non-persistent ones).
     entries: VecDeque<Arc<Entry>>,
     first_id: u64,
     /// Entries below this id are visible (stored).
@@ -88,6 +97,9 @@ struct TopicState {
     /// (delivery time, entry) of visible entries whose `deliver_at_time` is still ahead:
     /// when the delivery timer dispatches next.
     delivery_times: BTreeSet<(u64, u64)>,
+    policies: TopicPolicies,
+    /// The log's segments as the writer last reported them.
+    segments: Vec<SegmentInfo>,
 }
 
 /// One topic.

@@ -106,6 +106,9 @@ impl Topic {
                 format!("a newer exclusive producer took {}", self.full_name),
             ));
         }
+        if let Some(refusal) = self.quota_refusal(&state) {
+            return Err(refusal);
+        }
         match producer.mode {
             AccessMode::Shared if state.exclusive.is_some() || !state.waiting.is_empty() => Err((
                 ServerError::ProducerBusy,
@@ -283,7 +286,7 @@ fn send_receipt(receipt: &Receipt, entry_id: Option<u64>) {
 
 /// CLOSE_PRODUCER from the broker: the client reconnects the producer (and, fenced out,
 /// is refused).
-fn close_producer(producer_id: u64) -> BaseCommand {
+pub(super) fn close_producer(producer_id: u64) -> BaseCommand {
     BaseCommand {
         r#type: CommandType::CloseProducer as i32,
         close_producer: Some(CommandCloseProducer {

@@ -326,13 +326,11 @@ impl TopicState {
         }
     }
 
-    /// Drops entries every subscription acknowledged. A persistent topic without durable
-    /// subscriptions keeps everything: a later Earliest subscription, or a reader starting
-    /// at any message id, reads it (as from Apache Pulsar, whose readers' non-durable
-    /// cursors neither retain nor release data). A non-persistent topic only serves the
-    /// consumers present.
+    /// Drops the entries of a non-persistent topic that every consumer present has. A
+    /// persistent topic keeps what its log holds: the writer deletes whole segments as
+    /// retention says (see [`crate::retention`]) and then drops them from memory.
     pub(super) fn trim(&mut self, persistent: bool) {
-        if persistent && !self.subscriptions.values().any(|s| s.durable) {
+        if persistent {
             return;
         }
         let needed = self
