@@ -126,19 +126,18 @@ impl Broker {
             let dedup = self.deduplication_of(name);
             let limits = self.config.segment_limits;
             let policies = self.policies_of(name);
-            let (topic, storage) =
-                tokio::task::spawn_blocking(move || {
-                    Topic::load(loading, &dir, dedup, limits, policies)
-                })
-                    .await
-                    .map_err(|e| (ServerError::PersistenceError, e.to_string()))?
-                    .map_err(|e| {
-                        tracing::error!(topic = %name, error = %e, "cannot load topic");
-                        (
-                            ServerError::PersistenceError,
-                            format!("cannot load {name}: {e}"),
-                        )
-                    })?;
+            let (topic, storage) = tokio::task::spawn_blocking(move || {
+                Topic::load(loading, &dir, dedup, limits, policies)
+            })
+            .await
+            .map_err(|e| (ServerError::PersistenceError, e.to_string()))?
+            .map_err(|e| {
+                tracing::error!(topic = %name, error = %e, "cannot load topic");
+                (
+                    ServerError::PersistenceError,
+                    format!("cannot load {name}: {e}"),
+                )
+            })?;
             writer = Some(self.tracker.spawn(writer::run(
                 topic.clone(),
                 storage,

@@ -6,8 +6,8 @@ use std::{
     time::Duration,
 };
 
-pub use crate::storage::log::SegmentLimits;
 use crate::retention::{BacklogQuota, RetentionPolicy};
+pub use crate::storage::log::SegmentLimits;
 
 /// How to run a broker. Build it with [`Config::new`] and adjust the public fields.
 #[derive(Debug, Clone)]

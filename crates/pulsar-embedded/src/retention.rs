@@ -263,7 +263,10 @@ mod tests {
     #[test]
     fn past_either_limit_is_enough() {
         assert_eq!(segments_to_delete(&log(), 25, policy(60, 1), 0), 2);
-        assert_eq!(segments_to_delete(&log(), 25, policy(1, 100), 20 * MINUTE), 2);
+        assert_eq!(
+            segments_to_delete(&log(), 25, policy(1, 100), 20 * MINUTE),
+            2
+        );
     }
 
     #[test]
@@ -273,7 +276,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(retention, policy(-1, 20));
-        assert_eq!(RetentionPolicy::from_json(&retention.to_json()), Some(retention));
+        assert_eq!(
+            RetentionPolicy::from_json(&retention.to_json()),
+            Some(retention)
+        );
         assert_eq!(RetentionPolicy::from_json(&json!("ten")), None);
 
         let quota = BacklogQuota::from_json(

@@ -409,6 +409,11 @@ impl Subscription {
         }
     }
 
+    /// The mark-delete position of the last journal records taken.
+    pub fn journaled_mark(&self) -> u64 {
+        self.journaled_mark
+    }
+
     /// The next entry to deliver (not counting redeliveries).
     pub fn read_position(&self) -> u64 {
         self.read_position

@@ -372,3 +372,28 @@ async fn python_failover_consumers_hand_over_as_apache_pulsar_does() {
     }
     broker.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_subscriptions_readers_and_seeks_read_acknowledged_messages_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let url = format!("pulsar://{}", broker.address());
+    let stdout = run_python(
+        "retention.py",
+        &[&url, "persistent://public/default/python-retention", "50"],
+    )
+    .await;
+    for check in [
+        "acknowledged",
+        "earliest-subscription",
+        "reader",
+        "seek-back",
+        "own-backlog",
+    ] {
+        assert!(
+            stdout.contains(&format!("ok {check}\n")),
+            "{check}: {stdout}"
+        );
+    }
+    broker.shutdown().await;
+}

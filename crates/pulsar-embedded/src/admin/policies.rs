@@ -127,7 +127,10 @@ pub async fn message_ttl(
             {
                 Some(ttl) => Some(ttl),
                 None => {
-                    return Response::error(412, "Invalid value for message TTL: not a number of seconds")
+                    return Response::error(
+                        412,
+                        "Invalid value for message TTL: not a number of seconds",
+                    )
                 }
             },
         },
@@ -182,7 +185,10 @@ pub async fn backlog_quota(
     if let Some(refusal) = quota_over_retention(broker, &changed) {
         return refusal;
     }
-    change(broker, tenant, namespace, |p| p.backlog_quotas = changed.backlog_quotas).await
+    change(broker, tenant, namespace, |p| {
+        p.backlog_quotas = changed.backlog_quotas
+    })
+    .await
 }
 
 /// As Apache Pulsar, a backlog quota larger than the retention it comes with is refused:
@@ -190,7 +196,9 @@ pub async fn backlog_quota(
 fn quota_over_retention(broker: &Broker, policies: &NamespacePolicies) -> Option<Response> {
     let retention = policies.retention.unwrap_or(broker.config.retention);
     let quota = policies.backlog_quotas.get(QUOTA_TYPES[0])?;
-    let limit = u64::try_from(retention.size_mb).ok()?.saturating_mul(1024 * 1024);
+    let limit = u64::try_from(retention.size_mb)
+        .ok()?
+        .saturating_mul(1024 * 1024);
     let quota = u64::try_from(quota.limit_size).ok()?;
     // A retention of 0 keeps nothing acknowledged: it bounds no backlog.
     (limit > 0 && quota >= limit).then(|| {

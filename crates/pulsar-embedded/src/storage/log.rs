@@ -34,7 +34,6 @@ pub struct StoredEntry {
     pub crc: u32,
 }
 
-
 /// The appender of a topic's log.
 pub struct SegmentLog {
     dir: PathBuf,
@@ -161,14 +160,27 @@ impl SegmentLog {
     /// Appends entries, which must carry the ids `next_id()`, `next_id() + 1`, ...
     /// Nothing is durable before [`SegmentLog::sync`].
     pub fn append<'a>(&mut self, entries: impl Iterator<Item = (&'a [u8], u32)>) -> io::Result<()> {
-        self.roll_if_full(now_millis())?;
+        let now = now_millis();
+        self.roll_if_full(now)?;
         let mut buf = Vec::new();
         let mut count = 0;
         for (body, crc) in entries {
+            // A group that fills the segment continues in the next one.
+            let active_bytes = self.segments.last().map_or(0, |s| s.bytes);
+            if count > 0 && active_bytes + buf.len() as u64 >= self.limits.bytes {
+                self.write_active(&buf, count)?;
+                buf.clear();
+                count = 0;
+                self.roll(now)?;
+            }
             record::encode_with_crc(&mut buf, body, crc);
             count += 1;
         }
-        self.active.write_all(&buf)?;
+        self.write_active(&buf, count)
+    }
+
+    fn write_active(&mut self, buf: &[u8], count: u64) -> io::Result<()> {
+        self.active.write_all(buf)?;
         self.next_id += count;
         if let Some(segment) = self.segments.last_mut() {
             segment.entries += count;
@@ -343,6 +355,9 @@ mod tests {
             segments.iter().map(|s| s.base).collect::<Vec<_>>(),
             vec![0, 1, 2, 3]
         );
-        assert!(segments[2].closed_at.is_some(), "reopening closes the last one");
+        assert!(
+            segments[2].closed_at.is_some(),
+            "reopening closes the last one"
+        );
     }
 }

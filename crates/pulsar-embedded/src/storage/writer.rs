@@ -9,8 +9,9 @@
 //!
 //! After a group, and on every policy check (which also applies message TTL and backlog
 //! quotas, and closes a segment that reached its age), the writer deletes the segments
-//! retention lets go. It only counts cursor positions already stored, so a crash never
-//! finds a cursor pointing into a deleted segment.
+//! retention lets go. It only counts cursor positions already in the journal (see
+//! [`Topic::slowest_journaled`]), so a crash never finds a cursor pointing into a
+//! deleted segment.
 
 use std::{io, sync::Arc, time::Duration};
 
@@ -37,8 +38,6 @@ pub async fn run(
     } = storage;
     let mut check = tokio::time::interval(check_interval);
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // The first positions stored are those the topic was loaded with.
-    let mut stored_slowest = topic.slowest_durable();
     loop {
         let (stopping, checking) = tokio::select! {
             _ = topic.writer_wakeup() => (false, false),
@@ -89,17 +88,16 @@ pub async fn run(
             if !ok {
                 continue;
             }
-            stored_slowest = batch.slowest;
             if log.segments().len() != segments_before {
                 topic.storage_changed(log.segments());
             }
-            let Some(back) = reclaim(&topic, log, stored_slowest, batch.retention).await else {
+            let Some(back) = reclaim(&topic, log, batch.retention).await else {
                 return;
             };
             log = back;
         }
         if checking {
-            let slowest = topic.check_policies();
+            topic.check_policies();
             let retention = topic.policies().retention;
             let segments_before = log.segments().len();
             log = match tokio::task::spawn_blocking(move || {
@@ -120,8 +118,7 @@ pub async fn run(
             }
             // Cursor changes the check made (expiry, eviction) are stored by the next
             // group; until then the positions already stored bound what may go.
-            let Some(back) = reclaim(&topic, log, stored_slowest.min(slowest), retention).await
-            else {
+            let Some(back) = reclaim(&topic, log, retention).await else {
                 return;
             };
             log = back;
@@ -132,16 +129,15 @@ pub async fn run(
     }
 }
 
-/// Deletes the segments retention lets go, before `stored_slowest` (a position already
-/// stored) and before what the subscriptions need now (a seek may have moved one back).
-/// `None` if the blocking task panicked, taking the log with it.
+/// Deletes the segments retention lets go before the first entry a durable subscription
+/// needs as the journal has it. The writer calls it between groups, when every record
+/// taken is stored. `None` if the blocking task panicked, taking the log with it.
 async fn reclaim(
     topic: &Arc<Topic>,
     mut log: SegmentLog,
-    stored_slowest: u64,
     retention: RetentionPolicy,
 ) -> Option<SegmentLog> {
-    let bound = stored_slowest.min(topic.slowest_durable());
+    let bound = topic.slowest_journaled();
     let count = segments_to_delete(log.segments(), bound, retention, now_millis());
     if count == 0 {
         return Some(log);

@@ -128,7 +128,12 @@ impl Topic {
     }
 
     /// [`Topic::skip`] with the state already locked; returns whether the cursor moved.
-    pub(super) fn skip_locked(&self, state: &mut TopicState, subscription: &str, skip: Skip) -> bool {
+    pub(super) fn skip_locked(
+        &self,
+        state: &mut TopicState,
+        subscription: &str,
+        skip: Skip,
+    ) -> bool {
         let Some(sub) = state.subscriptions.get_mut(subscription) else {
             return false;
         };

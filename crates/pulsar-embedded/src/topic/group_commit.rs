@@ -17,9 +17,6 @@ pub struct WriteBatch {
     pub records: Vec<CursorRecord>,
     pub snapshot: Option<Vec<CursorRecord>>,
     pub ack_receipts: Vec<(UnboundedSender<Outbound>, BaseCommand)>,
-    /// The first entry a durable subscription needed when the records were taken: once
-    /// they are stored, retention may delete segments before it.
-    pub slowest: u64,
     pub retention: RetentionPolicy,
 }
 
@@ -63,7 +60,6 @@ impl Topic {
             records,
             snapshot,
             ack_receipts: std::mem::take(&mut state.ack_receipts),
-            slowest: state.slowest_durable(),
             retention: state.policies.retention,
         })
     }

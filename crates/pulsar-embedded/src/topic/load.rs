@@ -70,11 +70,10 @@ impl Topic {
             })
             .collect();
         let topic = Topic::build(name, entries, next_id, cursors, schemas, deduplication);
-        {
-            let mut state = topic.lock();
-            state.policies = policies;
-            state.segments = log.segments().to_vec();
-        }
+        topic.set_policies(policies);
+        // A subscription deleted just before a crash may not have its deletion stored
+        // while retention already deleted what it held: it starts at what is left.
+        topic.storage_changed(log.segments());
         Ok((Arc::new(topic), Storage { log, journal }))
     }
 

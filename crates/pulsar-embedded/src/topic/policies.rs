@@ -23,9 +23,8 @@ impl Topic {
     }
 
     /// The periodic check: expires what the message TTL says on every durable
-    /// subscription, applies the backlog quotas, and returns the first entry some durable
-    /// subscription still needs, which bounds what retention may delete.
-    pub fn check_policies(&self) -> u64 {
+    /// subscription and applies the backlog quotas.
+    pub fn check_policies(&self) {
         let mut state = self.lock();
         let state = &mut *state;
         let policies = state.policies;
@@ -77,7 +76,6 @@ impl Topic {
         if expired > 0 {
             tracing::debug!(topic = %self.full_name, subscriptions = expired, "messages expired by TTL");
         }
-        state.slowest_durable()
     }
 
     /// Whether the backlog quota refuses a new producer now, with Apache Pulsar's error.
@@ -89,13 +87,26 @@ impl Topic {
         };
         Some((
             error,
-            format!("Cannot create producer on topic with backlog quota exceeded: {}", self.full_name),
+            format!(
+                "Cannot create producer on topic with backlog quota exceeded: {}",
+                self.full_name
+            ),
         ))
     }
 
-    /// The first entry a durable subscription still needs (the end when none does).
-    pub fn slowest_durable(&self) -> u64 {
-        self.lock().slowest_durable()
+    /// The first entry a durable subscription needs, as the journal records it (the end
+    /// of the topic when there is none): a seek back lowers it at once, acks raise it when
+    /// the writer takes them.
+    pub fn slowest_journaled(&self) -> u64 {
+        let state = self.lock();
+        state
+            .subscriptions
+            .values()
+            .filter(|sub| sub.durable)
+            .map(|sub| sub.journaled_mark())
+            .min()
+            .unwrap_or(state.end_id)
+            .min(state.end_id)
     }
 
     /// After the writer rolled or deleted segments: `segments` is what the log holds now,
@@ -108,13 +119,12 @@ impl Topic {
         let Some(first) = segments.first().map(|s| s.base) else {
             return;
         };
-        if first <= state.first_id {
-            return;
+        if first > state.first_id {
+            while state.entries.front().is_some_and(|e| e.id < first) {
+                state.entries.pop_front();
+            }
+            state.first_id = state.entries.front().map_or(state.end_id, |e| e.id);
         }
-        while state.entries.front().is_some_and(|e| e.id < first) {
-            state.entries.pop_front();
-        }
-        state.first_id = state.entries.front().map_or(state.end_id, |e| e.id);
         let mut moved = false;
         for sub in state.subscriptions.values_mut() {
             if sub.cursor.ack_below(first) && sub.durable {
@@ -129,18 +139,6 @@ impl Topic {
 }
 
 impl TopicState {
-    /// The first entry some durable subscription has not acknowledged; the end of the
-    /// topic when there is none, so that retention alone decides.
-    pub(super) fn slowest_durable(&self) -> u64 {
-        self.subscriptions
-            .values()
-            .filter(|sub| sub.durable)
-            .map(|sub| sub.cursor.mark_delete())
-            .min()
-            .unwrap_or(self.end_id)
-            .min(self.end_id)
-    }
-
     /// The policy of the first backlog quota exceeded, if one is: by the bytes of the
     /// largest backlog of a durable subscription, or by the age of its oldest message.
     fn quota_exceeded(&self) -> Option<QuotaPolicy> {
