@@ -290,23 +290,31 @@ pub struct Process(pub Child, pub SocketAddr);
 
 impl Process {
     pub fn start(dir: &Path) -> Process {
+        Process::start_with(dir, &[]).0
+    }
+
+    /// The binary with `args` added; with `--admin-port`, also the admin address.
+    pub fn start_with(dir: &Path, args: &[&str]) -> (Process, Option<SocketAddr>) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pulsar-embedded"))
             .args(["--port", "0", "--data-dir"])
             .arg(dir)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("broker binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("listening line");
-        let address = line
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        Process(child, address)
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut read = |prefix: &str| -> SocketAddr {
+            let mut line = String::new();
+            stdout.read_line(&mut line).expect("a line on stdout");
+            line.trim()
+                .strip_prefix(prefix)
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_else(|| panic!("expected {prefix:?}, got {line:?}"))
+        };
+        let address = read("listening on ");
+        let admin = args.contains(&"--admin-port").then(|| read("admin on "));
+        (Process(child, address), admin)
     }
 }
 
