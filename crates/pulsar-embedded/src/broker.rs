@@ -227,7 +227,8 @@ impl Broker {
     }
 
     /// Deletes a topic and its stored data. Refused while producers or consumers are
-    /// attached unless `force`; forced, its producers' later sends fail.
+    /// attached unless `force`; forced, they are closed, as Apache Pulsar does, and their
+    /// clients reconnect to a new topic of that name once it is gone.
     pub async fn delete_topic(&self, name: &TopicName, force: bool) -> Result<(), DeleteError> {
         let mut topics = self.topics.lock().await;
         let dir = self.topic_dir(name);
@@ -240,6 +241,7 @@ impl Broker {
             _ => {}
         }
         if let Some(loaded) = topics.remove(&name.to_string()) {
+            loaded.topic.disconnect_clients();
             loaded.topic.complete_batch(
                 Vec::new(),
                 Vec::new(),

@@ -253,7 +253,15 @@ async fn topics_are_created_listed_and_deleted_through_the_admin_api() {
             .0,
         204
     );
-    // The forced-out producer's sends fail instead of vanishing.
+    // The producer is told it is closed, and a send without reconnecting fails instead
+    // of vanishing.
+    let closed = raw.recv().await.expect("a CLOSE_PRODUCER");
+    assert_eq!(
+        closed.command.close_producer.map(|c| c.producer_id),
+        Some(1),
+        "{:?}",
+        closed.command
+    );
     raw.send_message(RawClient::send_frame(1, "p", 0, b"late"))
         .await;
     let reply = raw.recv().await.expect("an answer to the send");
@@ -464,5 +472,57 @@ async fn the_protocol_refuses_unknown_namespaces_until_the_admin_api_creates_the
     let mut consumer = consumer(&pulsar, unknown, "s", pulsar::SubType::Exclusive).await;
     let first = next(&mut consumer, WAIT).await.expect("a message");
     assert_eq!(text(&first), "m-0000");
+    broker.shutdown().await;
+}
+
+/// As Apache Pulsar's forced deletion: producers and consumers are closed, their clients
+/// reconnect and go on with a new, empty topic of the same name.
+#[tokio::test]
+async fn a_forced_deletion_disconnects_clients_which_go_on_with_a_new_topic() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let admin = broker.admin_address().unwrap();
+    let pulsar = client(broker.address()).await;
+    let topic = topic("forced");
+    let mut consumer = consumer(&pulsar, &topic, "sub", pulsar::SubType::Shared).await;
+    let mut producer = pulsar.producer().with_topic(&topic).build().await.unwrap();
+    producer
+        .send_non_blocking("before".to_string())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let before = next(&mut consumer, WAIT).await.expect("before");
+    consumer.ack(&before).await.unwrap();
+    producer
+        .send_non_blocking("unread".to_string())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    let (status, _) = delete(
+        admin,
+        "/admin/v2/persistent/public/default/forced?force=true",
+    )
+    .await;
+    assert_eq!(status, 204);
+    // Both reconnect; the new topic holds only what is sent from now on.
+    let receipt = producer
+        .send_non_blocking("after".to_string())
+        .await
+        .expect("queued")
+        .await
+        .expect("the reconnected producer sends to the new topic");
+    assert_eq!(receipt.message_id.map(|id| id.entry_id), Some(0));
+    let mut received = Vec::new();
+    while let Some(message) = next(&mut consumer, std::time::Duration::from_secs(3)).await {
+        consumer.ack(&message).await.unwrap();
+        received.push(text(&message));
+    }
+    assert!(
+        received.iter().all(|t| t != "before") && received.contains(&"after".to_string()),
+        "{received:?}"
+    );
     broker.shutdown().await;
 }

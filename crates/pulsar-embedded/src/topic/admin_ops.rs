@@ -117,6 +117,16 @@ impl Topic {
         Ok(())
     }
 
+    /// Closes every producer and consumer, as Apache Pulsar's forced deletion does: their
+    /// clients reconnect and find a new topic of the same name.
+    pub fn disconnect_clients(&self) {
+        let mut state = self.lock();
+        state.close_producers(&format!("{} was deleted", self.full_name));
+        for sub in state.subscriptions.values_mut() {
+            close_consumers(sub.take_consumers());
+        }
+    }
+
     /// Acknowledges the start of a subscription's backlog, as far as `skip` says.
     pub fn skip(&self, subscription: &str, skip: Skip) -> Result<(), SubscriptionError> {
         let mut state = self.lock();

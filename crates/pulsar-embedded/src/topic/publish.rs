@@ -246,6 +246,22 @@ impl Topic {
 }
 
 impl TopicState {
+    /// Closes every producer, admitted or waiting (a forced deletion): clients that
+    /// reconnect find the topic anew.
+    pub(super) fn close_producers(&mut self, reason: &str) {
+        for (_, slot) in self.producers.drain() {
+            let _ = slot
+                .tx
+                .send(Outbound::command(close_producer(slot.producer_id)));
+        }
+        self.exclusive = None;
+        for waiter in self.waiting.drain(..) {
+            let _ = waiter
+                .admit
+                .send(Err((ServerError::TopicNotFound, reason.to_string())));
+        }
+    }
+
     /// Appends stored entries and sends their receipts; returns whether some entry has a
     /// delivery time ahead (the delivery timer must then look again).
     pub(super) fn make_visible(&mut self, writes: Vec<(Entry, Receipt)>) -> bool {
