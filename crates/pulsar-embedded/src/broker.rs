@@ -200,6 +200,7 @@ impl Broker {
                 .copied()
                 .or(self.config.backlog_quota),
             message_age_quota: policies.backlog_quotas.get(QUOTA_TYPES[1]).copied(),
+            failover_delay_ms: self.config.failover_delay.as_millis() as u64,
         }
     }
 

@@ -42,6 +42,10 @@ pub struct Config {
     /// How often each persistent topic applies retention, message TTL and backlog quotas
     /// (Apache Pulsar checks each on its own interval, 1 to 5 minutes).
     pub policy_check_interval: Duration,
+    /// How long a persistent topic's Failover subscription waits after its active
+    /// consumer changed before delivering to the new one (Apache Pulsar's
+    /// `activeConsumerFailoverDelayTimeMillis`, 1 s).
+    pub failover_delay: Duration,
 }
 
 impl Config {
@@ -67,6 +71,7 @@ impl Config {
                 age_ms: 4 * 60 * 60 * 1000,
             },
             policy_check_interval: Duration::from_secs(60),
+            failover_delay: Duration::from_secs(1),
         }
     }
 

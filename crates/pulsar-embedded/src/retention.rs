@@ -133,6 +133,8 @@ pub struct TopicPolicies {
     /// The size quota (`destination_storage`) and the age quota (`message_age`).
     pub backlog_quota: Option<BacklogQuota>,
     pub message_age_quota: Option<BacklogQuota>,
+    /// The broker's `activeConsumerFailoverDelayTimeMillis`.
+    pub failover_delay_ms: u64,
 }
 
 impl Default for TopicPolicies {
@@ -142,6 +144,7 @@ impl Default for TopicPolicies {
             message_ttl_seconds: 0,
             backlog_quota: None,
             message_age_quota: None,
+            failover_delay_ms: crate::subscription::failover::HANDOVER_DELAY_MS,
         }
     }
 }

@@ -643,7 +643,11 @@ mod tests {
     }
 
     fn rule() -> ActiveRule {
-        ActiveRule::for_topic("persistent://public/default/t", true)
+        ActiveRule::for_topic(
+            "persistent://public/default/t",
+            true,
+            failover::HANDOVER_DELAY_MS,
+        )
     }
 
     fn received(rx: &mut mpsc::UnboundedReceiver<Outbound>) -> Vec<(u64, u32)> {

@@ -116,6 +116,27 @@ async fn assert_no_change(raw: &mut RawClient, what: &str) {
     }
 }
 
+/// `Config::failover_delay` (`--failover-delay-ms`) sets the wait: 3 s, then none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handover_delay_is_the_configured_one() {
+    for (delay, at_least, at_most) in [
+        (Duration::from_secs(3), Duration::from_millis(2950), WAIT),
+        (Duration::ZERO, Duration::ZERO, Duration::from_millis(700)),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let broker = start_broker_with(dir.path(), |c| c.failover_delay = delay).await;
+        let started = Instant::now();
+        let mut b = raw_consumer(broker.address(), &topic("failover-delay"), "consumer-b").await;
+        assert!(active_change(&mut b, "b alone").await, "b alone is active");
+        let took = started.elapsed();
+        assert!(
+            took >= at_least && took <= at_most,
+            "{delay:?}: told after {took:?}"
+        );
+        broker.shutdown().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_consumer_is_told_whether_it_is_active_once_the_handover_delay_passed() {
     let dir = tempfile::tempdir().unwrap();

@@ -41,6 +41,10 @@ struct Args {
     /// Seconds between two checks of retention, message TTL and backlog quotas.
     #[arg(long, default_value_t = 60)]
     policy_check_seconds: u64,
+    /// Milliseconds a Failover subscription waits before handing over to a new active
+    /// consumer (Apache Pulsar's activeConsumerFailoverDelayTimeMillis).
+    #[arg(long, default_value_t = 1000)]
+    failover_delay_ms: u64,
 }
 
 #[tokio::main]
@@ -62,6 +66,7 @@ async fn main() -> std::process::ExitCode {
     config.message_ttl_seconds = args.message_ttl_seconds;
     config.segment_limits.bytes = args.segment_size_mb.max(1).saturating_mul(1024 * 1024);
     config.policy_check_interval = std::time::Duration::from_secs(args.policy_check_seconds.max(1));
+    config.failover_delay = std::time::Duration::from_millis(args.failover_delay_ms);
     let broker = match pulsar_embedded::start(config).await {
         Ok(broker) => broker,
         Err(error) => {

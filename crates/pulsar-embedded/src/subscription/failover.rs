@@ -17,7 +17,7 @@ use super::Consumer;
 /// Points each consumer name puts on the ring (Apache's `CONSUMER_CONSISTENT_HASH_REPLICAS`).
 const REPLICAS: u32 = 100;
 
-/// Apache's default `activeConsumerFailoverDelayTimeMillis`: how long a persistent
+/// Apache's default `activeConsumerFailoverDelayTimeMillis` (`Config::failover_delay`): how long a persistent
 /// topic's Failover subscription waits, once its active consumer changed, before it
 /// rewinds and delivers to the new one (giving the previous one time to acknowledge what
 /// it holds) and tells every consumer which is active.
@@ -36,11 +36,11 @@ pub struct ActiveRule {
 }
 
 impl ActiveRule {
-    pub fn for_topic(full_name: &str, persistent: bool) -> Self {
+    pub fn for_topic(full_name: &str, persistent: bool, handover_delay_ms: u64) -> Self {
         ActiveRule {
             topic_hash: murmur3_positive(full_name.as_bytes()),
             partition: partition_index(full_name),
-            handover_delay: persistent.then_some(HANDOVER_DELAY_MS),
+            handover_delay: persistent.then_some(handover_delay_ms),
         }
     }
 
@@ -149,11 +149,19 @@ mod tests {
 
     #[test]
     fn a_partition_goes_to_the_candidate_at_its_index_in_name_order() {
-        let rule = ActiveRule::for_topic("persistent://public/default/t-partition-3", true);
+        let rule = ActiveRule::for_topic(
+            "persistent://public/default/t-partition-3",
+            true,
+            HANDOVER_DELAY_MS,
+        );
         let all = consumers(&[("c", 0), ("a", 0), ("b", 0)]);
         // Sorted a, b, c: partition 3 -> 3 % 3 = 0 -> "a".
         assert_eq!(all[rule.pick(&all).unwrap()].name, "a");
-        let rule = ActiveRule::for_topic("persistent://public/default/t-partition-4", true);
+        let rule = ActiveRule::for_topic(
+            "persistent://public/default/t-partition-4",
+            true,
+            HANDOVER_DELAY_MS,
+        );
         assert_eq!(all[rule.pick(&all).unwrap()].name, "b");
     }
 
@@ -161,14 +169,19 @@ mod tests {
     fn only_consumers_of_the_highest_priority_are_candidates() {
         let all = consumers(&[("a", 1), ("z", 0), ("b", 1)]);
         for topic in ["t", "u", "t-partition-1", "t-partition-2"] {
-            let rule = ActiveRule::for_topic(&format!("persistent://public/default/{topic}"), true);
+            let rule = ActiveRule::for_topic(
+                &format!("persistent://public/default/{topic}"),
+                true,
+                HANDOVER_DELAY_MS,
+            );
             assert_eq!(all[rule.pick(&all).unwrap()].name, "z", "{topic}");
         }
     }
 
     #[test]
     fn the_hash_ring_keeps_the_choice_among_the_others_when_a_consumer_leaves() {
-        let rule = ActiveRule::for_topic("persistent://public/default/ring", true);
+        let rule =
+            ActiveRule::for_topic("persistent://public/default/ring", true, HANDOVER_DELAY_MS);
         let all = consumers(&[("a", 0), ("b", 0), ("c", 0), ("d", 0)]);
         let chosen = all[rule.pick(&all).unwrap()].name.clone();
         // Removing a consumer that is not active never changes the choice.
@@ -188,7 +201,11 @@ mod tests {
     fn the_ring_gives_the_integration_tests_topics_to_the_consumers_they_expect() {
         // Worked out separately with an independent implementation of Apache's rule.
         let pick = |topic: &str, names: &[&str]| {
-            let rule = ActiveRule::for_topic(&format!("persistent://public/default/{topic}"), true);
+            let rule = ActiveRule::for_topic(
+                &format!("persistent://public/default/{topic}"),
+                true,
+                HANDOVER_DELAY_MS,
+            );
             let all = consumers(&names.iter().map(|n| (*n, 0)).collect::<Vec<_>>());
             all[rule.pick(&all).unwrap()].name.clone()
         };

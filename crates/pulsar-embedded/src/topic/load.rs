@@ -5,7 +5,10 @@ use std::{
     collections::{BTreeSet, HashMap, VecDeque},
     io,
     path::Path,
-    sync::{atomic::AtomicBool, Arc, Mutex},
+    sync::{
+        atomic::{AtomicBool, AtomicU64},
+        Arc, Mutex,
+    },
 };
 
 use pulsar::proto::command_subscribe::SubType;
@@ -138,6 +141,7 @@ impl Topic {
             wake_delivery: Notify::new(),
             schemas: Arc::new(Mutex::new(schemas)),
             deduplication: AtomicBool::new(deduplication),
+            failover_delay_ms: AtomicU64::new(TopicPolicies::default().failover_delay_ms),
         }
     }
 }

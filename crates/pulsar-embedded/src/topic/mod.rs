@@ -24,7 +24,7 @@ mod subscriptions;
 use std::{
     collections::{BTreeSet, HashMap, VecDeque},
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex, MutexGuard,
     },
 };
@@ -114,6 +114,9 @@ pub struct Topic {
     /// Whether resent sequence ids are dropped: the topic's policy, else its namespace's,
     /// else the broker's; the admin API changes it at run time.
     deduplication: AtomicBool,
+    /// The hand-over delay of Failover subscriptions (a copy of the policies' own, read
+    /// while the state is locked).
+    failover_delay_ms: AtomicU64,
 }
 
 impl Topic {

@@ -19,6 +19,10 @@ impl Topic {
 
     /// Takes effect at the next check of the writer.
     pub fn set_policies(&self, policies: TopicPolicies) {
+        self.failover_delay_ms.store(
+            policies.failover_delay_ms,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         self.lock().policies = policies;
     }
 

@@ -77,7 +77,12 @@ impl Topic {
 
     /// How this topic's Exclusive and Failover subscriptions choose their active consumer.
     fn active_rule(&self) -> ActiveRule {
-        ActiveRule::for_topic(self.full_name(), self.is_persistent())
+        ActiveRule::for_topic(
+            self.full_name(),
+            self.is_persistent(),
+            self.failover_delay_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 
     /// Has the delivery timer dispatch when a pending Failover hand-over is due.
