@@ -46,6 +46,9 @@ pub struct Config {
     /// consumer changed before delivering to the new one (Apache Pulsar's
     /// `activeConsumerFailoverDelayTimeMillis`, 1 s).
     pub failover_delay: Duration,
+    /// Apache Pulsar's `advertisedListeners`: (name, `pulsar://host:port`). A lookup that
+    /// names a listener gets its URL; one naming a listener not here is refused.
+    pub advertised_listeners: Vec<(String, String)>,
 }
 
 impl Config {
@@ -72,6 +75,7 @@ impl Config {
             },
             policy_check_interval: Duration::from_secs(60),
             failover_delay: Duration::from_secs(1),
+            advertised_listeners: Vec::new(),
         }
     }
 

@@ -416,3 +416,32 @@ async fn every_size_class_arrives_exactly_once_after_the_broker_is_killed() {
     let received = run_python("size_classes.py", &[&url, topic, "receive"]).await;
     assert!(received.contains("received 124"), "{received}");
 }
+
+/// A lookup naming a listener the broker does not have is refused, as Apache Pulsar
+/// refuses it; one naming a configured listener is sent to that listener's URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_clients_are_sent_to_the_advertised_listener_they_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let broker = start_broker_with(dir.path(), |config| {
+        config.bind = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        config.advertised_listeners =
+            vec![("internal".into(), format!("pulsar://127.0.0.1:{port}"))];
+    })
+    .await;
+    let url = format!("pulsar://{}", broker.address());
+    let stdout = run_python(
+        "listeners.py",
+        &[&url, "persistent://public/default/listeners", "internal"],
+    )
+    .await;
+    assert!(
+        stdout.contains("ok unknown\n") && stdout.contains("ok known\n"),
+        "{stdout}"
+    );
+    broker.shutdown().await;
+}

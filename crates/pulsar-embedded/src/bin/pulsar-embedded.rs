@@ -45,6 +45,19 @@ struct Args {
     /// consumer (Apache Pulsar's activeConsumerFailoverDelayTimeMillis).
     #[arg(long, default_value_t = 1000)]
     failover_delay_ms: u64,
+    /// An advertised listener, `NAME=pulsar://HOST:PORT` (repeatable): clients that ask
+    /// for NAME are sent to that URL.
+    #[arg(long = "advertised-listener", value_parser = listener)]
+    advertised_listeners: Vec<(String, String)>,
+}
+
+fn listener(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, url)) if !name.is_empty() && url.starts_with("pulsar://") => {
+            Ok((name.to_string(), url.to_string()))
+        }
+        _ => Err(format!("{text:?} is not NAME=pulsar://HOST:PORT")),
+    }
 }
 
 #[tokio::main]
@@ -67,6 +80,7 @@ async fn main() -> std::process::ExitCode {
     config.segment_limits.bytes = args.segment_size_mb.max(1).saturating_mul(1024 * 1024);
     config.policy_check_interval = std::time::Duration::from_secs(args.policy_check_seconds.max(1));
     config.failover_delay = std::time::Duration::from_millis(args.failover_delay_ms);
+    config.advertised_listeners = args.advertised_listeners;
     let broker = match pulsar_embedded::start(config).await {
         Ok(broker) => broker,
         Err(error) => {

@@ -56,16 +56,43 @@ impl Connection {
         }));
     }
 
+    /// Answers where the topic is. Without a listener name: authoritative, and "connect
+    /// through the URL you already use", so that clients reach this broker however they
+    /// reached it first (NAT, docker port maps). With one (`listenerName` of a client),
+    /// that listener's advertised URL, or, as Apache Pulsar, a refusal when the broker
+    /// has no listener of that name.
     pub(super) fn lookup(&self, request: proto::CommandLookupTopic) {
-        let response = match self.located(&request.topic, ServerError::MetadataError) {
-            // Authoritative, and "connect through the URL you already use": clients then
-            // reach this broker however they reached it first (NAT, docker port maps).
-            Ok(_) => proto::CommandLookupTopicResponse {
-                broker_service_url: Some(format!("pulsar://{}", self.local)),
+        let listener = request
+            .advertised_listener_name
+            .as_deref()
+            .filter(|name| !name.is_empty());
+        let located = self
+            .located(&request.topic, ServerError::MetadataError)
+            .and_then(|_| match listener {
+                None => Ok(None),
+                Some(name) => self
+                    .broker
+                    .config
+                    .advertised_listeners
+                    .iter()
+                    .find(|(listener, _)| listener == name)
+                    .map(|(_, url)| Some(url.clone()))
+                    .ok_or_else(|| {
+                        (
+                            ServerError::ServiceNotReady,
+                            format!("the broker does not have {name} listener"),
+                        )
+                    }),
+            });
+        let response = match located {
+            Ok(advertised) => proto::CommandLookupTopicResponse {
+                proxy_through_service_url: Some(advertised.is_none()),
+                broker_service_url: Some(
+                    advertised.unwrap_or_else(|| format!("pulsar://{}", self.local)),
+                ),
                 response: Some(LookupType::Connect as i32),
                 request_id: request.request_id,
                 authoritative: Some(true),
-                proxy_through_service_url: Some(true),
                 ..Default::default()
             },
             Err((error, message)) => proto::CommandLookupTopicResponse {
