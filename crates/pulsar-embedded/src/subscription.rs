@@ -60,6 +60,8 @@ pub struct EntriesView<'a> {
     pub entries: &'a VecDeque<Arc<Entry>>,
     pub first_id: u64,
     pub end_id: u64,
+    /// The topic's partition index (`…-partition-N`), which message ids carry.
+    pub partition: Option<i32>,
 }
 
 impl EntriesView<'_> {
@@ -532,6 +534,7 @@ impl Subscription {
                     message_id: MessageIdData {
                         ledger_id: LEDGER_ID,
                         entry_id: id,
+                        partition: view.partition,
                         ..Default::default()
                     },
                     redelivery_count: Some(redelivery_count),
@@ -689,6 +692,7 @@ mod tests {
             entries: &log,
             first_id: 0,
             end_id: 5,
+            partition: None,
         };
         let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
         let (a, mut rx_a) = consumer(1, 2);
@@ -723,6 +727,7 @@ mod tests {
             entries: &log,
             first_id: 0,
             end_id: 2,
+            partition: None,
         };
         let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
         let (a, mut rx_a) = consumer(1, 10);
@@ -744,6 +749,7 @@ mod tests {
             entries: &log,
             first_id: 0,
             end_id: 3,
+            partition: None,
         };
         let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
         let (a, mut rx_a) = consumer(1, 10);
@@ -769,6 +775,7 @@ mod tests {
             entries: &log,
             first_id: 0,
             end_id: 4,
+            partition: None,
         };
         let mut sub = Subscription::new("s".into(), SubType::Exclusive, true, Cursor::at(0));
         sub.ack(&ack(&[(2, -1)], true), &view);
@@ -783,6 +790,7 @@ mod tests {
             entries: &log,
             first_id: 0,
             end_id: 1,
+            partition: None,
         };
         let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
         sub.ack(&ack(&[(0, 0), (0, 2)], false), &view);
@@ -802,6 +810,7 @@ mod tests {
             entries: &log,
             first_id: 0,
             end_id: 4,
+            partition: None,
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cursors");
@@ -866,6 +875,7 @@ mod tests {
             entries: &log,
             first_id: 0,
             end_id: 3,
+            partition: None,
         };
         let mut sub = Subscription::new("s".into(), SubType::Shared, true, Cursor::at(0));
         let (a, mut rx_a) = consumer(1, 10);
@@ -891,6 +901,7 @@ mod tests {
             entries: &log,
             first_id: 0,
             end_id: 2,
+            partition: None,
         };
         let mut sub = Subscription::new("s".into(), SubType::KeyShared, true, Cursor::at(0));
         let (a, mut rx_a) = consumer(1, 10);

@@ -12,7 +12,6 @@ use pulsar::proto::{
 
 use super::{command, error_command, schemas::schema_refusal, success, Connection};
 use crate::{
-    frame::Outbound,
     schema_registry,
     subscription::{Consumer, ConsumerKey},
     topic::{self, Refusal, StartPosition, Topic},
@@ -169,17 +168,13 @@ impl Connection {
             request.message_id.as_ref(),
             request.message_publish_time,
         ) {
+            // As Apache Pulsar, the consumers are closed before the seek is answered: the
+            // C++ client then completes the seek on reconnecting, which is where it drops
+            // the start message id of an earlier seek (otherwise a seek by time after a
+            // seek by id would still skip what precedes that id).
             Ok(consumers) => {
+                topic::close_consumers(consumers);
                 self.send(success(request.request_id));
-                for consumer in consumers {
-                    let close = command(CommandType::CloseConsumer, |cmd| {
-                        cmd.close_consumer = Some(proto::CommandCloseConsumer {
-                            consumer_id: consumer.consumer_id,
-                            request_id: u64::MAX,
-                        })
-                    });
-                    let _ = consumer.tx.send(Outbound::command(close));
-                }
             }
             Err(refusal) => self.send(error_command(request.request_id, refusal)),
         }

@@ -79,7 +79,7 @@ impl ActiveRule {
 
 /// The partition index of a name ending in `-partition-N` (N written without a sign or
 /// leading zeros), as Apache's `TopicName.getPartitionIndex`.
-fn partition_index(name: &str) -> Option<u32> {
+pub fn partition_index(name: &str) -> Option<u32> {
     let (_, index) = name.rsplit_once("-partition-")?;
     let n: u32 = index.parse().ok()?;
     (n.to_string() == index).then_some(n)

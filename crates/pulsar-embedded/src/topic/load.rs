@@ -131,6 +131,8 @@ impl Topic {
             failed: None,
             delivery_times,
             policies: TopicPolicies::default(),
+            partition: crate::subscription::failover::partition_index(&name.to_string())
+                .and_then(|index| i32::try_from(index).ok()),
             segments: Vec::new(),
         };
         Topic {

@@ -98,6 +98,8 @@ struct TopicState {
     /// when the delivery timer dispatches next.
     delivery_times: BTreeSet<(u64, u64)>,
     policies: TopicPolicies,
+    /// The partition index of a `…-partition-N` topic, carried by its message ids.
+    partition: Option<i32>,
     /// The log's segments as the writer last reported them.
     segments: Vec<SegmentInfo>,
 }

@@ -63,6 +63,7 @@ impl Topic {
             entries: &state.entries,
             first_id: state.first_id,
             end_id: state.end_id,
+            partition: state.partition,
         };
         let Some(sub) = state.subscriptions.get_mut(subscription) else {
             return Err((ServerError::UnknownError, "subscription vanished".into()));
@@ -151,6 +152,7 @@ impl Topic {
             entries: &state.entries,
             first_id: state.first_id,
             end_id: state.end_id,
+            partition: state.partition,
         };
         let sub = state
             .subscriptions
@@ -291,6 +293,7 @@ impl Topic {
                     ledger_id: LEDGER_ID,
                     entry_id: id,
                     batch_index: batch,
+                    partition: state.partition,
                     ..Default::default()
                 }
             }
@@ -314,6 +317,7 @@ impl TopicState {
             entries: &self.entries,
             first_id: self.first_id,
             end_id: self.end_id,
+            partition: self.partition,
         };
         for sub in self.subscriptions.values_mut() {
             sub.dispatch(&view);
@@ -325,6 +329,7 @@ impl TopicState {
             entries: &self.entries,
             first_id: self.first_id,
             end_id: self.end_id,
+            partition: self.partition,
         };
         if let Some(sub) = self.subscriptions.get_mut(subscription) {
             sub.dispatch(&view);

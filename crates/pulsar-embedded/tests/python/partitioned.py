@@ -43,6 +43,10 @@ def main():
         assert last.get(key, "") < seq, f"{key}: {seq} after {last.get(key)}"
         last[key] = seq
         partition = message.topic_name()
+        # The message id carries the partition index, as Apache Pulsar's broker sets it
+        # (custom message routers and acks by id rely on it).
+        index = int(partition.rsplit("-partition-", 1)[1])
+        assert message.message_id().partition() == index, (message.message_id(), partition)
         assert partition_of_key.setdefault(key, partition) == partition, (
             f"{key} from {partition} and {partition_of_key[key]}"
         )
