@@ -78,6 +78,8 @@ struct Request {
     segments: Vec<String>,
     query: String,
     body: Vec<u8>,
+    /// The address the client reached the admin listener on.
+    local: Option<std::net::SocketAddr>,
 }
 
 impl Request {
@@ -271,6 +273,7 @@ async fn read_request(socket: &mut TcpStream) -> Result<Request, Response> {
         segments,
         query: query.to_string(),
         body,
+        local: socket.local_addr().ok(),
     })
 }
 
@@ -297,13 +300,22 @@ async fn route(broker: &Broker, request: &Request) -> Response {
             policies(broker, tenant, namespace)
         }
         (["admin", "v2", "namespaces", tenant, namespace, "topics"], "GET") => {
-            topic_list(broker, true, tenant, namespace).await
+            let domains: &[&str] = match request.query_value("mode") {
+                Some("ALL") => &["persistent://", "non-persistent://"],
+                Some("NON_PERSISTENT") => &["non-persistent://"],
+                _ => &["persistent://"],
+            };
+            topic_list(broker, domains, tenant, namespace).await
         }
+        (
+            ["lookup", "v2", "topic", domain @ ("persistent" | "non-persistent"), tenant, namespace, topic],
+            "GET",
+        ) => lookup(broker, request, domain, tenant, namespace, topic),
         (["admin", "v2", "schemas", tenant, namespace, topic, "schema", rest @ ..], "GET") => {
             schema(broker, tenant, namespace, topic, rest).await
         }
         (["admin", "v2", domain @ ("persistent" | "non-persistent"), tenant, namespace], "GET") => {
-            topic_list(broker, *domain == "persistent", tenant, namespace).await
+            topic_list(broker, &[&format!("{domain}://")], tenant, namespace).await
         }
         (
             ["admin", "v2", domain @ ("persistent" | "non-persistent"), tenant, namespace, "partitioned"],
@@ -506,23 +518,56 @@ fn policies(broker: &Broker, tenant: &str, namespace: &str) -> Response {
     )
 }
 
-/// The topics of a namespace, of one domain.
-async fn topic_list(broker: &Broker, persistent: bool, tenant: &str, namespace: &str) -> Response {
+/// The topics of a namespace, of the domains given (`persistent://`, `non-persistent://`).
+async fn topic_list(broker: &Broker, domains: &[&str], tenant: &str, namespace: &str) -> Response {
     if !broker.namespaces.namespace_exists(tenant, namespace) {
         return registry_error(&RegistryError::NamespaceNotFound);
     }
-    let prefix = if persistent {
-        "persistent://"
-    } else {
-        "non-persistent://"
-    };
     let topics: Vec<String> = broker
         .topics_of(tenant, namespace)
         .await
         .into_iter()
-        .filter(|name| name.starts_with(prefix))
+        .filter(|name| domains.iter().any(|domain| name.starts_with(domain)))
         .collect();
     Response::json(200, topics.into())
+}
+
+/// `GET /lookup/v2/topic/{domain}/{tenant}/{namespace}/{topic}`: the HTTP lookup of
+/// clients given an `http://` service URL. The broker is this one, at the address the
+/// client reached the admin listener on (or the protocol listener's, if bound to one).
+fn lookup(
+    broker: &Broker,
+    request: &Request,
+    domain: &str,
+    tenant: &str,
+    namespace: &str,
+    topic: &str,
+) -> Response {
+    if TopicName::parse(&format!("{domain}://{tenant}/{namespace}/{topic}")).is_err() {
+        return Response::error(412, "Invalid topic name");
+    }
+    if !broker.namespaces.namespace_exists(tenant, namespace) {
+        return registry_error(&RegistryError::NamespaceNotFound);
+    }
+    let bound = broker.local_address();
+    let host = match (bound.ip().is_unspecified(), request.local) {
+        (true, Some(local)) => local.ip(),
+        _ => bound.ip(),
+    };
+    let protocol = std::net::SocketAddr::new(host, bound.port());
+    let http = request
+        .local
+        .map_or_else(String::new, |local| format!("http://{local}"));
+    Response::json(
+        200,
+        serde_json::json!({
+            "brokerUrl": format!("pulsar://{protocol}"),
+            "nativeUrl": format!("pulsar://{protocol}"),
+            "httpUrl": http,
+            "brokerUrlTls": "",
+            "httpUrlTls": "",
+        }),
+    )
 }
 
 async fn topic_route(broker: &Broker, request: &Request, name: &TopicName) -> Response {

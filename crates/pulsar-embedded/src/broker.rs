@@ -90,6 +90,11 @@ impl Broker {
         }
     }
 
+    /// The address the protocol listener is bound to.
+    pub fn local_address(&self) -> std::net::SocketAddr {
+        self.config.bind
+    }
+
     /// A fresh id (connections, consumers).
     pub fn next_id(&self) -> u64 {
         self.ids.fetch_add(1, Ordering::Relaxed)

@@ -85,6 +85,9 @@ pub async fn start(config: Config) -> Result<BrokerHandle, Error> {
         }
         None => None,
     };
+    // From here on the configuration names the port actually bound.
+    let mut config = config;
+    config.bind = address;
     let registry =
         namespaces::Registry::open(&config.data_dir).map_err(|source| Error::DataDir {
             dir: config.data_dir.clone(),

@@ -445,3 +445,30 @@ async fn python_clients_are_sent_to_the_advertised_listener_they_name() {
     );
     broker.shutdown().await;
 }
+
+/// A client given the admin listener's `http://` URL as its service URL looks topics up,
+/// reads partitioned metadata and lists topics over HTTP (`/lookup/v2/topic/…`,
+/// `…/partitions`, `namespaces/…/topics?mode=`), as with Apache Pulsar.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_client_on_the_http_service_url_looks_topics_up_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let admin = broker.admin_address().unwrap();
+    let path = "/admin/v2/persistent/public/default/por-http-partitioned/partitions";
+    assert_eq!(admin_request(admin, "PUT", path, Some("3")).await.0, 204);
+    let (status, lookup) = admin_get(
+        admin,
+        "/lookup/v2/topic/persistent/public/default/por-http-plain",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        lookup["brokerUrl"],
+        format!("pulsar://{}", broker.address())
+    );
+    let stdout = run_python("http_lookup.py", &[&format!("http://{admin}"), "por-http"]).await;
+    for check in ["ok plain\n", "ok partitioned\n", "ok pattern\n"] {
+        assert!(stdout.contains(check), "{check}: {stdout}");
+    }
+    broker.shutdown().await;
+}
