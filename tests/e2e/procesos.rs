@@ -233,8 +233,13 @@ pub async fn pulsar_embedded(datos: &Path, puerto: u16) -> (Proceso, u16) {
             &puerto.to_string(),
             "--data-dir",
             &datos.display().to_string(),
-            // As aeroalpes' embedded broker: the relay's resends are dropped.
+            // As aeroalpes' embedded broker: the relay's resends are dropped, and events
+            // are retained for consumers that subscribe later.
             "--deduplication",
+            "--retention-minutes",
+            "-1",
+            "--retention-size-mb",
+            "1024",
         ],
         &[],
     );

@@ -54,6 +54,13 @@ impl Mensajeria {
                 // The relay's producers resend what a reconnection left without a receipt;
                 // the broker drops those resends (consumers' inboxes would absorb them too).
                 config.deduplication = true;
+                // Events stay readable for consumers that subscribe later from the
+                // earliest one (and for dead letters no one reads yet), up to 1 GiB per
+                // topic, even across restarts that close a log segment.
+                config.retention = pulsar_embedded::retention::RetentionPolicy {
+                    time_minutes: -1,
+                    size_mb: 1024,
+                };
                 config.admin_bind = local
                     .puerto_admin
                     .map(|puerto| SocketAddr::from((Ipv4Addr::LOCALHOST, puerto)));

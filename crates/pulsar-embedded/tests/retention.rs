@@ -525,3 +525,62 @@ async fn retention_policies_are_set_read_refused_when_invalid_and_survive_a_rest
     assert_eq!(set(admin, "DELETE", path, "").await.0, 204);
     assert_eq!(set(admin, "GET", path, "").await.0, 204);
 }
+
+/// The bytes the topic keeps in memory, from the broker's `/metrics`.
+async fn memory_bytes(admin: SocketAddr, topic: &str) -> u64 {
+    let (status, text) = admin_request(admin, "GET", "/metrics", None).await;
+    assert_eq!(status, 200);
+    let prefix = format!("pulsar_embedded_topic_memory_bytes{{topic=\"{topic}\"}} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no memory sample for {topic} in\n{text}")) as u64
+}
+
+/// Memory follows the backlogs, not what retention keeps: once drained, a topic gives its
+/// entries back, and a later Earliest subscription reads them back from the log.
+#[tokio::test]
+async fn memory_holds_the_backlogs_and_retained_entries_are_read_back_from_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let admin = broker.admin_address().unwrap();
+    let pulsar = client(broker.address()).await;
+    let topic = topic("memory-window");
+    let sent: Vec<String> = (0..2000)
+        .map(|i| format!("{i:05}-{}", "m".repeat(1000)))
+        .collect();
+    let mut first = consumer(&pulsar, &topic, "first", SubType::Exclusive).await;
+    produce(&pulsar, &topic, &sent, Some(100)).await;
+    assert!(
+        memory_bytes(admin, &topic).await > 1_900_000,
+        "the backlog is in memory"
+    );
+
+    for _ in &sent {
+        let message = next(&mut first, WAIT).await.expect("message");
+        first.ack(&message).await.unwrap();
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while memory_bytes(admin, &topic).await > 200_000 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "memory never given back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stored = internal_stats(admin, &topic).await["totalSize"]
+        .as_u64()
+        .unwrap();
+    assert!(stored > 1_900_000, "the log still holds them: {stored}");
+
+    // Read back for a new subscription, then given back again once it is drained.
+    assert_eq!(drain(&pulsar, &topic, "second").await, sent);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while memory_bytes(admin, &topic).await > 200_000 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "memory never given back after the read-back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

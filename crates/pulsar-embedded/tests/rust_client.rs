@@ -267,6 +267,13 @@ async fn a_producer_reconnects_after_the_broker_restarts_on_the_same_port() {
     let address = broker.address();
     let pulsar = client(address).await;
     let topic = topic("reconnect");
+    // The subscription exists first: without one, the default retention keeps nothing
+    // past the segment a restart closes (as with Apache Pulsar).
+    consumer(&pulsar, &topic, "sub", SubType::Exclusive)
+        .await
+        .close()
+        .await
+        .unwrap();
     let mut producer = pulsar.producer().with_topic(&topic).build().await.unwrap();
     producer
         .send_non_blocking("before".to_string())

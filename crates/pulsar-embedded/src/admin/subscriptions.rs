@@ -5,13 +5,15 @@
 //! it `resetcursor/{timestamp}`, `resetcursor` (message id body), `skip/{n}`, `skip_all`,
 //! `expireMessages/{seconds}`, `position/{n}` (peek); `internalStats`.
 
+use std::sync::Arc;
+
 use pulsar::proto::{MessageIdData, ServerError};
 
 use super::{Request, Response};
 use crate::{
     broker::Broker,
     entry::LEDGER_ID,
-    topic::{close_consumers, Peeked, Skip, StartPosition, SubscriptionError, Topic},
+    topic::{close_consumers, seek_back, Peeked, Skip, StartPosition, SubscriptionError, Topic},
     topic_name::TopicName,
 };
 
@@ -48,19 +50,23 @@ pub async fn route(
         ("subscriptions", [], "GET") => Response::json(200, topic.subscription_names().into()),
         ("subscription", [sub], "PUT") => match request.json() {
             Err(refusal) => refusal,
-            Ok(body) => done(topic.create_subscription(sub, start_position(body.as_ref()))),
+            Ok(body) => {
+                let start = start_position(body.as_ref());
+                let _pin = topic.read_back_for_new(sub, start).await;
+                done(topic.create_subscription(sub, start))
+            }
         },
         ("subscription", [sub], "DELETE") => {
             done(topic.delete_subscription(sub, request.flag("force")))
         }
         ("subscription", [sub, "resetcursor", time], "POST") => match time.parse::<u64>() {
-            Ok(time) => reset(&topic, sub, None, Some(time)),
+            Ok(time) => reset(&topic, sub, None, Some(time)).await,
             Err(_) => Response::error(400, "the timestamp must be a number of milliseconds"),
         },
         ("subscription", [sub, "resetcursor"], "POST") => match request.json() {
             Err(refusal) => refusal,
             Ok(body) => match body.as_ref().and_then(message_id) {
-                Some(id) => reset(&topic, sub, Some(&id), None),
+                Some(id) => reset(&topic, sub, Some(&id), None).await,
                 None => Response::error(400, "the body must be a message id"),
             },
         },
@@ -89,12 +95,16 @@ pub async fn route(
 
 /// Moves a subscription's cursor; its consumers are closed, to reconnect at the new
 /// position, as Apache Pulsar does.
-fn reset(
-    topic: &Topic,
+async fn reset(
+    topic: &Arc<Topic>,
     subscription: &str,
     id: Option<&MessageIdData>,
     time: Option<u64>,
 ) -> Response {
+    let _pin = match seek_back(id, time) {
+        Some(back) => topic.read_back(back).await,
+        None => None,
+    };
     match topic.seek(subscription, id, time) {
         Ok(consumers) => {
             close_consumers(consumers);

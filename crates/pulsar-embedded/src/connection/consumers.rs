@@ -68,6 +68,8 @@ impl Connection {
             permits: 0,
             tx: self.tx.clone(),
         };
+        // Retained entries a new subscription starts among are read back first.
+        let _pin = topic.read_back_for_new(&request.subscription, start).await;
         topic.subscribe(
             &request.subscription,
             sub_type,
@@ -155,13 +157,18 @@ impl Connection {
         self.send(success(request.request_id));
     }
 
-    pub(super) fn seek(&self, request: proto::CommandSeek) {
+    pub(super) async fn seek(&self, request: proto::CommandSeek) {
         let Some(c) = self.consumers.get(&request.consumer_id) else {
             self.send(error_command(
                 request.request_id,
                 (ServerError::ConsumerNotFound, "unknown consumer id".into()),
             ));
             return;
+        };
+        let _pin = match topic::seek_back(request.message_id.as_ref(), request.message_publish_time)
+        {
+            Some(back) => c.topic.read_back(back).await,
+            None => None,
         };
         match c.topic.seek(
             &c.subscription,

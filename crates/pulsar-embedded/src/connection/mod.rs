@@ -233,7 +233,7 @@ impl Connection {
             Request::RedeliverUnacknowledgedMessages(request) => self.redeliver(request),
             Request::Unsubscribe(request) => self.unsubscribe(request),
             Request::CloseConsumer(request) => self.close_consumer(request),
-            Request::Seek(request) => self.seek(request),
+            Request::Seek(request) => self.seek(request).await,
             Request::GetLastMessageId(request) => self.last_message_id(request),
             Request::ConsumerStats(request) => self.consumer_stats(request),
             Request::GetSchema(request) => self.get_schema(request).await,

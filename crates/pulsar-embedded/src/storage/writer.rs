@@ -52,7 +52,6 @@ pub async fn run(
                 .collect();
             let records = batch.records;
             let snapshot = batch.snapshot;
-            let segments_before = log.segments().len();
             let stored = tokio::task::spawn_blocking(move || {
                 let result = (|| -> io::Result<()> {
                     log.append(bodies.iter().map(|(body, crc)| (&body[..], *crc)))?;
@@ -88,9 +87,8 @@ pub async fn run(
             if !ok {
                 continue;
             }
-            if log.segments().len() != segments_before {
-                topic.storage_changed(log.segments());
-            }
+            // The segments' sizes feed the statistics; a roll may have closed one.
+            topic.storage_changed(log.segments());
             let Some(back) = reclaim(&topic, log, batch.retention).await else {
                 return;
             };

@@ -12,10 +12,7 @@ use super::{StartPosition, Topic, TopicState};
 use crate::{
     entry::{now_millis, LEDGER_ID},
     frame::Outbound,
-    storage::{
-        cursor::{Cursor, CursorRecord},
-        record::HEADER_LEN as RECORD_HEADER,
-    },
+    storage::cursor::{Cursor, CursorRecord},
     subscription::{Consumer, Subscription},
 };
 
@@ -78,9 +75,9 @@ impl Topic {
             return Err(SubscriptionError::Exists);
         }
         let position = match start {
-            StartPosition::Earliest => state.first_id,
+            StartPosition::Earliest => state.first_available(),
             StartPosition::Latest => state.end_id,
-            StartPosition::At(id) => id.clamp(state.first_id, state.end_id),
+            StartPosition::At(id) => id.clamp(state.first_available(), state.end_id),
         };
         // The type is not known until a consumer comes, which sets it (as after a restart).
         let sub = Subscription::new(
@@ -183,7 +180,7 @@ impl Topic {
             state.cursors_changed = true;
             self.wake_writer.notify_one();
         }
-        state.trim(self.is_persistent());
+        state.release(self.is_persistent());
         true
     }
 
@@ -248,33 +245,30 @@ impl Topic {
                 )
             })
             .collect();
-        // Segments show as ledgers, each named by its first entry id. The one being
-        // written is counted from memory: the writer reports segments as they roll.
-        let active_base = state.segments.last().map_or(state.first_id, |s| s.base);
-        let active_size: u64 = state
-            .entries
-            .iter()
-            .filter(|e| e.id >= active_base)
-            .map(|e| (e.body.len() + RECORD_HEADER) as u64)
-            .sum();
-        let closed = &state.segments[..state.segments.len().saturating_sub(1)];
-        let mut ledgers: Vec<serde_json::Value> = closed
+        // Segments show as ledgers, each named by its first entry id; a non-persistent
+        // topic has none, and only what memory holds.
+        let in_memory: u64 = state.entries.iter().map(|e| e.body.len() as u64).sum();
+        let total_size = state.stored_bytes();
+        let ledgers: Vec<serde_json::Value> = state
+            .segments
             .iter()
             .map(|s| {
                 serde_json::json!({"ledgerId": s.base, "entries": s.entries, "size": s.bytes,
                                    "offloaded": false, "timestamp": s.closed_at})
             })
             .collect();
-        ledgers.push(serde_json::json!({"ledgerId": active_base,
-            "entries": state.end_id.saturating_sub(active_base), "size": active_size,
-            "offloaded": false}));
-        let closed_size: u64 = closed.iter().map(|s| s.bytes).sum();
+        let (current_entries, current_size) = state
+            .segments
+            .last()
+            .map_or((state.end_id - state.first_id, in_memory), |s| {
+                (s.entries, s.bytes)
+            });
         serde_json::json!({
             "entriesAddedCounter": state.entries_added,
-            "numberOfEntries": state.end_id - state.first_id,
-            "totalSize": closed_size + active_size,
-            "currentLedgerEntries": state.end_id.saturating_sub(active_base),
-            "currentLedgerSize": active_size,
+            "numberOfEntries": state.end_id - state.first_available(),
+            "totalSize": total_size,
+            "currentLedgerEntries": current_entries,
+            "currentLedgerSize": current_size,
             "lastConfirmedEntry": before(state.end_id),
             "state": "LedgerOpened",
             "ledgers": ledgers,

@@ -80,6 +80,7 @@ impl Topic {
                     let _ = tx.send(Outbound::command(command));
                 }
                 state.dispatch_all();
+                state.release(true);
                 if scheduled {
                     self.wake_delivery_timer();
                 }

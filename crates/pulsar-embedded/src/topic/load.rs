@@ -72,11 +72,14 @@ impl Topic {
                 entry
             })
             .collect();
-        let topic = Topic::build(name, entries, next_id, cursors, schemas, deduplication);
+        let mut topic = Topic::build(name, entries, next_id, cursors, schemas, deduplication);
+        topic.ledger_dir = Some(dir.join("ledger"));
         topic.set_policies(policies);
         // A subscription deleted just before a crash may not have its deletion stored
         // while retention already deleted what it held: it starts at what is left.
         topic.storage_changed(log.segments());
+        // Memory keeps what the subscriptions need; the rest is read back on demand.
+        topic.lock().release(true);
         Ok((Arc::new(topic), Storage { log, journal }))
     }
 
@@ -131,6 +134,7 @@ impl Topic {
             failed: None,
             delivery_times,
             policies: TopicPolicies::default(),
+            pins: Default::default(),
             partition: crate::subscription::failover::partition_index(&name.to_string())
                 .and_then(|index| i32::try_from(index).ok()),
             segments: Vec::new(),
@@ -144,6 +148,7 @@ impl Topic {
             schemas: Arc::new(Mutex::new(schemas)),
             deduplication: AtomicBool::new(deduplication),
             failover_delay_ms: AtomicU64::new(TopicPolicies::default().failover_delay_ms),
+            ledger_dir: None,
         }
     }
 }

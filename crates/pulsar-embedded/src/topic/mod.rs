@@ -9,6 +9,7 @@
 //! directory), `publish` the producers and the deduplicated publish path,
 //! `subscriptions` the subscriptions and the dispatch to their consumers, `group_commit`
 //! the writer's side of storing, `policies` retention, message TTL and backlog quotas,
+//! `window` which entries memory holds and reading older ones back from the log,
 //! `delayed` the timer that dispatches delayed entries when
 //! their time comes, and `stats` the admin API's statistics.
 
@@ -20,6 +21,7 @@ mod policies;
 mod publish;
 mod stats;
 mod subscriptions;
+mod window;
 
 use std::{
     collections::{BTreeSet, HashMap, VecDeque},
@@ -39,6 +41,7 @@ pub use self::{
     publish::{send_error, AccessMode, Admission, Admitted, NewProducer, Receipt},
     stats::METRIC_FAMILIES,
     subscriptions::{reader_start, StartPosition},
+    window::seek_back,
 };
 use crate::{
     entry::Entry,
@@ -98,6 +101,9 @@ struct TopicState {
     /// when the delivery timer dispatches next.
     delivery_times: BTreeSet<(u64, u64)>,
     policies: TopicPolicies,
+    /// Entries operations that read back from the log keep in memory until they are done
+    /// (see `window`): position to how many pins.
+    pins: std::collections::BTreeMap<u64, usize>,
     /// The partition index of a `…-partition-N` topic, carried by its message ids.
     partition: Option<i32>,
     /// The log's segments as the writer last reported them.
@@ -119,6 +125,8 @@ pub struct Topic {
     /// The hand-over delay of Failover subscriptions (a copy of the policies' own, read
     /// while the state is locked).
     failover_delay_ms: AtomicU64,
+    /// Where a persistent topic's log is, to read back what memory no longer holds.
+    ledger_dir: Option<std::path::PathBuf>,
 }
 
 impl Topic {

@@ -240,7 +240,7 @@ impl Topic {
         } else {
             state.make_visible(vec![(entry, receipt)]);
             state.dispatch_all();
-            state.trim(false);
+            state.release(false);
         }
     }
 }

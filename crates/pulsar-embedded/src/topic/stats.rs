@@ -56,11 +56,12 @@ impl Topic {
 /// The metric families of [`Topic::metric_samples`], with their Prometheus types, in the
 /// order they are written. The names are Apache Pulsar's own, so one dashboard reads
 /// either broker.
-pub const METRIC_FAMILIES: [(&str, &str); 8] = [
+pub const METRIC_FAMILIES: [(&str, &str); 9] = [
     ("pulsar_in_messages_total", "counter"),
     ("pulsar_in_bytes_total", "counter"),
     ("pulsar_out_messages_total", "counter"),
     ("pulsar_storage_size", "gauge"),
+    ("pulsar_embedded_topic_memory_bytes", "gauge"),
     ("pulsar_producers_count", "gauge"),
     ("pulsar_subscriptions_count", "gauge"),
     ("pulsar_msg_backlog", "gauge"),
@@ -69,11 +70,12 @@ pub const METRIC_FAMILIES: [(&str, &str); 8] = [
 
 impl Topic {
     /// This topic's samples: (family, labels in the text format, value). `storage_size`
-    /// counts the bytes of the entries the topic still holds.
+    /// counts the bytes its log holds, `pulsar_embedded_topic_memory_bytes` (not an Apache
+    /// metric) those of the entries it keeps in memory for its subscriptions.
     pub fn metric_samples(&self) -> Vec<(&'static str, String, u64)> {
         let state = self.lock();
         let topic = format!("topic=\"{}\"", label(&self.full_name));
-        let stored: usize = state.entries.iter().map(|e| e.body.len()).sum();
+        let stored = state.stored_bytes();
         let out_total: u64 = state
             .subscriptions
             .values()
@@ -83,7 +85,12 @@ impl Topic {
             ("pulsar_in_messages_total", topic.clone(), state.msg_in),
             ("pulsar_in_bytes_total", topic.clone(), state.bytes_in),
             ("pulsar_out_messages_total", topic.clone(), out_total),
-            ("pulsar_storage_size", topic.clone(), stored as u64),
+            ("pulsar_storage_size", topic.clone(), stored),
+            (
+                "pulsar_embedded_topic_memory_bytes",
+                topic.clone(),
+                state.entries.iter().map(|e| e.body.len() as u64).sum(),
+            ),
             (
                 "pulsar_producers_count",
                 topic.clone(),

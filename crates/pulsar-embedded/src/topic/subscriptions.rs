@@ -40,9 +40,9 @@ impl Topic {
         let state = &mut *state;
         if !state.subscriptions.contains_key(subscription) {
             let position = match start {
-                StartPosition::Earliest => state.first_id,
+                StartPosition::Earliest => state.first_available(),
                 StartPosition::Latest => state.end_id,
-                StartPosition::At(id) => id.clamp(state.first_id, state.end_id),
+                StartPosition::At(id) => id.clamp(state.first_available(), state.end_id),
             };
             let sub = Subscription::new(
                 subscription.to_string(),
@@ -116,7 +116,7 @@ impl Topic {
         let handover = sub.handover_at();
         if !sub.durable && sub.consumers().is_empty() {
             state.subscriptions.remove(subscription);
-            state.trim(self.is_persistent());
+            state.release(self.is_persistent());
         } else {
             state.dispatch_one(subscription);
             self.schedule_handover(&mut state.delivery_times, handover);
@@ -177,7 +177,7 @@ impl Topic {
         }
         // Only a moved mark-delete position can free entries.
         if moved {
-            state.trim(self.is_persistent());
+            state.release(self.is_persistent());
         }
         if journaled {
             state.cursors_changed = true;
@@ -225,7 +225,7 @@ impl Topic {
             });
             self.wake_writer.notify_one();
         }
-        state.trim(self.is_persistent());
+        state.release(self.is_persistent());
     }
 
     /// Moves a subscription's cursor to a message id or a publish time. Its consumers are
@@ -244,9 +244,9 @@ impl Topic {
         let mut state = self.lock();
         let state = &mut *state;
         let position = match (message_id, publish_time) {
-            (Some(id), _) if is_earliest(id) => state.first_id,
+            (Some(id), _) if is_earliest(id) => state.first_available(),
             (Some(id), _) if is_latest(id) => state.end_id,
-            (Some(id), _) => id.entry_id.clamp(state.first_id, state.end_id),
+            (Some(id), _) => id.entry_id.clamp(state.first_available(), state.end_id),
             (None, Some(time)) => state
                 .entries
                 .iter()
@@ -334,25 +334,6 @@ impl TopicState {
         if let Some(sub) = self.subscriptions.get_mut(subscription) {
             sub.dispatch(&view);
         }
-    }
-
-    /// Drops the entries of a non-persistent topic that every consumer present has. A
-    /// persistent topic keeps what its log holds: the writer deletes whole segments as
-    /// retention says (see [`crate::retention`]) and then drops them from memory.
-    pub(super) fn trim(&mut self, persistent: bool) {
-        if persistent {
-            return;
-        }
-        let needed = self
-            .subscriptions
-            .values()
-            .map(|s| s.cursor.mark_delete())
-            .min()
-            .unwrap_or(self.end_id);
-        while self.entries.front().is_some_and(|e| e.id < needed) {
-            self.entries.pop_front();
-        }
-        self.first_id = self.entries.front().map_or(self.end_id, |e| e.id);
     }
 }
 
