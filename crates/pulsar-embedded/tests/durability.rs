@@ -7,19 +7,29 @@ use std::{collections::BTreeSet, net::SocketAddr, time::Duration};
 use common::*;
 use pulsar::SubType;
 
-/// Acks every other message of `count`, and returns the ones left unacknowledged.
-async fn consume_half(address: SocketAddr, topic: &str, count: usize) -> BTreeSet<String> {
-    let pulsar = client(address).await;
-    let mut consumer = consumer(&pulsar, topic, "sub", SubType::Shared).await;
+/// Receives `count` messages and acks every other one; returns those left unacknowledged.
+async fn ack_every_other(
+    consumer: &mut pulsar::Consumer<String, pulsar::TokioExecutor>,
+    count: usize,
+) -> BTreeSet<String> {
     let mut unacked = BTreeSet::new();
     for i in 0..count {
-        let message = next(&mut consumer, WAIT).await.expect("message");
+        let message = next(consumer, WAIT).await.expect("message");
         if i % 2 == 0 {
             consumer.ack(&message).await.unwrap();
         } else {
             unacked.insert(text(&message));
         }
     }
+    unacked
+}
+
+/// Acks every other message of `count` on subscription "sub", and returns the ones left
+/// unacknowledged.
+async fn consume_half(address: SocketAddr, topic: &str, count: usize) -> BTreeSet<String> {
+    let pulsar = client(address).await;
+    let mut consumer = consumer(&pulsar, topic, "sub", SubType::Shared).await;
+    let unacked = ack_every_other(&mut consumer, count).await;
     // The client sends acks in the background: give them time to leave before closing.
     tokio::time::sleep(Duration::from_millis(300)).await;
     consumer.close().await.unwrap();
@@ -176,16 +186,7 @@ async fn consume_half_after(
 ) -> BTreeSet<String> {
     let mut consumer = consumer(pulsar, topic, "half", SubType::Shared).await;
     produce(pulsar, topic, &numbered("p", count), None).await;
-    let mut unacked = BTreeSet::new();
-    for i in 0..count {
-        let message = next(&mut consumer, WAIT).await.expect("message");
-        if i % 2 == 0 {
-            consumer.ack(&message).await.unwrap();
-        } else {
-            unacked.insert(text(&message));
-        }
-    }
-    unacked
+    ack_every_other(&mut consumer, count).await
 }
 
 /// What a consumer receives until nothing comes for 1.5 s.

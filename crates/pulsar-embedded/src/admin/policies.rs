@@ -25,12 +25,9 @@ pub async fn namespace_deduplication(
     let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
         return registry_error(&RegistryError::NamespaceNotFound);
     };
-    if request.method == "GET" {
-        return optional_boolean(policies.deduplication);
-    }
-    let enabled = match boolean_change(request) {
+    let enabled = match optional_policy(request, policies.deduplication, Into::into, boolean) {
         Ok(enabled) => enabled,
-        Err(refusal) => return refusal,
+        Err(answer) => return answer,
     };
     change(broker, tenant, namespace, |p| p.deduplication = enabled).await
 }
@@ -76,21 +73,14 @@ pub async fn retention(
     let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
         return registry_error(&RegistryError::NamespaceNotFound);
     };
-    let retention = match request.method.as_str() {
-        "GET" => {
-            return policies
-                .retention
-                .map_or_else(Response::no_content, |r| Response::json(200, r.to_json()))
-        }
-        "DELETE" => None,
-        "POST" | "PUT" => match request.json() {
-            Err(refusal) => return refusal,
-            Ok(body) => match body.as_ref().and_then(RetentionPolicy::from_json) {
-                Some(retention) => Some(retention),
-                None => return Response::error(400, "invalid retention policies"),
-            },
-        },
-        _ => return Response::not_allowed(),
+    let parse = |body: Option<&serde_json::Value>| {
+        body.and_then(RetentionPolicy::from_json)
+            .ok_or_else(|| Response::error(400, "invalid retention policies"))
+    };
+    let show = RetentionPolicy::to_json;
+    let retention = match optional_policy(request, policies.retention, show, parse) {
+        Ok(retention) => retention,
+        Err(answer) => return answer,
     };
     let mut changed = policies.clone();
     changed.retention = retention;
@@ -111,30 +101,19 @@ pub async fn message_ttl(
     let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
         return registry_error(&RegistryError::NamespaceNotFound);
     };
-    let ttl = match request.method.as_str() {
-        "GET" => {
-            return policies
-                .message_ttl_seconds
-                .map_or_else(Response::no_content, |ttl| Response::json(200, ttl.into()))
-        }
-        "DELETE" => None,
-        "POST" | "PUT" => match request.json() {
-            Err(refusal) => return refusal,
-            Ok(body) => match body
-                .as_ref()
-                .and_then(serde_json::Value::as_u64)
-                .and_then(|ttl| u32::try_from(ttl).ok())
-            {
-                Some(ttl) => Some(ttl),
-                None => {
-                    return Response::error(
-                        412,
-                        "Invalid value for message TTL: not a number of seconds",
-                    )
-                }
-            },
-        },
-        _ => return Response::not_allowed(),
+    let parse = |body: Option<&serde_json::Value>| {
+        body.and_then(serde_json::Value::as_u64)
+            .and_then(|ttl| u32::try_from(ttl).ok())
+            .ok_or_else(|| {
+                Response::error(
+                    412,
+                    "Invalid value for message TTL: not a number of seconds",
+                )
+            })
+    };
+    let ttl = match optional_policy(request, policies.message_ttl_seconds, Into::into, parse) {
+        Ok(ttl) => ttl,
+        Err(answer) => return answer,
     };
     change(broker, tenant, namespace, |p| p.message_ttl_seconds = ttl).await
 }
@@ -223,21 +202,17 @@ pub async fn topic_deduplication(broker: &Broker, request: &Request, name: &Topi
         return Response::error(404, "Topic not found");
     }
     let key = name.to_string();
-    let enabled = match request.method.as_str() {
-        "GET" if request.flag("applied") => {
-            return Response::json(200, broker.deduplication_of(name).into())
-        }
-        "GET" => {
-            let policies = broker
-                .namespaces
-                .policies(&name.tenant, &name.namespace)
-                .unwrap_or_default();
-            return optional_boolean(policies.topic_deduplication.get(&key).copied());
-        }
-        _ => match boolean_change(request) {
-            Ok(enabled) => enabled,
-            Err(refusal) => return refusal,
-        },
+    if request.method == "GET" && request.flag("applied") {
+        return Response::json(200, broker.deduplication_of(name).into());
+    }
+    let policies = broker
+        .namespaces
+        .policies(&name.tenant, &name.namespace)
+        .unwrap_or_default();
+    let current = policies.topic_deduplication.get(&key).copied();
+    let enabled = match optional_policy(request, current, Into::into, boolean) {
+        Ok(enabled) => enabled,
+        Err(answer) => return answer,
     };
     change(broker, &name.tenant, &name.namespace, |p| match enabled {
         Some(enabled) => {
@@ -288,13 +263,6 @@ async fn change(
     broker.apply_policies(tenant, namespace).await;
     tracing::info!(tenant, namespace, "namespace policies changed");
     Response::no_content()
-}
-
-fn boolean_body(request: &Request) -> Result<bool, Response> {
-    match request.json()? {
-        Some(serde_json::Value::Bool(enabled)) => Ok(enabled),
-        _ => Err(Response::error(400, "the body must be true or false")),
-    }
 }
 
 /// `POST|DELETE /admin/v2/schemas/{tenant}/{namespace}/{topic}/schema` and
@@ -411,20 +379,28 @@ fn schema_payload(name: &TopicName, body: &serde_json::Value) -> Option<Schema> 
     })
 }
 
-/// A boolean policy as GET answers it: its value, or 204 when unset.
-fn optional_boolean(value: Option<bool>) -> Response {
-    match value {
-        Some(enabled) => Response::json(200, enabled.into()),
-        None => Response::no_content(),
+/// What a request does to an optional policy whose value is `current`: GET answers it
+/// as `show` writes it (`Err` with the answer; 204 when unset, as Apache Pulsar's JAX-RS
+/// `null`), DELETE unsets it (`Ok(None)`), POST and PUT set it from the body as `parse`
+/// reads it (or refuses it); other methods are refused.
+fn optional_policy<T>(
+    request: &Request,
+    current: Option<T>,
+    show: impl Fn(T) -> serde_json::Value,
+    parse: impl Fn(Option<&serde_json::Value>) -> Result<T, Response>,
+) -> Result<Option<T>, Response> {
+    match request.method.as_str() {
+        "GET" => Err(current.map_or_else(Response::no_content, |value| {
+            Response::json(200, show(value))
+        })),
+        "DELETE" => Ok(None),
+        "POST" | "PUT" => parse(request.json()?.as_ref()).map(Some),
+        _ => Err(Response::not_allowed()),
     }
 }
 
-/// What a POST (set, from a `true`/`false` body) or DELETE (unset) of a boolean policy
-/// asks; any other method is refused.
-fn boolean_change(request: &Request) -> Result<Option<bool>, Response> {
-    match request.method.as_str() {
-        "POST" => boolean_body(request).map(Some),
-        "DELETE" => Ok(None),
-        _ => Err(Response::not_allowed()),
-    }
+/// A boolean policy's body: `true` or `false`.
+fn boolean(body: Option<&serde_json::Value>) -> Result<bool, Response> {
+    body.and_then(serde_json::Value::as_bool)
+        .ok_or_else(|| Response::error(400, "the body must be true or false"))
 }
