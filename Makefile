@@ -105,8 +105,8 @@ clean:
 	$(CARGO) clean
 	rm -rf data .venv
 
-# secretos.env, the env file of aeroalpes in docker-compose.yml: a random JWT key, written
-# once (git-ignored; see secretos.env.example).
+# secretos.env and servicio.env, the env files of aeroalpes and the ui in docker-compose.yml:
+# a random JWT key and service token, written once (git-ignored; see the .example files).
 .PHONY: secretos
 secretos:
 	./scripts/secretos.sh

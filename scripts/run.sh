@@ -73,6 +73,15 @@ if [ -z "${AEROALPES_JWT_SECRET:-}" ]; then
 	export AEROALPES_JWT_SECRET
 fi
 
+# The ui acts as staff with a service token; both processes read it from the environment.
+if [ -z "${AEROALPES_TOKEN_SERVICIO:-}" ]; then
+	if [ ! -s data/token-servicio ]; then
+		(umask 077 && head -c 48 /dev/urandom | base64 -w0 >data/token-servicio)
+	fi
+	AEROALPES_TOKEN_SERVICIO=$(cat data/token-servicio)
+	export AEROALPES_TOKEN_SERVICIO
+fi
+
 names=()
 pids=()
 stop() {

@@ -8,7 +8,7 @@ use reqwest::Response;
 use serde_json::{json, Value};
 use vuelos_contrato::{EventoIntegracion, EventoReservaCreada, MensajeIntegracion};
 
-use crate::ayudantes::{json, reserva_bog_mad, spawn_app, AppDePrueba};
+use crate::ayudantes::{json, reserva_bog_mad, spawn_app, AppDePrueba, TOKEN_SERVICIO};
 
 const PLAZO: Duration = Duration::from_secs(20);
 
@@ -18,11 +18,14 @@ impl AppDePrueba {
             .await
     }
 
-    /// Polls the query of `id` until it answers `estado` (an HTTP status), within the deadline.
+    /// Polls the query of `id` until it answers `estado` (an HTTP status), within the
+    /// deadline; as staff, who may read any reservation.
     pub async fn esperar(&self, id: &str, estado: u16) -> Value {
         let limite = tokio::time::Instant::now() + PLAZO;
         loop {
-            let respuesta = self.get(&format!("/vuelos/reserva-query/{id}")).await;
+            let respuesta = self
+                .get_con_token(&format!("/vuelos/reserva-query/{id}"), TOKEN_SERVICIO)
+                .await;
             if respuesta.status() == estado {
                 return json(respuesta).await;
             }
@@ -96,7 +99,16 @@ async fn a_reservation_for_a_client_that_does_not_exist_is_accepted_then_answere
     let app = spawn_app().await;
     let mut cuerpo = reserva_bog_mad();
     cuerpo["id_cliente"] = json!(uuid::Uuid::new_v4().to_string());
-    let id = aceptada(&app, &cuerpo).await;
+    // Staff books in the name of a client that turns out not to exist.
+    let respuesta = app
+        .post_con_token(
+            "/vuelos/reserva-commando",
+            TOKEN_SERVICIO,
+            cuerpo.to_string(),
+        )
+        .await;
+    assert_eq!(respuesta.status(), 202);
+    let id = json(respuesta).await["id"].as_str().unwrap().to_owned();
     let rechazo = app.esperar(&id, 422).await;
     assert_eq!(rechazo["estado"], "Rechazada");
     assert!(

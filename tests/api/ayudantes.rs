@@ -5,8 +5,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use aeroalpes::configuracion::{BrokerEmbebido, Configuracion, SecretoJwt};
+use aeroalpes::configuracion::{BrokerEmbebido, Configuracion, SecretoJwt, TokenServicio};
 use aeroalpes::startup::{Aplicacion, MIGRACIONES};
+use clientes_dominio::Email;
 use reqwest::{Client, Response};
 use seedwork_persistencia::outbox;
 use seedwork_pruebas::bases::{self, BaseDePrueba};
@@ -50,6 +51,12 @@ impl Write for Captura {
 }
 
 /// The fixture of the shared folder: BOG -> MAD -> CDG, one itinerary, two legs.
+/// The e-mail of the test servers' staff user (`AEROALPES_PERSONAL`).
+pub const EMAIL_PERSONAL: &str = "personal@aeroalpes.co";
+
+/// The test servers' service token (`AEROALPES_TOKEN_SERVICIO`).
+pub const TOKEN_SERVICIO: &str = "el token de servicio de los servidores de prueba";
+
 pub fn reserva_bog_mad() -> Value {
     serde_json::from_str(include_str!("../fixtures/reserva_bog_mad.json"))
         .expect("the fixture is JSON")
@@ -94,6 +101,11 @@ async fn spawn_app_configurada(base: BaseDePrueba, url_broker: Option<String>) -
             puerto_admin: None,
         },
         url_broker,
+        personal: [EMAIL_PERSONAL]
+            .into_iter()
+            .map(|email| Email::parse(email).expect("an e-mail"))
+            .collect(),
+        token_servicio: Some(TokenServicio::new(TOKEN_SERVICIO).expect("a long token")),
         ..Configuracion::default()
     };
     let aplicacion = Aplicacion::construir(&configuracion)

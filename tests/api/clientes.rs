@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::ayudantes::{
     json, logs, registro_empresa, registro_natural, reserva_bog_mad, spawn_app, spawn_app_en,
-    AppDePrueba, PASSWORD,
+    AppDePrueba, PASSWORD, TOKEN_SERVICIO,
 };
 
 #[tokio::test]
@@ -184,18 +184,20 @@ async fn a_malformed_user_id_answers_400_and_a_missing_user_404() {
     assert_eq!(respuesta.status(), 400);
     assert!(json(respuesta).await["error"].is_string());
 
-    // A valid token of a user that is no longer stored (here: forged for a fresh id).
+    // A valid token of a user that is not stored (forged for a fresh id) is refused: the
+    // user is read on every request.
     let fantasma = uuid::Uuid::new_v4().to_string();
     let token = crate::ayudantes::token_firmado(&fantasma, chrono::Utc::now().timestamp() + 600);
-    let respuesta = app
-        .get_con_token(&format!("/clientes/usuarios/{fantasma}"), &token)
-        .await;
+    let ruta = format!("/clientes/usuarios/{fantasma}");
+    assert_eq!(app.get_con_token(&ruta, &token).await.status(), 401);
+    // Staff asking for a user that does not exist: 404.
+    let respuesta = app.get_con_token(&ruta, TOKEN_SERVICIO).await;
     assert_eq!(respuesta.status(), 404);
     assert!(json(respuesta).await["error"].is_string());
 }
 
 #[tokio::test]
-async fn the_listings_need_a_token_and_the_deactivated_one_lists_only_deactivated_users() {
+async fn the_listings_need_staff_and_the_deactivated_one_lists_only_deactivated_users() {
     let app = spawn_app().await;
     let (ana, token_ana) = app.usuario_con_token("ana@gmail.com").await;
     let (beto, token_beto) = app.usuario_con_token("beto@gmail.com").await;
@@ -220,11 +222,20 @@ async fn the_listings_need_a_token_and_the_deactivated_one_lists_only_deactivate
             .map(|u| u["id"].as_str().unwrap().to_owned())
             .collect()
     };
-    let todos = app.get_con_token("/clientes/usuarios", &token_ana).await;
+    assert_eq!(
+        app.get_con_token("/clientes/usuarios", &token_ana)
+            .await
+            .status(),
+        403,
+        "a client may not list users"
+    );
+    let todos = app
+        .get_con_token("/clientes/usuarios", TOKEN_SERVICIO)
+        .await;
     assert_eq!(todos.status(), 200);
     assert_eq!(ids(json(todos).await), vec![ana, beto.clone()]);
     let desactivados = app
-        .get_con_token("/clientes/usuarios/desactivados", &token_ana)
+        .get_con_token("/clientes/usuarios/desactivados", TOKEN_SERVICIO)
         .await;
     assert_eq!(ids(json(desactivados).await), vec![beto]);
 }
@@ -251,8 +262,15 @@ async fn a_user_deactivates_itself_only_and_then_can_no_longer_log_in() {
         app.post_con_token(&ruta, &token_ana, "").await.status(),
         200
     );
+    // Her token stopped working with the deactivation; staff may deactivate her again,
+    // which changes nothing.
     assert_eq!(
         app.post_con_token(&ruta, &token_ana, "").await.status(),
+        401,
+        "a deactivated user's token is refused at once"
+    );
+    assert_eq!(
+        app.post_con_token(&ruta, TOKEN_SERVICIO, "").await.status(),
         200,
         "deactivating twice changes nothing"
     );
@@ -304,12 +322,12 @@ async fn a_deactivated_users_reservation_is_refused_and_leaves_no_reservation_ro
         200
     );
 
+    // Her token no longer works; staff booking in her name is refused by the rule.
     let con_token = app.post_reserva_con_token(&reserva_bog_mad(), &token).await;
-    assert_eq!(con_token.status(), 400);
-    assert_eq!(json(con_token).await["regla"], "UsuarioActivo");
+    assert_eq!(con_token.status(), 401);
     let mut con_id = reserva_bog_mad();
     con_id["id_cliente"] = json!(id);
-    let por_id = app.post_reserva(&con_id).await;
+    let por_id = app.post_reserva_con_token(&con_id, TOKEN_SERVICIO).await;
     assert_eq!(por_id.status(), 400);
     assert_eq!(json(por_id).await["regla"], "UsuarioActivo");
 
@@ -362,7 +380,12 @@ async fn a_password_never_appears_in_a_response_or_a_log_line() {
         format!("/clientes/usuarios/{id}"),
         "/clientes/usuarios".to_owned(),
     ] {
-        let respuesta = app.get_con_token(&ruta, &token).await;
+        let token = if ruta.ends_with("usuarios") {
+            TOKEN_SERVICIO
+        } else {
+            token.as_str()
+        };
+        let respuesta = app.get_con_token(&ruta, token).await;
         assert_eq!(respuesta.status(), 200);
         cuerpos.push(respuesta.text().await.unwrap());
     }

@@ -17,7 +17,9 @@ use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-use crate::ayudantes::{json, registro_natural, reserva_bog_mad, spawn_app, AppDePrueba, PASSWORD};
+use crate::ayudantes::{
+    json, registro_natural, reserva_bog_mad, spawn_app, AppDePrueba, PASSWORD, TOKEN_SERVICIO,
+};
 
 /// Creating the virtualenv may download and install packages.
 const PLAZO_VENV: Duration = Duration::from_secs(600);
@@ -629,13 +631,18 @@ async fn every_operation_answers_as_the_spec_documents() {
         sesion.post(reserva, reserva, " ".repeat(300 * 1024)).await,
     );
     let listado = "/vuelos/reserva-query";
-    esperado(200, sesion.get(listado, listado).await);
-    esperado(
-        400,
-        sesion
-            .get(listado, &format!("{listado}?estado=Volando"))
-            .await,
-    );
+    esperado(401, sesion.get(listado, listado).await);
+    let personal = Some(TOKEN_SERVICIO);
+    let listar = |ruta: String| (Method::GET, listado, ruta);
+    for ((metodo, plantilla, ruta), estado) in [
+        (listar(listado.to_owned()), 200),
+        (listar(format!("{listado}?estado=Volando")), 400),
+    ] {
+        esperado(
+            estado,
+            sesion.pedir(metodo, plantilla, &ruta, personal, None).await,
+        );
+    }
     for plantilla in ["/vuelos/reserva-query/{id}", "/vuelos/reserva/{id}"] {
         esperado(
             200,
@@ -681,7 +688,20 @@ async fn every_operation_answers_as_the_spec_documents() {
     let mut sin_cliente = reserva_bog_mad();
     sin_cliente["id_cliente"] = json!(uuid::Uuid::new_v4().to_string());
     let comando = "/vuelos/reserva-commando";
-    let rechazada = esperado(202, sesion.post(comando, comando, sin_cliente).await);
+    // In a client's name: not anonymously; staff may.
+    esperado(401, sesion.post(comando, comando, &sin_cliente).await);
+    let rechazada = esperado(
+        202,
+        sesion
+            .pedir(
+                Method::POST,
+                comando,
+                comando,
+                personal,
+                Some(sin_cliente.to_string()),
+            )
+            .await,
+    );
     let ruta = format!(
         "/vuelos/reserva-query/{}",
         rechazada["id"].as_str().unwrap()
@@ -710,9 +730,15 @@ async fn every_operation_answers_as_the_spec_documents() {
     let desactivados = "/clientes/usuarios/desactivados";
     let uno = "/clientes/usuarios/{id}";
     let desactivar = "/clientes/usuarios/{id}/desactivar";
+    for ruta in [usuarios, desactivados] {
+        esperado(
+            200,
+            sesion.pedir(Method::GET, ruta, ruta, personal, None).await,
+        );
+    }
     for (metodo, plantilla, ruta, estado) in [
-        (Method::GET, usuarios, usuarios.to_owned(), 200),
-        (Method::GET, desactivados, desactivados.to_owned(), 200),
+        (Method::GET, usuarios, usuarios.to_owned(), 403),
+        (Method::GET, desactivados, desactivados.to_owned(), 403),
         (Method::GET, uno, format!("{usuarios}/{usuario}"), 200),
         (Method::GET, uno, format!("{usuarios}/{otro}"), 403),
         (Method::GET, uno, format!("{usuarios}/no-es-un-id"), 400),

@@ -3,6 +3,7 @@
 mod acceso;
 mod asincronas;
 mod autenticacion;
+mod autorizacion;
 mod ayudantes;
 mod ciclo_de_vida;
 mod clientes;

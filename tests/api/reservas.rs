@@ -3,7 +3,9 @@
 use aeroalpes::startup::MIGRACIONES;
 use serde_json::json;
 
-use crate::ayudantes::{json, reserva_bog_mad, spawn_app, spawn_app_en, AppDePrueba, PASSWORD};
+use crate::ayudantes::{
+    json, reserva_bog_mad, spawn_app, spawn_app_en, AppDePrueba, PASSWORD, TOKEN_SERVICIO,
+};
 
 async fn the_fixture_round_trips(app: &AppDePrueba) {
     let respuesta = app.post_reserva(&reserva_bog_mad()).await;
@@ -61,7 +63,8 @@ async fn a_reservation_can_name_its_client() {
     let id_cliente = app.usuario_registrado("ana@gmail.com", PASSWORD).await;
     let mut cuerpo = reserva_bog_mad();
     cuerpo["id_cliente"] = json!(id_cliente);
-    let respuesta = app.post_reserva(&cuerpo).await;
+    // Booking in a client's name: staff may (the client itself, with its token).
+    let respuesta = app.post_reserva_con_token(&cuerpo, TOKEN_SERVICIO).await;
     assert_eq!(respuesta.status(), 200);
     let creada = json(respuesta).await;
     assert_eq!(creada["id_cliente"], json!(id_cliente));
@@ -73,7 +76,7 @@ async fn a_reservation_naming_a_client_that_does_not_exist_is_refused_and_writes
     let app = spawn_app().await;
     let mut cuerpo = reserva_bog_mad();
     cuerpo["id_cliente"] = json!(uuid::Uuid::new_v4().to_string());
-    let respuesta = app.post_reserva(&cuerpo).await;
+    let respuesta = app.post_reserva_con_token(&cuerpo, TOKEN_SERVICIO).await;
     assert_eq!(respuesta.status(), 400);
     assert_eq!(json(respuesta).await["regla"], "UsuarioExiste");
     assert_eq!(app.filas(), (0, 0));
@@ -97,29 +100,48 @@ async fn the_listing_answers_every_reservation_newest_first_and_filters_by_state
             .map(|r| r["id"].as_str().unwrap().to_owned())
             .collect()
     };
-    let mut todas = ids(json(app.get("/vuelos/reserva-query").await).await);
+    let mut todas = ids(json(
+        app.get_con_token("/vuelos/reserva-query", TOKEN_SERVICIO)
+            .await,
+    )
+    .await);
     todas.sort();
     let mut esperadas = vec![primera.clone(), segunda.clone(), tercera.clone()];
     esperadas.sort();
     assert_eq!(todas, esperadas);
     assert_eq!(
-        ids(json(app.get("/vuelos/reserva-query?estado=Cancelada").await).await),
+        ids(json(
+            app.get_con_token("/vuelos/reserva-query?estado=Cancelada", TOKEN_SERVICIO)
+                .await
+        )
+        .await),
         vec![segunda]
     );
     assert_eq!(
-        ids(json(app.get("/vuelos/reserva-query?no_pagadas=true").await).await),
+        ids(json(
+            app.get_con_token("/vuelos/reserva-query?no_pagadas=true", TOKEN_SERVICIO)
+                .await
+        )
+        .await),
         vec![primera]
     );
     assert_eq!(
-        ids(json(app.get("/vuelos/reserva-query?estado=Pagada").await).await),
+        ids(json(
+            app.get_con_token("/vuelos/reserva-query?estado=Pagada", TOKEN_SERVICIO)
+                .await
+        )
+        .await),
         vec![tercera]
     );
     assert_eq!(
-        json(app.get("/vuelos/reserva-query?limite=2").await)
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
+        json(
+            app.get_con_token("/vuelos/reserva-query?limite=2", TOKEN_SERVICIO)
+                .await
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .len(),
         2
     );
 }

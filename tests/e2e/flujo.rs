@@ -102,32 +102,57 @@ pub async fn esperar_estado(cliente: &Client, http: &str, id: &str, estado: &str
     }
 }
 
-/// Registers a client and answers its id (the notification service mails only reservations
-/// that have a client).
-pub async fn cliente_registrado(cliente: &Client, http: &str) -> String {
+/// Registers a client, logs it in, and answers its id and an HTTP client that sends its
+/// token (booking in a client's name, and reading its reservations, need it; the
+/// notification service mails only reservations that have a client).
+pub async fn cliente_autenticado(http: &str) -> (String, Client) {
+    let email = format!("{}@aeroalpes.example", uuid::Uuid::new_v4());
+    let password = "una contraseña larga";
     let registro = serde_json::json!({
         "tipo": "natural",
         "nombres": "Ana María",
         "apellidos": "Pérez",
-        "email": format!("{}@aeroalpes.example", uuid::Uuid::new_v4()),
-        "password": "una contraseña larga",
+        "email": email,
+        "password": password,
         "cedula": {
             "numero": 1020304050u64,
             "ciudad": {"codigo": "BOG", "nombre": "Bogotá", "pais": {"codigo": "CO", "nombre": "Colombia"}}
         },
         "fecha_nacimiento": "1990-05-01"
     });
-    let respuesta = cliente
+    let anonimo = Client::new();
+    let respuesta = anonimo
         .post(format!("{http}/clientes/usuarios"))
         .json(&registro)
         .send()
         .await
         .unwrap();
     assert_eq!(respuesta.status(), 201);
-    respuesta.json::<Value>().await.unwrap()["id"]
+    let id = respuesta.json::<Value>().await.unwrap()["id"]
         .as_str()
         .unwrap()
-        .to_owned()
+        .to_owned();
+    let sesion = anonimo
+        .post(format!("{http}/clientes/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sesion.status(), 200);
+    let token = sesion.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut cabeceras = reqwest::header::HeaderMap::new();
+    cabeceras.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    let cliente = Client::builder()
+        .default_headers(cabeceras)
+        .build()
+        .unwrap();
+    (id, cliente)
 }
 
 /// The fixture's body, booked for `id_cliente`.
@@ -151,8 +176,7 @@ async fn el_flujo_completo(url_base_datos: Option<String>) {
     let mut creadas = suscriptor(&broker, EventoReservaCreada::TOPICO).await;
     let mut aprobadas = suscriptor(&broker, EventoReservaAprobada::TOPICO).await;
     let mut pagadas = suscriptor(&broker, EventoReservaPagada::TOPICO).await;
-    let cliente = Client::new();
-    let id_cliente = cliente_registrado(&cliente, &sistema.http).await;
+    let (id_cliente, cliente) = cliente_autenticado(&sistema.http).await;
 
     let respuesta = cliente
         .post(format!("{}/vuelos/reserva-commando", sistema.http))

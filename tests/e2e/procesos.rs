@@ -167,6 +167,10 @@ impl Drop for Proceso {
 }
 
 /// aeroalpes on `url_base_datos`, with its embedded broker (or `url_broker`), on free ports.
+/// The service token of the processes these tests start: aeroalpes accepts it, the ui
+/// sends it (`AEROALPES_TOKEN_SERVICIO`), as `make run` arranges.
+pub const TOKEN_SERVICIO: &str = "el token de servicio de los procesos de prueba e2e";
+
 pub struct Aeroalpes {
     pub proceso: Proceso,
     pub http: String,
@@ -183,6 +187,7 @@ pub async fn aeroalpes(datos: &Path, url_base_datos: &str, url_broker: Option<&s
             datos.join("broker").display().to_string(),
         ),
         ("DATABASE_URL", url_base_datos.to_owned()),
+        ("AEROALPES_TOKEN_SERVICIO", TOKEN_SERVICIO.to_owned()),
     ];
     if let Some(url) = url_broker {
         entorno.push(("PULSAR_URL", url.to_owned()));

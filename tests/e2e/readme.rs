@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::flujo::esperar_suscripciones;
-use crate::procesos::{aeroalpes, binario, notificaciones, raiz, Proceso};
+use crate::procesos::{aeroalpes, binario, notificaciones, raiz, Proceso, TOKEN_SERVICIO};
 
 /// The longest one block may take: its waits are bounded by a few seconds.
 const PLAZO_BLOQUE: Duration = Duration::from_secs(60);
@@ -200,6 +200,7 @@ async fn ui(http: &str, broker: &str) -> (Proceso, u16) {
             ("UI_PORT", "0".to_owned()),
             ("AEROALPES_ADDRESS", http.to_owned()),
             ("PULSAR_URL", broker.to_owned()),
+            ("AEROALPES_TOKEN_SERVICIO", TOKEN_SERVICIO.to_owned()),
         ],
     );
     let puerto = proceso.numero_tras(&["ui escuchando"], "puerto=").await;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use vuelos_contrato::{EventoIntegracion, EventoReservaCreada, MensajeIntegracion};
 
 use crate::flujo::{
-    cliente_registrado, esperar_estado, esperar_suscripciones, fixture_para, suscriptor,
+    cliente_autenticado, esperar_estado, esperar_suscripciones, fixture_para, suscriptor,
 };
 use crate::procesos::{aeroalpes, notificaciones, pulsar_embedded, PLAZO};
 
@@ -35,8 +35,7 @@ async fn every_command_accepted_while_the_broker_was_down_yields_one_reservation
         .await
         .unwrap();
     let mut eventos = suscriptor(&broker, EventoReservaCreada::TOPICO).await;
-    let cliente = Client::new();
-    let id_cliente = cliente_registrado(&cliente, &sistema.http).await;
+    let (id_cliente, cliente) = cliente_autenticado(&sistema.http).await;
     let aceptar = |cliente: Client, http: String| {
         let cuerpo = fixture_para(&id_cliente);
         async move {

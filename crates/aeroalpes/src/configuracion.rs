@@ -1,6 +1,9 @@
 //! The configuration of aeroalpes, read once from the environment.
 
+use std::collections::BTreeSet;
 use std::fmt;
+
+use clientes_dominio::Email;
 
 use chrono::TimeDelta;
 use clientes_infraestructura::emisor_jwt::LONGITUD_MINIMA_SECRETO;
@@ -27,6 +30,37 @@ pub struct Configuracion {
     /// `AEROALPES_OUTBOX_MAX_PENDIENTES`, default 10000: the backlog of unpublished outbox
     /// rows at which `/health/ready` answers 503.
     pub max_pendientes_outbox: u64,
+    /// `AEROALPES_PERSONAL`: the e-mails of staff users, comma-separated (none by default).
+    /// A user registered with one of them has staff rights on every request.
+    pub personal: BTreeSet<Email>,
+    /// `AEROALPES_TOKEN_SERVICIO`, at least 32 bytes: the bearer token internal services
+    /// (the ui) send to act with staff rights. Unset: none is accepted.
+    pub token_servicio: Option<TokenServicio>,
+}
+
+/// The service token. It never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenServicio(String);
+
+impl TokenServicio {
+    /// A service token of at least 32 bytes.
+    pub fn new(token: &str) -> Result<Self, ErrorConfiguracion> {
+        let token = token.trim();
+        if token.len() < LONGITUD_MINIMA_SECRETO {
+            return Err(ErrorConfiguracion::TokenServicioCorto);
+        }
+        Ok(Self(token.to_owned()))
+    }
+
+    pub fn como_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TokenServicio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenServicio(***)")
+    }
 }
 
 /// The embedded broker's settings: `AEROALPES_BROKER_PORT` (default 6650, 0 picks a free
@@ -109,6 +143,12 @@ pub enum ErrorConfiguracion {
     Vigencia(String),
     #[error("AEROALPES_OUTBOX_MAX_PENDIENTES debe ser un número mayor que 0, no '{0}'")]
     MaxPendientes(String),
+    #[error(
+        "AEROALPES_PERSONAL debe ser una lista de e-mails separados por comas: '{0}' no lo es"
+    )]
+    Personal(String),
+    #[error("AEROALPES_TOKEN_SERVICIO debe tener al menos {LONGITUD_MINIMA_SECRETO} bytes")]
+    TokenServicioCorto,
 }
 
 impl Default for Configuracion {
@@ -123,6 +163,8 @@ impl Default for Configuracion {
             url_broker: None,
             broker_embebido: BrokerEmbebido::default(),
             max_pendientes_outbox: Self::MAX_PENDIENTES_OUTBOX_POR_DEFECTO,
+            personal: BTreeSet::new(),
+            token_servicio: None,
         }
     }
 }
@@ -182,6 +224,19 @@ impl Configuracion {
                 .ok_or(ErrorConfiguracion::MaxPendientes(texto))?,
             None => Self::MAX_PENDIENTES_OUTBOX_POR_DEFECTO,
         };
+        let personal = variable("AEROALPES_PERSONAL")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|email| !email.is_empty())
+            .map(|email| {
+                Email::parse(email).map_err(|_| ErrorConfiguracion::Personal(email.into()))
+            })
+            .collect::<Result<_, _>>()?;
+        let token_servicio = variable("AEROALPES_TOKEN_SERVICIO")
+            .filter(|token| !token.trim().is_empty())
+            .map(|token| TokenServicio::new(&token))
+            .transpose()?;
         Ok(Self {
             host: variable("AEROALPES_HOST").unwrap_or_else(|| Self::HOST_POR_DEFECTO.into()),
             puerto,
@@ -192,6 +247,8 @@ impl Configuracion {
             url_broker: seedwork_mensajeria::url_desde(&variable),
             broker_embebido,
             max_pendientes_outbox,
+            personal,
+            token_servicio,
         })
     }
 }
@@ -320,5 +377,40 @@ mod tests {
                 "{malo}"
             );
         }
+    }
+
+    #[test]
+    fn staff_e_mails_and_the_service_token_are_read_and_checked() {
+        let token = "t".repeat(40);
+        let configuracion = desde(&[
+            (
+                "AEROALPES_PERSONAL",
+                " jefa@aeroalpes.co, ops@aeroalpes.co ,",
+            ),
+            ("AEROALPES_TOKEN_SERVICIO", &token),
+        ])
+        .unwrap();
+        assert_eq!(configuracion.personal.len(), 2);
+        assert_eq!(
+            configuracion
+                .token_servicio
+                .as_ref()
+                .map(TokenServicio::como_str),
+            Some(token.as_str())
+        );
+        assert!(
+            !format!("{configuracion:?}").contains(&token),
+            "the token never prints"
+        );
+        assert!(matches!(
+            desde(&[("AEROALPES_PERSONAL", "jefa@aeroalpes.co, no-es-email")]),
+            Err(ErrorConfiguracion::Personal(_))
+        ));
+        assert!(matches!(
+            desde(&[("AEROALPES_TOKEN_SERVICIO", "corto")]),
+            Err(ErrorConfiguracion::TokenServicioCorto)
+        ));
+        let vacia = desde(&[]).unwrap();
+        assert!(vacia.personal.is_empty() && vacia.token_servicio.is_none());
     }
 }

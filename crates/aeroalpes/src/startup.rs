@@ -110,8 +110,9 @@ pub fn componer(
     tokens: EmisorTokensJwt,
     aviso_outbox: Arc<Notify>,
     broker_conectado: Arc<AtomicBool>,
-    max_pendientes_outbox: u64,
+    configuracion: &Configuracion,
 ) -> Composicion {
+    let max_pendientes_outbox = configuracion.max_pendientes_outbox;
     let usuarios = FabricaRepositorioUsuariosDiesel;
     let mut eventos = ManejadoresEventos::new();
     // clientes reacts to vuelos: a reservation with a client is added to that user inside
@@ -137,7 +138,8 @@ pub fn componer(
         TransporteOutbox::new(uow.clone()),
     );
     let clientes =
-        AplicacionClientes::new(uow.clone(), usuarios, HasherArgon2::new(), tokens.clone());
+        AplicacionClientes::new(uow.clone(), usuarios, HasherArgon2::new(), tokens.clone())
+            .con_personal(configuracion.personal.clone());
 
     let salud = Arc::new(SaludAeroalpes {
         base,
@@ -151,6 +153,11 @@ pub fn componer(
             tokens: Arc::new(tokens),
             salud: salud.clone(),
             metricas: Arc::new(MetricasAeroalpes { salud }),
+            token_servicio: configuracion
+                .token_servicio
+                .as_ref()
+                .map(|token| token.como_str().to_owned()),
+            limites: Default::default(),
         },
         uow,
     }
@@ -188,7 +195,7 @@ impl Aplicacion {
             tokens,
             aviso_outbox.clone(),
             broker_conectado.clone(),
-            configuracion.max_pendientes_outbox,
+            configuracion,
         );
         let contexto = web::Data::new(contexto);
         let mensajeria =

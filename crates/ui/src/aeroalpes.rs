@@ -56,9 +56,20 @@ impl ClienteAeroalpes {
     pub const PLAZO: Duration = Duration::from_secs(10);
     pub const PLAZO_CONEXION: Duration = Duration::from_secs(3);
 
-    /// A client of the aeroalpes at `base` (`http://host:port`).
-    pub fn new(base: impl Into<String>) -> Result<Self, reqwest::Error> {
+    /// A client of the aeroalpes at `base` (`http://host:port`), sending `token` (the
+    /// service token) as its bearer token if given.
+    pub fn new(base: impl Into<String>, token: Option<&str>) -> Result<Self, reqwest::Error> {
+        let mut cabeceras = reqwest::header::HeaderMap::new();
+        if let Some(token) = token {
+            if let Ok(mut valor) =
+                reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+            {
+                valor.set_sensitive(true);
+                cabeceras.insert(reqwest::header::AUTHORIZATION, valor);
+            }
+        }
         let http = Client::builder()
+            .default_headers(cabeceras)
             .timeout(Self::PLAZO)
             .connect_timeout(Self::PLAZO_CONEXION)
             .build()?;

@@ -15,6 +15,19 @@ pub struct Configuracion {
     /// `PULSAR_URL`, else `PULSAR_ADDRESS` or `BROKER_HOST`; default
     /// `pulsar://127.0.0.1:6650`, where aeroalpes starts its embedded broker.
     pub url_broker: String,
+    /// `AEROALPES_TOKEN_SERVICIO`: the service token the ui sends to aeroalpes (its
+    /// listing and the orders on clients' reservations need staff rights); none if unset.
+    pub token_servicio: Option<TokenServicio>,
+}
+
+/// The service token. It never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenServicio(pub String);
+
+impl std::fmt::Debug for TokenServicio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenServicio(***)")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +43,7 @@ impl Default for Configuracion {
             puerto: Self::PUERTO_POR_DEFECTO,
             url_aeroalpes: format!("http://127.0.0.1:{}", Self::PUERTO_AEROALPES),
             url_broker: Self::BROKER_POR_DEFECTO.into(),
+            token_servicio: None,
         }
     }
 }
@@ -67,6 +81,7 @@ impl Configuracion {
                 .map(|direccion| url_aeroalpes(&direccion))
                 .unwrap_or(por_defecto.url_aeroalpes),
             url_broker: url_desde(&variable).unwrap_or(por_defecto.url_broker),
+            token_servicio: no_vacia("AEROALPES_TOKEN_SERVICIO").map(TokenServicio),
         })
     }
 }

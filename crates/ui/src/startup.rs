@@ -78,7 +78,8 @@ impl Aplicacion {
     /// before would not be kept for it), then binds the port.
     pub async fn construir(configuracion: &Configuracion) -> Result<Self, ErrorArranque> {
         seedwork_mensajeria::metricas::registro();
-        let aeroalpes = ClienteAeroalpes::new(configuracion.url_aeroalpes.clone())
+        let token = configuracion.token_servicio.as_ref().map(|t| t.0.as_str());
+        let aeroalpes = ClienteAeroalpes::new(configuracion.url_aeroalpes.clone(), token)
             .map_err(ErrorArranque::ClienteHttp)?;
         let broker =
             conectar(&configuracion.url_broker)

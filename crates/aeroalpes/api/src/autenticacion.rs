@@ -1,72 +1,87 @@
 //! Bearer tokens on requests: the extractors that tell which user, if any, a request
 //! speaks for (`Authorization: Bearer <token>`, checked with the token port).
 
-use std::future::{ready, Ready};
-
 use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderValue, AUTHORIZATION};
 use actix_web::{web, FromRequest, HttpRequest};
+use clientes_aplicacion::{Acceso, ObtenerAcceso};
 use clientes_dominio::IdUsuario;
+use futures::future::LocalBoxFuture;
 
 use crate::contexto::Contexto;
 use crate::errores::ErrorApi;
 
-/// The user a request's bearer token names, if the request carries an `Authorization`
-/// header. Without the header there is no user; with one that is not a valid, unexpired
-/// bearer token the request is refused with 401, whatever the route: a client that sends
-/// credentials means them, and must not be served as someone anonymous.
+/// Who a request speaks for, once its credentials are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Portador(pub Option<IdUsuario>);
+pub enum Principal {
+    /// A client, by its user's token: its own data and reservations.
+    Cliente(IdUsuario),
+    /// A staff user (its e-mail is in `AEROALPES_PERSONAL`), by its user's token.
+    Personal(IdUsuario),
+    /// An internal service (the ui), by the configured service token
+    /// (`AEROALPES_TOKEN_SERVICIO`): staff rights, no user.
+    Servicio,
+}
+
+/// Who a request speaks for, if it carries an `Authorization` header. Without the header
+/// it speaks for nobody (anonymous); with one that is not a valid, unexpired bearer token
+/// of an existing, active user (or the service token) it is refused with 401, whatever
+/// the route: a client that sends credentials means them. A deactivated user's tokens are
+/// refused from the moment of the deactivation: the user is read on every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Portador(pub Option<Principal>);
 
 impl Portador {
+    /// The user of the token, client or staff.
     pub fn usuario(&self) -> Option<IdUsuario> {
-        self.0
-    }
-}
-
-/// The user a request's bearer token names; a route that takes it needs a token (401
-/// without one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UsuarioAutenticado(pub IdUsuario);
-
-impl UsuarioAutenticado {
-    /// Refuses with 403 unless the authenticated user is `id`.
-    pub fn exigir_que_sea(&self, id: IdUsuario) -> Result<(), ErrorApi> {
-        if self.0 == id {
-            Ok(())
-        } else {
-            Err(ErrorApi::Prohibido(
-                "el token no es de este usuario".to_owned(),
-            ))
+        match self.0 {
+            Some(Principal::Cliente(id) | Principal::Personal(id)) => Some(id),
+            _ => None,
         }
     }
+
+    /// Staff rights: a staff user or the service.
+    pub fn es_personal(&self) -> bool {
+        matches!(self.0, Some(Principal::Personal(_) | Principal::Servicio))
+    }
 }
+
+/// Who a request speaks for; a route that takes it needs credentials (401 without).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsuarioAutenticado(pub Principal);
 
 impl FromRequest for Portador {
     type Error = ErrorApi;
-    type Future = Ready<Result<Self, ErrorApi>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ErrorApi>>;
 
     fn from_request(solicitud: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(portador_de(solicitud))
+        let solicitud = solicitud.clone();
+        Box::pin(async move { portador_de(&solicitud).await })
     }
 }
 
 impl FromRequest for UsuarioAutenticado {
     type Error = ErrorApi;
-    type Future = Ready<Result<Self, ErrorApi>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ErrorApi>>;
 
     fn from_request(solicitud: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(portador_de(solicitud).and_then(|portador| {
-            portador.usuario().map(UsuarioAutenticado).ok_or_else(|| {
-                ErrorApi::NoAutenticado(
-                    "se requiere un token: Authorization: Bearer <token>".to_owned(),
-                )
-            })
-        }))
+        let solicitud = solicitud.clone();
+        Box::pin(async move {
+            portador_de(&solicitud)
+                .await?
+                .0
+                .map(UsuarioAutenticado)
+                .ok_or_else(sin_credenciales)
+        })
     }
 }
 
-fn portador_de(solicitud: &HttpRequest) -> Result<Portador, ErrorApi> {
+/// The 401 of a route that needs credentials and got none.
+pub fn sin_credenciales() -> ErrorApi {
+    ErrorApi::NoAutenticado("se requiere un token: Authorization: Bearer <token>".to_owned())
+}
+
+async fn portador_de(solicitud: &HttpRequest) -> Result<Portador, ErrorApi> {
     let Some(cabecera) = solicitud.headers().get(AUTHORIZATION) else {
         return Ok(Portador(None));
     };
@@ -74,7 +89,31 @@ fn portador_de(solicitud: &HttpRequest) -> Result<Portador, ErrorApi> {
     let contexto = solicitud
         .app_data::<web::Data<Contexto>>()
         .ok_or_else(|| ErrorApi::Interno("la aplicación no tiene contexto".into()))?;
-    Ok(Portador(Some(contexto.tokens.verificar(token)?)))
+    if contexto
+        .token_servicio
+        .as_deref()
+        .is_some_and(|servicio| iguales(servicio.as_bytes(), token.as_bytes()))
+    {
+        return Ok(Portador(Some(Principal::Servicio)));
+    }
+    let id = contexto.tokens.verificar(token)?;
+    match contexto.clientes.acceso(ObtenerAcceso { id }).await? {
+        Acceso::Cliente => Ok(Portador(Some(Principal::Cliente(id)))),
+        Acceso::Personal => Ok(Portador(Some(Principal::Personal(id)))),
+        Acceso::Ninguno => Err(ErrorApi::NoAutenticado(
+            "el usuario del token no existe o está desactivado".to_owned(),
+        )),
+    }
+}
+
+/// Compares a secret without stopping at the first difference, so that the time taken
+/// does not tell how much of a guess was right.
+fn iguales(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .fold(0u8, |diferencia, (x, y)| diferencia | (x ^ y))
+            == 0
 }
 
 /// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
@@ -119,12 +158,10 @@ mod tests {
     }
 
     #[test]
-    fn only_the_authenticated_user_itself_passes_exigir_que_sea() {
-        let (yo, otro) = (IdUsuario::nuevo(), IdUsuario::nuevo());
-        assert!(UsuarioAutenticado(yo).exigir_que_sea(yo).is_ok());
-        assert!(matches!(
-            UsuarioAutenticado(yo).exigir_que_sea(otro),
-            Err(ErrorApi::Prohibido(_))
-        ));
+    fn secrets_compare_equal_only_when_identical() {
+        assert!(iguales(b"secreto-de-servicio", b"secreto-de-servicio"));
+        assert!(!iguales(b"secreto-de-servicio", b"secreto-de-servicia"));
+        assert!(!iguales(b"secreto", b"secreto-de-servicio"));
+        assert!(!iguales(b"", b"x"));
     }
 }

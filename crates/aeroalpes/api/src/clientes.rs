@@ -1,11 +1,12 @@
 //! The routes of the clientes module: registration, log-in, and reading and deactivating
-//! users (which needs the user's own bearer token).
+//! users (the user itself or staff), and listing them (staff).
 
 use actix_web::http::header::LOCATION;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use clientes_aplicacion::dto::{CredencialesDTO, RegistroUsuarioDTO, TokenDTO, UsuarioDTO};
 use clientes_aplicacion::{
-    DesactivarUsuario, ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados,
+    DesactivarUsuario, ErrorClientes, ObtenerTodosUsuarios, ObtenerUsuario,
+    ObtenerUsuariosDesactivados,
 };
 use clientes_dominio::IdUsuario;
 use serde::de::DeserializeOwned;
@@ -13,7 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::autenticacion::UsuarioAutenticado;
+use crate::autenticacion::Portador;
 use crate::contexto::Contexto;
 use crate::cuerpo;
 use crate::errores::{CuerpoError, ErrorApi};
@@ -69,6 +70,7 @@ pub async fn registrar(
     payload: web::Payload,
 ) -> Result<HttpResponse, ErrorApi> {
     let solicitud: RegistroUsuarioDTO = cuerpo_con_password(payload).await?;
+    let _turno = contexto.limites.turno_hash().await?;
     let usuario = contexto
         .clientes
         .registrar(solicitud.try_into_domain()?)
@@ -83,35 +85,58 @@ pub async fn registrar(
     responses((status = 200, description = "A bearer token for the other routes", body = TokenDTO),
               (status = 400, description = "Malformed JSON or e-mail", body = CuerpoError),
               (status = 401, description = "Wrong credentials (which part is not told)", body = CuerpoError),
+              (status = 429, description = "Five failed log-ins within a minute for this e-mail or \
+                address: retry after `Retry-After` seconds", body = CuerpoError),
+              (status = 503, description = "Too many log-ins or registrations hashing at once: \
+                retry after `Retry-After`", body = CuerpoError),
               (status = 413, description = "Body over 256 KiB", body = CuerpoError)))]
 pub async fn iniciar_sesion(
+    solicitud: HttpRequest,
     contexto: web::Data<Contexto>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ErrorApi> {
-    let credenciales: CredencialesDTO = cuerpo_con_password(payload).await?;
-    let token = contexto
-        .clientes
-        .autenticar(credenciales.try_into_domain()?)
-        .await?;
-    Ok(HttpResponse::Ok().json(token))
+    let credenciales = cuerpo_con_password::<CredencialesDTO>(payload)
+        .await?
+        .try_into_domain()?;
+    // Failures count against the e-mail and the address the connection comes from (the
+    // socket's peer, not a header a client could choose).
+    let por_email = format!("email:{}", credenciales.email);
+    let mut claves = vec![por_email.clone()];
+    if let Some(direccion) = solicitud.peer_addr() {
+        claves.push(format!("ip:{}", direccion.ip()));
+    }
+    contexto.limites.comprobar(&claves)?;
+    let _turno = contexto.limites.turno_hash().await?;
+    match contexto.clientes.autenticar(credenciales).await {
+        Ok(token) => {
+            contexto.limites.exito(&por_email);
+            Ok(HttpResponse::Ok().json(token))
+        }
+        Err(ErrorClientes::CredencialesInvalidas) => {
+            contexto.limites.fallo(&claves);
+            Err(ErrorClientes::CredencialesInvalidas.into())
+        }
+        Err(otro) => Err(otro.into()),
+    }
 }
 
-/// One user with its reservations; only with that user's own token.
+/// One user with its reservations; only with that user's own token, or staff's.
 #[utoipa::path(get, path = "/clientes/usuarios/{id}", tag = "clientes",
     params(("id" = String, Path, description = "The user id")),
     security(("bearer" = [])),
     responses((status = 200, description = "The user, with its reservations", body = UsuarioDTO),
               (status = 400, description = "Not a valid id", body = CuerpoError),
-              (status = 401, description = "No token, or an invalid or expired one", body = CuerpoError),
-              (status = 403, description = "The token is another user's", body = CuerpoError),
+              (status = 401, description = "No token, or an invalid or expired one, or a deactivated \
+                user's", body = CuerpoError),
+              (status = 403, description = "The token is another client's (staff may)", body = CuerpoError),
               (status = 404, description = "No such user", body = CuerpoError)))]
 pub async fn obtener_usuario(
-    autenticado: UsuarioAutenticado,
+    portador: Portador,
     contexto: web::Data<Contexto>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ErrorApi> {
     let id = id_usuario(&id)?;
-    autenticado.exigir_que_sea(id)?;
+    portador.exigir_usuario(id.uuid())?;
     let usuario = contexto.clientes.obtener(ObtenerUsuario { id }).await?;
     Ok(HttpResponse::Ok().json(usuario))
 }
@@ -123,16 +148,17 @@ pub async fn obtener_usuario(
     security(("bearer" = [])),
     responses((status = 200, description = "The user, deactivated", body = UsuarioDTO),
               (status = 400, description = "Not a valid id", body = CuerpoError),
-              (status = 401, description = "No token, or an invalid or expired one", body = CuerpoError),
-              (status = 403, description = "The token is another user's", body = CuerpoError),
+              (status = 401, description = "No token, or an invalid or expired one, or a deactivated \
+                user's", body = CuerpoError),
+              (status = 403, description = "The token is another client's (staff may)", body = CuerpoError),
               (status = 404, description = "No such user", body = CuerpoError)))]
 pub async fn desactivar(
-    autenticado: UsuarioAutenticado,
+    portador: Portador,
     contexto: web::Data<Contexto>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ErrorApi> {
     let id = id_usuario(&id)?;
-    autenticado.exigir_que_sea(id)?;
+    portador.exigir_usuario(id.uuid())?;
     let usuario = contexto
         .clientes
         .desactivar(DesactivarUsuario { id })
@@ -140,27 +166,31 @@ pub async fn desactivar(
     Ok(HttpResponse::Ok().json(usuario))
 }
 
-/// Every user, oldest registration first; needs a token.
+/// Every user, oldest registration first; staff only.
 #[utoipa::path(get, path = "/clientes/usuarios", tag = "clientes", security(("bearer" = [])),
     responses((status = 200, description = "Every user", body = [UsuarioDTO]),
-              (status = 401, description = "No token, or an invalid or expired one", body = CuerpoError)))]
+              (status = 401, description = "No token, or an invalid or expired one", body = CuerpoError),
+              (status = 403, description = "Not staff", body = CuerpoError)))]
 pub async fn listar_usuarios(
-    _: UsuarioAutenticado,
+    portador: Portador,
     contexto: web::Data<Contexto>,
 ) -> Result<HttpResponse, ErrorApi> {
+    portador.exigir_personal()?;
     let usuarios = contexto.clientes.listar_todos(ObtenerTodosUsuarios).await?;
     Ok(HttpResponse::Ok().json(usuarios))
 }
 
-/// The deactivated users, oldest registration first; needs a token.
+/// The deactivated users, oldest registration first; staff only.
 #[utoipa::path(get, path = "/clientes/usuarios/desactivados", tag = "clientes",
     security(("bearer" = [])),
     responses((status = 200, description = "The deactivated users", body = [UsuarioDTO]),
-              (status = 401, description = "No token, or an invalid or expired one", body = CuerpoError)))]
+              (status = 401, description = "No token, or an invalid or expired one", body = CuerpoError),
+              (status = 403, description = "Not staff", body = CuerpoError)))]
 pub async fn listar_desactivados(
-    _: UsuarioAutenticado,
+    portador: Portador,
     contexto: web::Data<Contexto>,
 ) -> Result<HttpResponse, ErrorApi> {
+    portador.exigir_personal()?;
     let usuarios = contexto
         .clientes
         .listar_desactivados(ObtenerUsuariosDesactivados)

@@ -78,4 +78,9 @@ pub struct Contexto {
     pub tokens: Arc<dyn VerificadorTokens>,
     pub salud: Arc<dyn Salud>,
     pub metricas: Arc<dyn Metricas>,
+    /// The service token (`AEROALPES_TOKEN_SERVICIO`): internal services (the ui) send it
+    /// as a bearer token and act with staff rights. `None`: no service token is accepted.
+    pub token_servicio: Option<String>,
+    /// Failed log-ins per e-mail and address, and password hashes at once.
+    pub limites: crate::limites::Limites,
 }

@@ -2,7 +2,7 @@
 //! `{"error": …, "regla": …}`. Server faults log their whole chain of causes and answer a
 //! generic body.
 
-use actix_web::http::header::WWW_AUTHENTICATE;
+use actix_web::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use clientes_aplicacion::{ErrorClientes, ErrorToken};
@@ -31,6 +31,14 @@ pub enum ErrorApi {
     /// 409: the resource's state forbids the change, or it changed meanwhile.
     #[error("{0}")]
     Conflicto(String),
+    /// 429: too many attempts (failed log-ins) from this e-mail or address; retry after
+    /// this many seconds.
+    #[error("{mensaje}")]
+    DemasiadasSolicitudes { mensaje: String, reintentar: u64 },
+    /// 503 at once: a bounded resource (password hashing) is saturated; retry after a
+    /// second.
+    #[error("{0}")]
+    Saturado(String),
     /// 413: the body is larger than the API accepts.
     #[error("el cuerpo excede el máximo de {0} bytes")]
     DemasiadoGrande(usize),
@@ -130,7 +138,8 @@ impl ResponseError for ErrorApi {
             Self::NoEncontrado(_) => StatusCode::NOT_FOUND,
             Self::Conflicto(_) => StatusCode::CONFLICT,
             Self::DemasiadoGrande(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NoDisponible(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::DemasiadasSolicitudes { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::NoDisponible(_) | Self::Saturado(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Interno(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -146,9 +155,18 @@ impl ResponseError for ErrorApi {
             _ => None,
         };
         let mut respuesta = HttpResponse::build(self.status_code());
-        if let Self::NoAutenticado(_) = self {
+        match self {
             // RFC 6750: a 401 names the scheme the client should authenticate with.
-            respuesta.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"aeroalpes\""));
+            Self::NoAutenticado(_) => {
+                respuesta.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"aeroalpes\""));
+            }
+            Self::DemasiadasSolicitudes { reintentar, .. } => {
+                respuesta.insert_header((RETRY_AFTER, reintentar.to_string()));
+            }
+            Self::Saturado(_) => {
+                respuesta.insert_header((RETRY_AFTER, "1"));
+            }
+            _ => {}
         }
         respuesta.json(CuerpoError {
             error: self.to_string(),

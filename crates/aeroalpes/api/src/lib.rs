@@ -6,11 +6,13 @@
 
 pub mod acceso;
 pub mod autenticacion;
+pub mod autorizacion;
 pub mod clientes;
 pub mod contexto;
 pub mod cuerpo;
 pub mod documentacion;
 pub mod errores;
+pub mod limites;
 pub mod metricas;
 pub mod salud;
 pub mod vuelos;

@@ -12,8 +12,8 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use vuelos_aplicacion::comandos::{ComandoReserva, CrearReserva};
 use vuelos_aplicacion::dto::{ReservaDTO, SolicitudReservaDTO};
 use vuelos_aplicacion::mapeadores::itinerarios_de;
-use vuelos_aplicacion::{ConsultaReserva, Conversacion};
-use vuelos_dominio::{AccionReserva, EstadoReserva, FiltroReservas, IdCliente, IdReserva, Pagina};
+use vuelos_aplicacion::{ConsultaReserva, Conversacion, ErrorVuelos};
+use vuelos_dominio::{AccionReserva, EstadoReserva, FiltroReservas, IdReserva, Pagina};
 
 use crate::autenticacion::Portador;
 use crate::contexto::Contexto;
@@ -103,7 +103,7 @@ async fn comando_de_creacion(
     let solicitud: SolicitudReservaDTO = cuerpo::json(payload).await?;
     Ok(ComandoReserva::Crear(CrearReserva {
         id: IdReserva::nuevo(),
-        id_cliente: cliente_de_reserva(portador, solicitud.id_cliente.as_deref())?,
+        id_cliente: portador.cliente_de_reserva(solicitud.id_cliente.as_deref())?,
         itinerarios: itinerarios_de(&solicitud.itinerarios)?,
         fecha_creacion: Utc::now(),
     }))
@@ -133,37 +133,38 @@ fn accion_desconocida(accion: &str) -> ErrorApi {
     ))
 }
 
-/// The client of a reservation request: the user of its bearer token, else the body's
-/// `id_cliente`, else none (as in the tutorial). A token and an `id_cliente` that name
-/// different clients answer 403: a user books for itself. Every route that creates
-/// reservations resolves its client here.
-pub fn cliente_de_reserva(
-    portador: Portador,
-    id_cliente: Option<&str>,
-) -> Result<Option<IdCliente>, ErrorApi> {
-    let del_cuerpo = id_cliente.map(IdCliente::parse).transpose()?;
-    let Some(usuario) = portador.usuario() else {
-        return Ok(del_cuerpo);
-    };
-    let del_token = IdCliente::from(usuario.uuid());
-    match del_cuerpo {
-        Some(otro) if otro != del_token => Err(ErrorApi::Prohibido(
-            "id_cliente no es el usuario del token".to_owned(),
+/// Checks that the request may change reservation `id`, whose client is read first. One
+/// still in process has no client to check yet: only staff may act on it (others get 409
+/// and may retry). An unknown or refused one is left to the command, which answers 404.
+async fn exigir_cambio(
+    portador: &Portador,
+    contexto: &Contexto,
+    id: IdReserva,
+) -> Result<(), ErrorApi> {
+    match contexto.vuelos.consultar(id).await {
+        Ok(ConsultaReserva::Existe(reserva)) => {
+            portador.exigir_reserva(reserva.id_cliente.as_deref())
+        }
+        Ok(ConsultaReserva::EnProceso) if portador.es_personal() => Ok(()),
+        Ok(ConsultaReserva::EnProceso) => Err(ErrorApi::Conflicto(
+            "la reserva aún está en proceso: inténtelo de nuevo en un momento".to_owned(),
         )),
-        _ => Ok(Some(del_token)),
+        Ok(ConsultaReserva::Rechazada { .. }) | Err(ErrorVuelos::NoEncontrada(_)) => Ok(()),
+        Err(error) => Err(error.into()),
     }
 }
 
-/// Create a reservation and answer it. Its client is the user of the bearer token, if one
-/// is sent, or the body's `id_cliente`; a client that does not exist or is deactivated
-/// refuses the reservation.
+/// Create a reservation and answer it. Its client is the user of a client's bearer token,
+/// the body's `id_cliente` for staff, or none (anonymous); booking in a client's name
+/// needs that client's token. A client that does not exist or is deactivated refuses the
+/// reservation.
 #[utoipa::path(post, path = "/vuelos/reserva", tag = "vuelos", request_body = SolicitudReservaDTO,
     security((), ("bearer" = [])),
     responses((status = 200, description = "The reservation, created", body = ReservaDTO),
               (status = 400, description = "Malformed JSON or a broken rule, named in `regla` \
                 (`UsuarioExiste`, `UsuarioActivo` for the client)", body = CuerpoError),
-              (status = 401, description = "A bearer token was sent, but it is invalid or expired",
-               body = CuerpoError),
+              (status = 401, description = "An invalid or expired token, a deactivated user's, or an \
+                `id_cliente` without a token", body = CuerpoError),
               (status = 403, description = "`id_cliente` is not the user of the token", body = CuerpoError),
               (status = 413, description = "Body over 256 KiB", body = CuerpoError)))]
 pub async fn crear_reserva(
@@ -182,15 +183,23 @@ pub async fn crear_reserva(
     responses((status = 200, description = "The reservation", body = ReservaDTO),
               (status = 202, description = "Asked for asynchronously and not yet handled", body = ReservaEnProceso),
               (status = 400, description = "Not a valid id", body = CuerpoError),
+              (status = 401, description = "The reservation is a client's and no valid token was sent",
+               body = CuerpoError),
+              (status = 403, description = "The reservation is another client's", body = CuerpoError),
               (status = 404, description = "No such reservation, and none asked for", body = CuerpoError),
-              (status = 422, description = "Asked for asynchronously and refused", body = ReservaRechazada)))]
+              (status = 422, description = "Asked for asynchronously and refused", body = ReservaRechazada)),
+    security((), ("bearer" = [])))]
 pub async fn obtener_reserva(
+    portador: Portador,
     contexto: web::Data<Contexto>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ErrorApi> {
     let id = IdReserva::parse(&id)?;
     Ok(match contexto.vuelos.consultar(id).await? {
-        ConsultaReserva::Existe(reserva) => HttpResponse::Ok().json(reserva),
+        ConsultaReserva::Existe(reserva) => {
+            portador.exigir_reserva(reserva.id_cliente.as_deref())?;
+            HttpResponse::Ok().json(reserva)
+        }
         ConsultaReserva::EnProceso => {
             HttpResponse::Accepted().json(json!({ "id": id.to_string(), "estado": "EnProceso" }))
         }
@@ -212,15 +221,21 @@ pub struct FiltroListado {
     pub desplazamiento: Option<u32>,
 }
 
-/// List reservations, newest first.
+/// List reservations, newest first; staff only (a client reads its own reservations with
+/// its user, `GET /clientes/usuarios/{id}`).
 #[utoipa::path(get, path = "/vuelos/reserva-query", tag = "vuelos", params(FiltroListado),
+    security(("bearer" = [])),
     responses((status = 200, description = "One page of reservations", body = [ReservaDTO]),
               (status = 400, description = "Unknown state, contradictory filters or a malformed number",
-               body = CuerpoError)))]
+               body = CuerpoError),
+              (status = 401, description = "No valid token", body = CuerpoError),
+              (status = 403, description = "Not staff", body = CuerpoError)))]
 pub async fn listar_reservas(
+    portador: Portador,
     contexto: web::Data<Contexto>,
     filtro: web::Query<FiltroListado>,
 ) -> Result<HttpResponse, ErrorApi> {
+    portador.exigir_personal()?;
     let pagina = Pagina {
         limite: filtro
             .limite
@@ -251,14 +266,21 @@ pub async fn listar_reservas(
            ("accion" = inline(AccionRuta), Path, description = "An action of the lifecycle")),
     responses((status = 200, description = "The reservation, updated", body = ReservaDTO),
               (status = 400, description = "Not a valid id", body = CuerpoError),
+              (status = 401, description = "The reservation is a client's and no valid token was sent",
+               body = CuerpoError),
+              (status = 403, description = "The reservation is another client's", body = CuerpoError),
               (status = 404, description = "No such reservation or action", body = CuerpoError),
-              (status = 409, description = "The lifecycle forbids the action in the current state",
-               body = CuerpoError)))]
+              (status = 409, description = "The lifecycle forbids the action in the current state, or \
+                the reservation is still in process", body = CuerpoError)),
+    security((), ("bearer" = [])))]
 pub async fn cambiar_estado(
+    portador: Portador,
     contexto: web::Data<Contexto>,
     ruta: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ErrorApi> {
-    let reserva = contexto.vuelos.ejecutar(comando_de_ruta(ruta)?).await?;
+    let comando = comando_de_ruta(ruta)?;
+    exigir_cambio(&portador, &contexto, comando.id_reserva()).await?;
+    let reserva = contexto.vuelos.ejecutar(comando).await?;
     Ok(HttpResponse::Ok().json(reserva))
 }
 
@@ -269,8 +291,8 @@ pub async fn cambiar_estado(
     responses((status = 202, description = "Accepted: the command is stored and will be handled",
                body = ReservaAceptada, headers(("Location" = String, description = "/vuelos/reserva-query/{id}, to poll"))),
               (status = 400, description = "Malformed JSON or a broken rule, named in `regla`", body = CuerpoError),
-              (status = 401, description = "A bearer token was sent, but it is invalid or expired",
-               body = CuerpoError),
+              (status = 401, description = "An invalid or expired token, a deactivated user's, or an \
+                `id_cliente` without a token", body = CuerpoError),
               (status = 403, description = "`id_cliente` is not the user of the token", body = CuerpoError),
               (status = 413, description = "Body over 256 KiB", body = CuerpoError)))]
 pub async fn crear_reserva_asincrona(
@@ -292,70 +314,23 @@ pub async fn crear_reserva_asincrona(
     responses((status = 202, description = "Accepted: the command is stored and will be handled",
                body = ReservaAceptada, headers(("Location" = String, description = "/vuelos/reserva-query/{id}, to poll"))),
               (status = 400, description = "Not a valid id", body = CuerpoError),
+              (status = 401, description = "The reservation is a client's and no valid token was sent",
+               body = CuerpoError),
+              (status = 403, description = "The reservation is another client's", body = CuerpoError),
               (status = 404, description = "No such reservation (nor one in process), or no such action",
-               body = CuerpoError)))]
+               body = CuerpoError),
+              (status = 409, description = "The reservation is still in process (staff excepted)",
+               body = CuerpoError)),
+    security((), ("bearer" = [])))]
 pub async fn cambiar_estado_asincrono(
+    portador: Portador,
     contexto: web::Data<Contexto>,
     peticion: RequestId,
     ruta: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ErrorApi> {
     let comando = comando_de_ruta(ruta)?;
+    exigir_cambio(&portador, &contexto, comando.id_reserva()).await?;
     let conversacion = Conversacion::correlacionada(peticion.to_string());
     let id = contexto.vuelos.enviar(comando, conversacion).await?;
     Ok(aceptado(id))
-}
-
-#[cfg(test)]
-mod tests {
-    use clientes_dominio::IdUsuario;
-
-    use super::*;
-
-    fn cliente(
-        portador: Option<IdUsuario>,
-        id_cliente: Option<&str>,
-    ) -> Result<Option<IdCliente>, ErrorApi> {
-        cliente_de_reserva(Portador(portador), id_cliente)
-    }
-
-    #[test]
-    fn without_a_token_the_client_is_the_bodys_if_any() {
-        let id = uuid::Uuid::new_v4();
-        assert_eq!(cliente(None, None).unwrap(), None);
-        assert_eq!(
-            cliente(None, Some(&id.to_string())).unwrap(),
-            Some(IdCliente::from(id))
-        );
-    }
-
-    #[test]
-    fn with_a_token_the_client_is_its_user() {
-        let usuario = IdUsuario::nuevo();
-        let esperado = Some(IdCliente::from(usuario.uuid()));
-        assert_eq!(cliente(Some(usuario), None).unwrap(), esperado);
-        assert_eq!(
-            cliente(Some(usuario), Some(&usuario.to_string())).unwrap(),
-            esperado
-        );
-    }
-
-    #[test]
-    fn a_token_and_another_id_cliente_are_forbidden() {
-        let otro = uuid::Uuid::new_v4().to_string();
-        assert!(matches!(
-            cliente(Some(IdUsuario::nuevo()), Some(&otro)),
-            Err(ErrorApi::Prohibido(_))
-        ));
-    }
-
-    #[test]
-    fn a_malformed_id_cliente_is_a_bad_request_even_with_a_token() {
-        assert!(matches!(
-            cliente(Some(IdUsuario::nuevo()), Some("cliente-7")),
-            Err(ErrorApi::SolicitudInvalida {
-                regla: Some("IdClienteValido"),
-                ..
-            })
-        ));
-    }
 }

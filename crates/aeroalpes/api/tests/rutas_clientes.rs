@@ -14,13 +14,14 @@ use clientes_aplicacion::dto::{
     CiudadDTO, DocumentoDTO, PaisDTO, TipoClienteDTO, TokenDTO, UsuarioDTO,
 };
 use clientes_aplicacion::{
-    AutenticarUsuario, Clientes, DatosCliente, DesactivarUsuario, ErrorClientes,
-    ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados, RegistrarUsuario,
+    Acceso, AutenticarUsuario, Clientes, DatosCliente, DesactivarUsuario, ErrorClientes,
+    ObtenerAcceso, ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados,
+    RegistrarUsuario,
 };
 use clientes_dominio::IdUsuario;
 use serde_json::{json, Value};
 
-use crate::comun::{app, contexto, Ajeno};
+use crate::comun::{acceso_de, app, contexto, Ajeno, PERSONAL};
 
 /// What the routes asked of the application.
 #[derive(Debug, Clone)]
@@ -106,6 +107,10 @@ impl Clientes for Fake {
     ) -> Result<Vec<UsuarioDTO>, ErrorClientes> {
         self.anotar(Pedido::ListarDesactivados);
         Ok(Vec::new())
+    }
+
+    async fn acceso(&self, query: ObtenerAcceso) -> Result<Acceso, ErrorClientes> {
+        Ok(acceso_de(query.id))
     }
 }
 
@@ -321,10 +326,22 @@ async fn a_user_is_read_and_deactivated_only_with_its_own_token() {
 }
 
 #[actix_web::test]
-async fn the_listings_need_a_token_and_the_deactivated_one_is_not_taken_for_an_id() {
+async fn the_listings_need_a_staff_token_and_the_deactivated_one_is_not_taken_for_an_id() {
     let fake = Fake::new(true);
     let app = app!(con_clientes(&fake));
-    let token = format!("Bearer {}", IdUsuario::nuevo());
+    let token = format!("Bearer {PERSONAL}");
+    let de_cliente = format!("Bearer {}", IdUsuario::nuevo());
+    for ruta in ["/clientes/usuarios", "/clientes/usuarios/desactivados"] {
+        let solicitud = test::TestRequest::get()
+            .uri(ruta)
+            .insert_header((AUTHORIZATION, de_cliente.as_str()))
+            .to_request();
+        assert_eq!(
+            test::call_service(&app, solicitud).await.status(),
+            StatusCode::FORBIDDEN,
+            "a client's token on {ruta}"
+        );
+    }
 
     let sin_token = test::TestRequest::get()
         .uri("/clientes/usuarios")

@@ -5,6 +5,7 @@ mod comun;
 
 use std::sync::{Arc, Mutex};
 
+use actix_web::http::header::AUTHORIZATION;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use aeroalpes_api::Contexto;
@@ -15,7 +16,7 @@ use vuelos_aplicacion::dto::ReservaDTO;
 use vuelos_aplicacion::{ConsultaReserva, Conversacion, ErrorVuelos, Vuelos};
 use vuelos_dominio::{EstadoReserva, FiltroReservas, IdReserva, Pagina};
 
-use crate::comun::{app, contexto, Ajeno};
+use crate::comun::{app, contexto, Ajeno, PERSONAL};
 
 /// What the routes asked of the application.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,8 +140,10 @@ async fn a_lifecycle_action_becomes_its_command_and_an_unknown_one_reaches_nobod
     let app = app!(con_vuelos(&fake));
     let id = IdReserva::nuevo();
 
+    // Still in process: only staff may act on it.
     let pagar = test::TestRequest::post()
         .uri(&format!("/vuelos/reserva-commando/{id}/pagar"))
+        .insert_header((AUTHORIZATION, format!("Bearer {PERSONAL}")))
         .to_request();
     assert_eq!(
         test::call_service(&app, pagar).await.status(),
@@ -155,14 +158,28 @@ async fn a_lifecycle_action_becomes_its_command_and_an_unknown_one_reaches_nobod
     );
     let sincrona = test::TestRequest::post()
         .uri(&format!("/vuelos/reserva/{id}/pagar"))
+        .insert_header((AUTHORIZATION, format!("Bearer {PERSONAL}")))
         .to_request();
     assert_eq!(
         test::call_service(&app, sincrona).await.status(),
         StatusCode::NOT_FOUND,
         "the application's NoEncontrada is a 404"
     );
+    // Anyone else gets 409 while it is in process: its client is not known yet.
+    let anonima = test::TestRequest::post()
+        .uri(&format!("/vuelos/reserva/{id}/pagar"))
+        .to_request();
+    assert_eq!(
+        test::call_service(&app, anonima).await.status(),
+        StatusCode::CONFLICT
+    );
 
-    let pedidos = fake.pedidos();
+    // Each change reads the reservation's client first.
+    let pedidos: Vec<Pedido> = fake
+        .pedidos()
+        .into_iter()
+        .filter(|pedido| !matches!(pedido, Pedido::Consultar(_)))
+        .collect();
     assert_eq!(pedidos.len(), 2, "{pedidos:?}");
     assert!(matches!(
         &pedidos[0],
@@ -208,6 +225,7 @@ async fn listing_filters_become_the_applications_filter_and_contradictions_reach
 
     let pagadas = test::TestRequest::get()
         .uri("/vuelos/reserva-query?estado=Pagada&limite=5000")
+        .insert_header((AUTHORIZATION, format!("Bearer {PERSONAL}")))
         .to_request();
     assert_eq!(
         test::call_service(&app, pagadas).await.status(),
@@ -215,6 +233,7 @@ async fn listing_filters_become_the_applications_filter_and_contradictions_reach
     );
     let ambas = test::TestRequest::get()
         .uri("/vuelos/reserva-query?estado=Pagada&no_pagadas=true")
+        .insert_header((AUTHORIZATION, format!("Bearer {PERSONAL}")))
         .to_request();
     assert_eq!(
         test::call_service(&app, ambas).await.status(),

@@ -38,6 +38,7 @@ pub use puertos::{
     EmisorTokens, ErrorEmisionToken, ErrorHasher, ErrorToken, FabricaRepositorioUsuarios,
     HasherPasswords, TokenAcceso,
 };
+pub use queries::obtener_acceso::{Acceso, ManejadorObtenerAcceso, ObtenerAcceso};
 pub use queries::obtener_todos_usuarios::{ManejadorObtenerTodosUsuarios, ObtenerTodosUsuarios};
 pub use queries::obtener_usuario::{ManejadorObtenerUsuario, ObtenerUsuario};
 pub use queries::obtener_usuarios_desactivados::{

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use clientes_dominio::{
-    Ciudad, Cliente, ClienteEmpresa, ClienteNatural, DatosUsuario, Documento, Email, EstadoUsuario,
-    HashPassword, IdUsuario, Nombre, NumeroDocumento, Pais, RepositorioUsuarios, Usuario,
+    AccesoUsuario, Ciudad, Cliente, ClienteEmpresa, ClienteNatural, DatosUsuario, Documento, Email,
+    EstadoUsuario, HashPassword, IdUsuario, Nombre, NumeroDocumento, Pais, RepositorioUsuarios,
+    Usuario,
 };
 use seedwork_aplicacion::{ErrorUnidadTrabajo, Transaccion, UnidadTrabajo};
 use seedwork_dominio::{AgregacionRaiz, Entidad, ErrorPersistencia};
@@ -291,6 +292,13 @@ impl RepositorioUsuarios for RepositorioEnMemoria<'_> {
     fn existe_email(&mut self, email: &Email) -> Result<bool, ErrorPersistencia> {
         Ok(!self.0.datos.emails_ocultos
             && self.0.datos.usuarios.values().any(|u| u.email() == email))
+    }
+
+    fn acceso(&mut self, id: IdUsuario) -> Result<Option<AccesoUsuario>, ErrorPersistencia> {
+        Ok(self.0.datos.usuarios.get(&id).map(|u| AccesoUsuario {
+            email: u.email().clone(),
+            activo: u.esta_activo(),
+        }))
     }
 
     fn obtener_todos(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {

@@ -1,7 +1,10 @@
 //! The application of the clientes module as its edges see it: [`Clientes`] is the one port
 //! the HTTP routes call, and [`AplicacionClientes`] its implementation over the handlers.
 
+use std::collections::BTreeSet;
+
 use async_trait::async_trait;
+use clientes_dominio::Email;
 use seedwork_aplicacion::{ManejadorComando, ManejadorQuery, Reloj, RelojSistema, UnidadTrabajo};
 
 use crate::comandos::autenticar_usuario::{AutenticarUsuario, ManejadorAutenticarUsuario};
@@ -10,6 +13,7 @@ use crate::comandos::registrar_usuario::{ManejadorRegistrarUsuario, RegistrarUsu
 use crate::dto::{TokenDTO, UsuarioDTO};
 use crate::errores::ErrorClientes;
 use crate::puertos::{EmisorTokens, FabricaRepositorioUsuarios, HasherPasswords};
+use crate::queries::obtener_acceso::{Acceso, ManejadorObtenerAcceso, ObtenerAcceso};
 use crate::queries::obtener_todos_usuarios::{ManejadorObtenerTodosUsuarios, ObtenerTodosUsuarios};
 use crate::queries::obtener_usuario::{ManejadorObtenerUsuario, ObtenerUsuario};
 use crate::queries::obtener_usuarios_desactivados::{
@@ -36,6 +40,9 @@ pub trait Clientes: Send + Sync + 'static {
     /// One user with its reservations: `NoEncontrado`, `Persistencia`.
     async fn obtener(&self, query: ObtenerUsuario) -> Result<UsuarioDTO, ErrorClientes>;
 
+    /// What a request on behalf of a user may do now (see [`Acceso`]): `Persistencia`.
+    async fn acceso(&self, query: ObtenerAcceso) -> Result<Acceso, ErrorClientes>;
+
     /// Every user, oldest registration first: `Persistencia`.
     async fn listar_todos(
         &self,
@@ -58,6 +65,7 @@ pub struct AplicacionClientes<U, F, H, T, R = RelojSistema> {
     obtener: ManejadorObtenerUsuario<U, F>,
     todos: ManejadorObtenerTodosUsuarios<U, F>,
     desactivados: ManejadorObtenerUsuariosDesactivados<U, F>,
+    acceso: ManejadorObtenerAcceso<U, F>,
 }
 
 impl<U, F, H, T> AplicacionClientes<U, F, H, T>
@@ -97,8 +105,15 @@ where
             desactivar: ManejadorDesactivarUsuario::con_reloj(uow.clone(), fabrica.clone(), reloj),
             obtener: ManejadorObtenerUsuario::new(uow.clone(), fabrica.clone()),
             todos: ManejadorObtenerTodosUsuarios::new(uow.clone(), fabrica.clone()),
-            desactivados: ManejadorObtenerUsuariosDesactivados::new(uow, fabrica),
+            desactivados: ManejadorObtenerUsuariosDesactivados::new(uow.clone(), fabrica.clone()),
+            acceso: ManejadorObtenerAcceso::new(uow, fabrica, BTreeSet::new()),
         }
+    }
+
+    /// Staff are the users whose e-mail is in `personal` (none by default).
+    pub fn con_personal(mut self, personal: BTreeSet<Email>) -> Self {
+        self.acceso = self.acceso.con_personal(personal);
+        self
     }
 }
 
@@ -125,6 +140,10 @@ where
 
     async fn obtener(&self, query: ObtenerUsuario) -> Result<UsuarioDTO, ErrorClientes> {
         self.obtener.manejar(query).await
+    }
+
+    async fn acceso(&self, query: ObtenerAcceso) -> Result<Acceso, ErrorClientes> {
+        self.acceso.manejar(query).await
     }
 
     async fn listar_todos(

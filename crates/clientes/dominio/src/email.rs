@@ -43,7 +43,7 @@ const LONGITUD_MAXIMA_ETIQUETA: usize = 63;
 /// at least two dot-separated labels of letters, digits and inner hyphens, whose last
 /// label is alphabetic and at least two long; 254 characters in all. Quoted local parts,
 /// IP-literal domains and internationalized addresses are refused.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Email {
     direccion: String,
     inicio_dominio: usize,

@@ -33,5 +33,5 @@ pub use ids::{IdReservaCliente, IdUsuario};
 pub use nombre::Nombre;
 pub use pais::Pais;
 pub use password::HashPassword;
-pub use repositorio::RepositorioUsuarios;
+pub use repositorio::{AccesoUsuario, RepositorioUsuarios};
 pub use usuario::{DatosUsuario, EstadoUsuario, RegistroUsuario, Usuario};

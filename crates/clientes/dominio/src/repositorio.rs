@@ -24,6 +24,13 @@ use crate::usuario::Usuario;
 /// stored row cannot be rebuilt into a valid `Usuario` (a value object refuses it), and
 /// [`ErrorPersistencia::Inesperado`] for anything else. Reads of something absent are not
 /// errors: they answer `None`, `false` or an empty list.
+/// A user as a request on its behalf sees it (see [`RepositorioUsuarios::acceso`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccesoUsuario {
+    pub email: Email,
+    pub activo: bool,
+}
+
 pub trait RepositorioUsuarios: Send {
     fn obtener_por_id(&mut self, id: IdUsuario) -> Result<Option<Usuario>, ErrorPersistencia>;
 
@@ -33,6 +40,11 @@ pub trait RepositorioUsuarios: Send {
 
     /// Whether some user, active or not, has this e-mail.
     fn existe_email(&mut self, email: &Email) -> Result<bool, ErrorPersistencia>;
+
+    /// What a request on behalf of user `id` needs to know, read without the rest of the
+    /// user (its reservations): its e-mail and whether it is active. `None` if no such
+    /// user exists.
+    fn acceso(&mut self, id: IdUsuario) -> Result<Option<AccesoUsuario>, ErrorPersistencia>;
 
     /// Every user, active or not, oldest registration first (ties broken by id).
     fn obtener_todos(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia>;

@@ -245,6 +245,7 @@ mod tests {
     use crate::cliente::{ClienteNatural, TipoCliente};
     use crate::documento::{Documento, NumeroDocumento};
     use crate::pais::Pais;
+    use crate::repositorio::AccesoUsuario;
 
     /// Answers `existe_email` from a fixed list; the other methods are not used here.
     struct EmailsRegistrados(Vec<Email>);
@@ -258,6 +259,9 @@ mod tests {
         }
         fn existe_email(&mut self, email: &Email) -> Result<bool, ErrorPersistencia> {
             Ok(self.0.contains(email))
+        }
+        fn acceso(&mut self, _: IdUsuario) -> Result<Option<AccesoUsuario>, ErrorPersistencia> {
+            Ok(None)
         }
         fn obtener_todos(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {
             Ok(Vec::new())
@@ -284,6 +288,9 @@ mod tests {
             Err(caida())
         }
         fn existe_email(&mut self, _: &Email) -> Result<bool, ErrorPersistencia> {
+            Err(caida())
+        }
+        fn acceso(&mut self, _: IdUsuario) -> Result<Option<AccesoUsuario>, ErrorPersistencia> {
             Err(caida())
         }
         fn obtener_todos(&mut self) -> Result<Vec<Usuario>, ErrorPersistencia> {

@@ -18,9 +18,9 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use clientes_dominio::{
-    Ciudad, Cliente, ClienteEmpresa, ClienteNatural, DatosUsuario, Documento, Email, EstadoUsuario,
-    HashPassword, IdReservaCliente, IdUsuario, Nombre, NumeroDocumento, Pais, RepositorioUsuarios,
-    TipoCliente, Usuario,
+    AccesoUsuario, Ciudad, Cliente, ClienteEmpresa, ClienteNatural, DatosUsuario, Documento, Email,
+    EstadoUsuario, HashPassword, IdReservaCliente, IdUsuario, Nombre, NumeroDocumento, Pais,
+    RepositorioUsuarios, TipoCliente, Usuario,
 };
 use diesel::prelude::*;
 use seedwork_aplicacion::Transaccion;
@@ -285,6 +285,23 @@ impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
             .get_result(self.tx.conexion())
             .map_err(de_diesel)?;
         Ok(cuantos > 0)
+    }
+
+    #[tracing::instrument(skip(self))]
+    fn acceso(&mut self, id: IdUsuario) -> Result<Option<AccesoUsuario>, ErrorPersistencia> {
+        let fila: Option<(String, String)> = usuarios::table
+            .find(id.to_string())
+            .select((usuarios::email, usuarios::estado))
+            .first(self.tx.conexion())
+            .optional()
+            .map_err(de_diesel)?;
+        fila.map(|(email, estado)| {
+            Ok(AccesoUsuario {
+                email: Email::parse(&email).map_err(ErrorPersistencia::inesperado)?,
+                activo: estado == EstadoUsuario::Activo.as_str(),
+            })
+        })
+        .transpose()
     }
 
     #[tracing::instrument(skip(self))]

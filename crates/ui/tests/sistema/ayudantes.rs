@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use aeroalpes::configuracion::{BrokerEmbebido, Configuracion as ConfiguracionAeroalpes};
+use aeroalpes::configuracion::{
+    BrokerEmbebido, Configuracion as ConfiguracionAeroalpes, TokenServicio,
+};
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::net::TcpStream;
@@ -64,6 +66,9 @@ impl Sistema {
     }
 }
 
+/// The service token aeroalpes accepts and the ui sends.
+const TOKEN_SERVICIO: &str = "token-de-servicio-de-la-ui-en-pruebas-0123456789";
+
 pub async fn arrancar() -> Sistema {
     arrancar_con(None).await
 }
@@ -82,6 +87,7 @@ pub async fn arrancar_con(url_broker: Option<String>) -> Sistema {
             directorio: datos.path().join("broker"),
             puerto_admin: None,
         },
+        token_servicio: Some(TokenServicio::new(TOKEN_SERVICIO).expect("a long token")),
         ..ConfiguracionAeroalpes::default()
     };
     let aeroalpes = aeroalpes::startup::Aplicacion::construir(&configuracion)
@@ -105,6 +111,7 @@ async fn iniciar_ui(url_aeroalpes: &str, url_broker: &str) -> Ui {
         puerto: 0,
         url_aeroalpes: url_aeroalpes.to_owned(),
         url_broker: url_broker.to_owned(),
+        token_servicio: Some(ui::configuracion::TokenServicio(TOKEN_SERVICIO.into())),
     })
     .await
     .expect("the ui starts");

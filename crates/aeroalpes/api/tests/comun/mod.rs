@@ -7,8 +7,9 @@ use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Metricas, Salud, Veri
 use async_trait::async_trait;
 use clientes_aplicacion::dto::{TokenDTO, UsuarioDTO};
 use clientes_aplicacion::{
-    AutenticarUsuario, Clientes, DesactivarUsuario, ErrorClientes, ErrorToken,
-    ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados, RegistrarUsuario,
+    Acceso, AutenticarUsuario, Clientes, DesactivarUsuario, ErrorClientes, ErrorToken,
+    ObtenerAcceso, ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados,
+    RegistrarUsuario,
 };
 use clientes_dominio::IdUsuario;
 use vuelos_aplicacion::comandos::ComandoReserva;
@@ -41,6 +42,8 @@ pub fn contexto(vuelos: Arc<dyn Vuelos>, clientes: Arc<dyn Clientes>) -> Context
         tokens: Arc::new(TokensFalsos),
         salud: Arc::new(Sana),
         metricas: Arc::new(MetricasFijas),
+        token_servicio: None,
+        limites: Default::default(),
     }
 }
 
@@ -50,6 +53,18 @@ pub struct MetricasFijas;
 impl Metricas for MetricasFijas {
     fn exponer(&self) -> String {
         "aeroalpes_prueba_total 1\n".to_owned()
+    }
+}
+
+/// The user whose token (its id, with [`TokensFalsos`]) has staff rights.
+pub const PERSONAL: &str = "00000000-0000-4000-8000-0000000000aa";
+
+/// The access of a user of these tests: staff for [`PERSONAL`], else an active client.
+pub fn acceso_de(id: IdUsuario) -> Acceso {
+    if id.to_string() == PERSONAL {
+        Acceso::Personal
+    } else {
+        Acceso::Cliente
     }
 }
 
@@ -109,6 +124,11 @@ impl Clientes for Ajeno {
         _: ObtenerUsuariosDesactivados,
     ) -> Result<Vec<UsuarioDTO>, ErrorClientes> {
         no_esperado("clientes")
+    }
+
+    /// Every token of these tests names an active client, but [`PERSONAL`]'s.
+    async fn acceso(&self, query: ObtenerAcceso) -> Result<Acceso, ErrorClientes> {
+        Ok(acceso_de(query.id))
     }
 }
 

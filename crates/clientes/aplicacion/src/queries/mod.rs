@@ -1,5 +1,6 @@
 //! The queries of the clientes module, one file each (message, handler and tests).
 
+pub mod obtener_acceso;
 pub mod obtener_todos_usuarios;
 pub mod obtener_usuario;
 pub mod obtener_usuarios_desactivados;
