@@ -1,7 +1,7 @@
 //! Every answer carries its request id back (`X-Request-Id`), whatever its status, so a
 //! client can quote it and an operator can find the request's log lines.
 
-use crate::ayudantes::spawn_app;
+use crate::ayudantes::{logs, reserva_bog_mad, spawn_app, TOKEN_SERVICIO};
 
 #[tokio::test]
 async fn every_answer_names_its_request_id_and_each_request_has_its_own() {
@@ -27,4 +27,48 @@ async fn every_answer_names_its_request_id_and_each_request_has_its_own() {
     vistos.sort();
     vistos.dedup();
     assert_eq!(vistos.len(), 3, "one id per request");
+}
+
+/// Newlines and terminal codes a client sends (in the query, the path, a body) cannot
+/// forge a log line: they reach the log escaped, inside the line that reports them.
+#[tokio::test]
+async fn a_client_cannot_forge_a_log_line() {
+    let app = spawn_app().await;
+    let forjado = "%0A2026-11-29T18:00:00Z%20ERROR%20forjado-por-consulta%1B%5B2J";
+    let respuesta = app
+        .get_con_token(
+            &format!("/vuelos/reserva-query?estado={forjado}"),
+            TOKEN_SERVICIO,
+        )
+        .await;
+    assert_eq!(respuesta.status(), 400);
+    let mut cuerpo = reserva_bog_mad();
+    cuerpo["id_cliente"] = serde_json::json!("x\n2026-11-29T18:00:00Z ERROR forjado-por-cuerpo");
+    assert_eq!(app.post_reserva(&cuerpo).await.status(), 400);
+    assert_eq!(
+        app.get("/vuelos/reserva-query/%0A2026-11-29T18:00:00Z%20ERROR%20forjado-por-ruta")
+            .await
+            .status(),
+        400
+    );
+    let registro = logs();
+    for linea in registro.lines() {
+        assert!(
+            !linea.starts_with("2026-11-29T18:00:00Z"),
+            "a forged line: {linea:?}"
+        );
+        assert!(!linea.contains('\u{1b}'), "a terminal code: {linea:?}");
+    }
+    for forjado in [
+        "forjado-por-consulta",
+        "forjado-por-cuerpo",
+        "forjado-por-ruta",
+    ] {
+        assert!(
+            registro
+                .lines()
+                .any(|l| l.contains(forjado) && l.contains("\\n2026-11-29")),
+            "{forjado} is logged, escaped, within its line"
+        );
+    }
 }

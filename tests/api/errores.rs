@@ -1,8 +1,12 @@
 //! Every kind of bad input answers a 4xx with a JSON `error`, and writes nothing.
 
+use aeroalpes::startup::MIGRACIONES;
 use serde_json::{json, Value};
 
-use crate::ayudantes::{json, reserva_bog_mad, spawn_app, AppDePrueba, TOKEN_SERVICIO};
+use crate::ayudantes::{
+    json, registro_natural, reserva_bog_mad, spawn_app, spawn_app_en, AppDePrueba, PASSWORD,
+    TOKEN_SERVICIO,
+};
 
 /// Posts a body, checks the status and the JSON error, and that nothing was written.
 async fn rechazada(app: &AppDePrueba, cuerpo: impl Into<reqwest::Body>, estado: u16) -> Value {
@@ -193,4 +197,38 @@ async fn an_unknown_route_answers_a_json_404() {
     let respuesta = app.get("/no/existe").await;
     assert_eq!(respuesta.status(), 404);
     assert!(json(respuesta).await["error"].is_string());
+}
+
+/// A NUL character in any text of a body is 400 on both engines (PostgreSQL cannot store
+/// it), and nothing is written.
+async fn un_nul_se_rechaza(app: &AppDePrueba) {
+    let mut registro = registro_natural("nul@gmail.com", PASSWORD);
+    registro["nombres"] = json!("Ana\u{0}");
+    let respuesta = app.registrar(&registro).await;
+    assert_eq!(respuesta.status(), 400);
+    assert!(json(respuesta).await["error"]
+        .as_str()
+        .unwrap()
+        .contains("NUL"));
+    let mut reserva = reserva_bog_mad();
+    reserva["itinerarios"][0]["odos"][0]["segmentos"][0]["legs"][0]["origen"]["nombre"] =
+        json!("\u{0}");
+    for ruta in ["/vuelos/reserva", "/vuelos/reserva-commando"] {
+        let respuesta = app.post_crudo(ruta, reserva.to_string()).await;
+        assert_eq!(respuesta.status(), 400, "{ruta}");
+    }
+    let credenciales = json!({"email": "nul@gmail.com", "password": "clave\u{0}larga de prueba"});
+    let respuesta = app
+        .post_crudo("/clientes/login", credenciales.to_string())
+        .await;
+    assert_eq!(respuesta.status(), 400);
+    assert_eq!(app.filas(), (0, 0));
+}
+
+#[tokio::test]
+async fn a_nul_character_is_refused_with_400_on_sqlite_and_postgresql() {
+    un_nul_se_rechaza(&spawn_app().await).await;
+    if let Some(base) = seedwork_pruebas::bases::postgresql(&MIGRACIONES) {
+        un_nul_se_rechaza(&spawn_app_en(base).await).await;
+    }
 }

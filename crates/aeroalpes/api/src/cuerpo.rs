@@ -1,5 +1,7 @@
 //! Reads JSON request bodies: any content type (the tutorial's clients post with curl's
-//! default form type), at most 256 KiB, and errors that say what is wrong with the JSON.
+//! default form type), at most 256 KiB, and errors that say what is wrong with the JSON. A
+//! text holding a NUL character is refused (400) on every route: PostgreSQL cannot store
+//! one, and no field means it.
 
 use actix_web::web;
 use futures::StreamExt;
@@ -20,5 +22,43 @@ pub async fn json<T: DeserializeOwned>(mut payload: web::Payload) -> Result<T, E
         }
         cuerpo.extend_from_slice(&trozo);
     }
-    serde_json::from_slice(&cuerpo).map_err(|e| ErrorApi::solicitud(format!("JSON inválido: {e}")))
+    let valor: serde_json::Value = serde_json::from_slice(&cuerpo)
+        .map_err(|e| ErrorApi::solicitud(format!("JSON inválido: {e}")))?;
+    if tiene_nul(&valor) {
+        return Err(ErrorApi::solicitud(
+            "JSON inválido: un texto contiene el carácter NUL (\\u0000)",
+        ));
+    }
+    serde_json::from_value(valor).map_err(|e| ErrorApi::solicitud(format!("JSON inválido: {e}")))
+}
+
+/// Whether a text anywhere in `valor` (a key too) holds a NUL character.
+fn tiene_nul(valor: &serde_json::Value) -> bool {
+    match valor {
+        serde_json::Value::String(texto) => texto.contains('\0'),
+        serde_json::Value::Array(valores) => valores.iter().any(tiene_nul),
+        serde_json::Value::Object(campos) => campos
+            .iter()
+            .any(|(clave, valor)| clave.contains('\0') || tiene_nul(valor)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_character_in_any_text_or_key_is_found() {
+        for con_nul in [
+            serde_json::json!({"nombres": "Ana\u{0}"}),
+            serde_json::json!({"a": [{"b": "\u{0}"}]}),
+            serde_json::json!({"cla\u{0}ve": 1}),
+        ] {
+            assert!(tiene_nul(&con_nul), "{con_nul}");
+        }
+        assert!(!tiene_nul(
+            &serde_json::json!({"a": ["b", 1, null, {"c": "\\u0000"}]})
+        ));
+    }
 }

@@ -330,3 +330,39 @@ async fn an_event_written_with_the_tutorial_schema_is_mailed() {
         .esperar_correo(&reserva.id, &reserva.cliente, "Reserva creada")
         .await;
 }
+
+/// A message whose ids hold newlines and terminal codes cannot forge a line of the log
+/// (which is the service's record of mails sent): the message is dead-lettered (its id is
+/// not a reservation id) and whatever of it is logged stays within one line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_cannot_forge_a_line_of_the_log() {
+    let broker = Broker::iniciar().await;
+    let servicio = Servicio::arrancar_listo(&broker.url()).await;
+    let cliente = broker.cliente().await;
+    let forjada = Reserva {
+        id: "x\n2026-11-29T18:00:00.000000Z  INFO notificación enviada id_reserva=falsa \
+             asunto=\"Reserva creada\"\u{1b}[2K"
+            .into(),
+        cliente: Uuid::now_v7().to_string(),
+    };
+    publicar_registro(&cliente, &forjada.creada()).await;
+    let reserva = Reserva::nueva();
+    publicar_registro(&cliente, &reserva.creada()).await;
+    servicio
+        .esperar_correo(&reserva.id, &reserva.cliente, "Reserva creada")
+        .await;
+    // The forged text stays inside the line that reports the refusal, escaped.
+    let falsas = servicio.lineas(|l| l.starts_with("2026-11-29T18:00:00"));
+    assert!(falsas.is_empty(), "forged lines: {falsas:?}");
+    let rechazo = servicio.lineas(|l| l.contains("id_reserva=falsa"));
+    assert!(
+        rechazo.len() == 1 && rechazo[0].contains("WARN") && rechazo[0].contains("\\n2026-11-29"),
+        "{rechazo:?}"
+    );
+    let enviadas = servicio.lineas(|l| l.contains("}: notificación enviada "));
+    assert_eq!(enviadas.len(), 1, "{enviadas:?}");
+    assert!(
+        servicio.lineas(|l| l.contains('\u{1b}')).is_empty(),
+        "a terminal code reached the log"
+    );
+}
