@@ -9,5 +9,6 @@ mod ciclo_de_vida;
 mod clientes;
 mod errores;
 mod especificacion;
+mod idempotencia;
 mod reservas;
 mod salud;

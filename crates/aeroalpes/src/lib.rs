@@ -9,5 +9,6 @@
 #![forbid(unsafe_code)]
 
 pub mod configuracion;
+pub mod idempotencia;
 pub mod mensajeria;
 pub mod startup;

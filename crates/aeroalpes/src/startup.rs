@@ -8,11 +8,13 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Metricas, Salud};
+use chrono::TimeDelta;
 use clientes_aplicacion::{agregar_reserva, AplicacionClientes};
 use clientes_infraestructura::{EmisorTokensJwt, FabricaRepositorioUsuariosDiesel, HasherArgon2};
 use seedwork_dominio::{ConCausas, ErrorPersistencia};
 use seedwork_persistencia::{
-    outbox, BaseDatos, ManejadoresEventos, Migraciones, TransaccionDiesel, UnidadTrabajoDiesel,
+    outbox, BaseDatos, ManejadoresEventos, Migraciones, RegistroIdempotencia, TransaccionDiesel,
+    UnidadTrabajoDiesel,
 };
 use tokio::sync::Notify;
 use tracing_actix_web::TracingLogger;
@@ -21,6 +23,7 @@ use vuelos_dominio::ReservaCreada;
 use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel, TransporteOutbox};
 
 use crate::configuracion::Configuracion;
+use crate::idempotencia::IdempotenciaDiesel;
 use crate::mensajeria::Mensajeria;
 
 /// The tables of the monolith: the seedwork's (outbox, inbox), vuelos' and clientes', each
@@ -113,6 +116,7 @@ pub fn componer(
     configuracion: &Configuracion,
 ) -> Composicion {
     let max_pendientes_outbox = configuracion.max_pendientes_outbox;
+    let base_idempotencia = base.clone();
     let usuarios = FabricaRepositorioUsuariosDiesel;
     let mut eventos = ManejadoresEventos::new();
     // clientes reacts to vuelos: a reservation with a client is added to that user inside
@@ -153,6 +157,10 @@ pub fn componer(
             tokens: Arc::new(tokens),
             salud: salud.clone(),
             metricas: Arc::new(MetricasAeroalpes { salud }),
+            idempotencia: Arc::new(IdempotenciaDiesel::new(
+                RegistroIdempotencia::new(base_idempotencia, TimeDelta::seconds(60)),
+                configuracion.secreto_jwt.como_bytes(),
+            )),
             token_servicio: configuracion
                 .token_servicio
                 .as_ref()
@@ -211,6 +219,10 @@ impl Aplicacion {
         let puerto = listener.local_addr()?.port();
         let servidor = HttpServer::new(move || {
             App::new()
+                // Innermost: the access line and the request's span see replays too.
+                .wrap(actix_web::middleware::from_fn(
+                    aeroalpes_api::idempotencia::middleware,
+                ))
                 .wrap(actix_web::middleware::from_fn(
                     aeroalpes_api::acceso::registrar_acceso,
                 ))

@@ -69,6 +69,51 @@ pub trait Metricas: Send + Sync + 'static {
     fn exponer(&self) -> String;
 }
 
+/// Where a key stands when a request with it arrives (see [`crate::idempotencia`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EstadoIdempotencia {
+    /// First seen (or its first request was abandoned): the request runs.
+    Nueva,
+    /// A request with this key is running.
+    EnCurso,
+    /// Answered before: this answer.
+    Respondida(RespuestaGuardada),
+    /// Used before with another request.
+    OtraHuella,
+}
+
+/// An answer kept for a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RespuestaGuardada {
+    pub estado: u16,
+    pub cuerpo: Vec<u8>,
+    pub ubicacion: Option<String>,
+}
+
+/// The record of requests sent with an `Idempotency-Key`, per credentials (`ambito`) and
+/// key. Its methods may block: implementations run them off the executor.
+#[async_trait::async_trait]
+pub trait Idempotencia: Send + Sync + 'static {
+    async fn tomar(
+        &self,
+        ambito: &str,
+        clave: &str,
+        huella: &str,
+    ) -> Result<EstadoIdempotencia, Causa>;
+    async fn responder(
+        &self,
+        ambito: &str,
+        clave: &str,
+        respuesta: RespuestaGuardada,
+    ) -> Result<(), Causa>;
+    async fn liberar(&self, ambito: &str, clave: &str) -> Result<(), Causa>;
+    /// The id a reservation created with this key gets: derived from the credentials and
+    /// the key with a server secret (unguessable, as every reservation id must be), so
+    /// that a retry of a creation that committed but was never answered (the process
+    /// died) creates nothing new.
+    fn id_derivado(&self, ambito: &str, clave: &str) -> uuid::Uuid;
+}
+
 /// The application as the routes see it.
 pub struct Contexto {
     /// The vuelos module: its one entry point.
@@ -83,4 +128,6 @@ pub struct Contexto {
     pub token_servicio: Option<String>,
     /// Failed log-ins per e-mail and address, and password hashes at once.
     pub limites: crate::limites::Limites,
+    /// Requests sent with an `Idempotency-Key`.
+    pub idempotencia: Arc<dyn Idempotencia>,
 }

@@ -64,7 +64,7 @@ use crate::{clientes, metricas, salud, vuelos};
         TipoClienteDTO,
         clientes::UsuarioCreado
     )),
-    modifiers(&EsquemaBearer, &Alias)
+    modifiers(&EsquemaBearer, &ClaveIdempotencia, &Alias)
 )]
 pub struct DocumentoApi;
 
@@ -117,6 +117,60 @@ fn operaciones(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     .into_iter()
     .flatten()
     .chain(item.additional_operations.values_mut())
+}
+
+/// Documents `Idempotency-Key` on every POST that creates or changes (all but the log-in;
+/// see [`crate::idempotencia`]): the header, a replayed answer's marker, and the 409 and
+/// 422 it may answer. Runs before [`Alias`], which copies the documented routes.
+struct ClaveIdempotencia;
+
+impl Modify for ClaveIdempotencia {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, RefOr, ResponseBuilder, Type};
+        for (ruta, item) in openapi.paths.paths.iter_mut() {
+            if ruta == "/clientes/login" {
+                continue;
+            }
+            let Some(operacion) = item.post.as_mut() else {
+                continue;
+            };
+            let cabecera = ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(utoipa::openapi::Required::False)
+                .description(Some(
+                    "1 to 255 visible ASCII characters. A retry with the same key and request \
+                     gets the first answer again (with `Idempotency-Replayed: true`) and \
+                     changes nothing",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(crate::idempotencia::LONGITUD_MAXIMA)),
+                ))
+                .build();
+            operacion
+                .parameters
+                .get_or_insert_with(Vec::new)
+                .push(RefOr::T(cabecera));
+            let error = RefOr::Ref(utoipa::openapi::Ref::from_schema_name("CuerpoError"));
+            for (estado, descripcion) in [
+                ("409", "A request with this `Idempotency-Key` is still running: retry after `Retry-After`"),
+                ("422", "This `Idempotency-Key` was used with another request"),
+            ] {
+                let respuestas = &mut operacion.responses.responses;
+                if !respuestas.contains_key(estado) {
+                    let respuesta = ResponseBuilder::new()
+                        .description(descripcion)
+                        .content("application/json", utoipa::openapi::ContentBuilder::new().schema(Some(error.clone())).build())
+                        .build();
+                    respuestas.insert(estado.to_owned(), RefOr::T(respuesta));
+                }
+            }
+        }
+    }
 }
 
 /// Declares the `bearer` security scheme the routes that take a token refer to.

@@ -39,6 +39,10 @@ pub enum ErrorApi {
     /// second.
     #[error("{0}")]
     Saturado(String),
+    /// 422: the request is well formed but cannot be taken (an `Idempotency-Key` used
+    /// with another request).
+    #[error("{0}")]
+    NoProcesable(String),
     /// 413: the body is larger than the API accepts.
     #[error("el cuerpo excede el máximo de {0} bytes")]
     DemasiadoGrande(usize),
@@ -138,6 +142,7 @@ impl ResponseError for ErrorApi {
             Self::NoEncontrado(_) => StatusCode::NOT_FOUND,
             Self::Conflicto(_) => StatusCode::CONFLICT,
             Self::DemasiadoGrande(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NoProcesable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::DemasiadasSolicitudes { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NoDisponible(_) | Self::Saturado(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Interno(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -12,6 +12,7 @@ pub mod contexto;
 pub mod cuerpo;
 pub mod documentacion;
 pub mod errores;
+pub mod idempotencia;
 pub mod limites;
 pub mod metricas;
 pub mod salud;
@@ -19,7 +20,10 @@ pub mod vuelos;
 
 use actix_web::{web, HttpResponse};
 
-pub use contexto::{BacklogOutbox, Contexto, InformeSalud, Metricas, Salud, VerificadorTokens};
+pub use contexto::{
+    BacklogOutbox, Contexto, EstadoIdempotencia, Idempotencia, InformeSalud, Metricas,
+    RespuestaGuardada, Salud, VerificadorTokens,
+};
 
 use crate::errores::ErrorApi;
 

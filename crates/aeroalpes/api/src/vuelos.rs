@@ -1,8 +1,9 @@
 //! The routes of the vuelos module, as the tutorial names them.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::Utc;
+use seedwork_dominio::ErrorPersistencia;
 use serde::Deserialize;
 use serde_json::json;
 use tracing_actix_web::RequestId;
@@ -19,6 +20,7 @@ use crate::autenticacion::Portador;
 use crate::contexto::Contexto;
 use crate::cuerpo;
 use crate::errores::{CuerpoError, ErrorApi};
+use crate::idempotencia::IdIdempotente;
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/vuelos/reserva").route(web::post().to(crear_reserva)))
@@ -98,11 +100,12 @@ pub enum EstadoRechazada {
 /// rules on both).
 async fn comando_de_creacion(
     portador: Portador,
+    id: IdReserva,
     payload: web::Payload,
 ) -> Result<ComandoReserva, ErrorApi> {
     let solicitud: SolicitudReservaDTO = cuerpo::json(payload).await?;
     Ok(ComandoReserva::Crear(CrearReserva {
-        id: IdReserva::nuevo(),
+        id,
         id_cliente: portador.cliente_de_reserva(solicitud.id_cliente.as_deref())?,
         itinerarios: itinerarios_de(&solicitud.itinerarios)?,
         fecha_creacion: Utc::now(),
@@ -168,13 +171,40 @@ async fn exigir_cambio(
               (status = 403, description = "`id_cliente` is not the user of the token", body = CuerpoError),
               (status = 413, description = "Body over 256 KiB", body = CuerpoError)))]
 pub async fn crear_reserva(
+    solicitud: HttpRequest,
     portador: Portador,
     contexto: web::Data<Contexto>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ErrorApi> {
-    let comando = comando_de_creacion(portador, payload).await?;
-    let reserva = contexto.vuelos.ejecutar(comando).await?;
-    Ok(HttpResponse::Ok().json(reserva))
+    let (id, idempotente) = id_de_creacion(&solicitud);
+    let comando = comando_de_creacion(portador, id, payload).await?;
+    match contexto.vuelos.ejecutar(comando).await {
+        Ok(reserva) => Ok(HttpResponse::Ok().json(reserva)),
+        // A retry of a creation that committed and was never answered.
+        Err(error) if idempotente && es_duplicado(&error) => {
+            match contexto.vuelos.consultar(id).await? {
+                ConsultaReserva::Existe(reserva) => Ok(HttpResponse::Ok().json(reserva)),
+                _ => Err(error.into()),
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The id of a new reservation: derived from the request's `Idempotency-Key` if it has
+/// one (see [`crate::idempotencia`]), else a fresh one; and whether it was derived.
+fn id_de_creacion(solicitud: &HttpRequest) -> (IdReserva, bool) {
+    match solicitud.extensions().get::<IdIdempotente>() {
+        Some(derivado) => (IdReserva::from(derivado.0), true),
+        None => (IdReserva::nuevo(), false),
+    }
+}
+
+fn es_duplicado(error: &ErrorVuelos) -> bool {
+    matches!(
+        error,
+        ErrorVuelos::Persistencia(ErrorPersistencia::Duplicado(_))
+    )
 }
 
 /// One reservation (`/vuelos/reserva/{id}` answers the same).
@@ -296,15 +326,21 @@ pub async fn cambiar_estado(
               (status = 403, description = "`id_cliente` is not the user of the token", body = CuerpoError),
               (status = 413, description = "Body over 256 KiB", body = CuerpoError)))]
 pub async fn crear_reserva_asincrona(
+    solicitud: HttpRequest,
     portador: Portador,
     contexto: web::Data<Contexto>,
     peticion: RequestId,
     payload: web::Payload,
 ) -> Result<HttpResponse, ErrorApi> {
-    let comando = comando_de_creacion(portador, payload).await?;
+    let (id, idempotente) = id_de_creacion(&solicitud);
+    let comando = comando_de_creacion(portador, id, payload).await?;
     let conversacion = Conversacion::correlacionada(peticion.to_string());
-    let id = contexto.vuelos.enviar(comando, conversacion).await?;
-    Ok(aceptado(id))
+    match contexto.vuelos.enviar(comando, conversacion).await {
+        Ok(id) => Ok(aceptado(id)),
+        // A retry of an acceptance that committed and was never answered.
+        Err(error) if idempotente && es_duplicado(&error) => Ok(aceptado(id)),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Approve, cancel or pay a reservation asynchronously (202; poll the `Location`).

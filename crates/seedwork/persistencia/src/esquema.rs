@@ -1,4 +1,4 @@
-//! The tables the seedwork owns (outbox, inbox): their diesel schema, and the migrations
+//! The tables the seedwork owns (outbox, inbox, idempotencia): their diesel schema, and the migrations
 //! that create them (`migrations/{sqlite,postgres}` in this crate).
 
 use diesel_migrations::embed_migrations;
@@ -33,5 +33,17 @@ diesel::table! {
         id_mensaje -> Text,
         tipo -> Text,
         fecha_procesado -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotencia (ambito, clave) {
+        ambito -> Text,
+        clave -> Text,
+        huella -> Text,
+        estado -> Nullable<Integer>,
+        cuerpo -> Nullable<Binary>,
+        ubicacion -> Nullable<Text>,
+        fecha_creacion -> Timestamp,
     }
 }

@@ -44,6 +44,39 @@ pub fn contexto(vuelos: Arc<dyn Vuelos>, clientes: Arc<dyn Clientes>) -> Context
         metricas: Arc::new(MetricasFijas),
         token_servicio: None,
         limites: Default::default(),
+        idempotencia: Arc::new(SinIdempotencia),
+    }
+}
+
+/// Keys are not exercised by these tests: every key is new, nothing is kept.
+pub struct SinIdempotencia;
+
+#[async_trait]
+impl aeroalpes_api::Idempotencia for SinIdempotencia {
+    async fn tomar(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<aeroalpes_api::EstadoIdempotencia, seedwork_dominio::Causa> {
+        Ok(aeroalpes_api::EstadoIdempotencia::Nueva)
+    }
+
+    async fn responder(
+        &self,
+        _: &str,
+        _: &str,
+        _: aeroalpes_api::RespuestaGuardada,
+    ) -> Result<(), seedwork_dominio::Causa> {
+        Ok(())
+    }
+
+    async fn liberar(&self, _: &str, _: &str) -> Result<(), seedwork_dominio::Causa> {
+        Ok(())
+    }
+
+    fn id_derivado(&self, _: &str, _: &str) -> uuid::Uuid {
+        uuid::Uuid::new_v4()
     }
 }
 

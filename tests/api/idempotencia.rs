@@ -1,0 +1,132 @@
+//! `Idempotency-Key` on creating and changing POSTs: a retry gets the first answer and
+//! changes nothing, another request with the key is 422, and a retry after a creation that
+//! committed but was never answered books nothing new.
+
+use diesel::prelude::*;
+use reqwest::Response;
+use serde_json::Value;
+
+use crate::ayudantes::*;
+
+async fn con_clave(app: &AppDePrueba, ruta: &str, clave: &str, cuerpo: &Value) -> Response {
+    app.cliente
+        .post(format!("{}{ruta}", app.direccion))
+        .header("Idempotency-Key", clave)
+        .json(cuerpo)
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+async fn mismo_dos_veces(app: &AppDePrueba, ruta: &str, estado: u16) -> Value {
+    let primera = con_clave(app, ruta, &format!("clave-{ruta}"), &reserva_bog_mad()).await;
+    assert_eq!(primera.status(), estado);
+    assert!(primera.headers().get("idempotency-replayed").is_none());
+    let ubicacion = primera.headers().get("location").cloned();
+    let primera: Value = json(primera).await;
+    let segunda = con_clave(app, ruta, &format!("clave-{ruta}"), &reserva_bog_mad()).await;
+    assert_eq!(segunda.status(), estado, "the same answer again");
+    assert_eq!(segunda.headers()["idempotency-replayed"], "true");
+    assert_eq!(segunda.headers().get("location").cloned(), ubicacion);
+    assert_eq!(json(segunda).await, primera);
+    primera
+}
+
+#[tokio::test]
+async fn the_same_key_and_request_twice_books_once_and_answers_the_same() {
+    let app = spawn_app().await;
+    let sincrona = mismo_dos_veces(&app, "/vuelos/reserva", 200).await;
+    let asincrona = mismo_dos_veces(&app, "/vuelos/reserva-commando", 202).await;
+    let id = asincrona["id"].as_str().unwrap();
+    app.listo_con(200, PLAZO_LISTO).await;
+    // One reservation each: the asynchronous one handled once.
+    let limite = tokio::time::Instant::now() + PLAZO_LISTO;
+    while app.filas().0 < 2 {
+        assert!(
+            tokio::time::Instant::now() < limite,
+            "the asynchronous one never came"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(app.filas().0, 2, "{sincrona} and {id}, once each");
+
+    // A change: the second is the first's answer, not a 409 of the lifecycle.
+    let ruta = format!(
+        "/vuelos/reserva/{}/aprobar",
+        sincrona["id"].as_str().unwrap()
+    );
+    let vacio = serde_json::json!({});
+    for _ in 0..2 {
+        let respuesta = con_clave(&app, &ruta, "aprobar-una-vez", &vacio).await;
+        assert_eq!(respuesta.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn the_same_key_with_another_request_is_422_and_keys_are_per_credentials() {
+    let app = spawn_app().await;
+    let primera = con_clave(&app, "/vuelos/reserva", "k-1", &reserva_bog_mad()).await;
+    assert_eq!(primera.status(), 200);
+    let mut otra = reserva_bog_mad();
+    otra["itinerarios"][0]["odos"][0]["segmentos"][0]["legs"][0]["origen"]["nombre"] =
+        serde_json::json!("Otro aeropuerto");
+    let respuesta = con_clave(&app, "/vuelos/reserva", "k-1", &otra).await;
+    assert_eq!(respuesta.status(), 422);
+    assert!(json(respuesta).await["error"]
+        .as_str()
+        .unwrap()
+        .contains("Idempotency-Key"));
+    // Another client's key of the same name is its own.
+    let (_, token) = app.usuario_con_token("otra@gmail.com").await;
+    let suya = app
+        .cliente
+        .post(format!("{}/vuelos/reserva", app.direccion))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "k-1")
+        .json(&reserva_bog_mad())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(suya.status(), 200);
+    assert!(suya.headers().get("idempotency-replayed").is_none());
+    // A malformed key is 400.
+    let mala = con_clave(
+        &app,
+        "/vuelos/reserva",
+        &"k".repeat(300),
+        &reserva_bog_mad(),
+    )
+    .await;
+    assert_eq!(mala.status(), 400);
+}
+
+#[tokio::test]
+async fn a_retry_after_a_creation_that_committed_but_was_never_answered_books_nothing_new() {
+    let app = spawn_app().await;
+    let primera = con_clave(&app, "/vuelos/reserva", "caida", &reserva_bog_mad()).await;
+    assert_eq!(primera.status(), 200);
+    let id = json(primera).await["id"].as_str().unwrap().to_owned();
+    // As if the process died after the commit: the answer was never kept, and the key
+    // was taken long enough ago to count as abandoned.
+    {
+        use seedwork_persistencia::esquema::idempotencia;
+        let mut conexion = app.base.base.conexion().unwrap();
+        let hace_rato = chrono::Utc::now().naive_utc() - chrono::TimeDelta::minutes(5);
+        diesel::update(idempotencia::table)
+            .set((
+                idempotencia::estado.eq(None::<i32>),
+                idempotencia::cuerpo.eq(None::<Vec<u8>>),
+                idempotencia::fecha_creacion.eq(hace_rato),
+            ))
+            .execute(&mut conexion)
+            .unwrap();
+    }
+    let reintento = con_clave(&app, "/vuelos/reserva", "caida", &reserva_bog_mad()).await;
+    assert_eq!(reintento.status(), 200);
+    assert_eq!(
+        json(reintento).await["id"],
+        serde_json::json!(id),
+        "the same reservation"
+    );
+    assert_eq!(app.filas().0, 1, "no second reservation");
+}
