@@ -232,3 +232,49 @@ async fn a_nul_character_is_refused_with_400_on_sqlite_and_postgresql() {
         un_nul_se_rechaza(&spawn_app_en(base).await).await;
     }
 }
+
+/// A body trickled a byte at a time does not hold the connection forever: 408 once
+/// `PLAZO_CUERPO` passes, on a route that reads a body and on one with an Idempotency-Key.
+#[tokio::test]
+async fn a_trickled_body_is_timed_out_with_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let direccion = app.direccion.trim_start_matches("http://").to_owned();
+    let goteos = ["", "Idempotency-Key: goteo\r\n"].map(|extra| {
+        let direccion = direccion.clone();
+        async move {
+            let mut conexion = tokio::net::TcpStream::connect(&direccion).await.unwrap();
+            let cabecera = format!(
+                "POST /vuelos/reserva HTTP/1.1\r\nhost: prueba\r\n{extra}content-length: 1000\r\n\r\n{{"
+            );
+            conexion.write_all(cabecera.as_bytes()).await.unwrap();
+            let inicio = std::time::Instant::now();
+            let mut respuesta = Vec::new();
+            let mut trozo = [0u8; 1024];
+            loop {
+                tokio::select! {
+                    leidos = conexion.read(&mut trozo) => {
+                        match leidos {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                respuesta.extend_from_slice(&trozo[..n]);
+                                if respuesta.windows(4).any(|w| w == b"\r\n\r\n") {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {
+                        let _ = conexion.write_all(b" ").await;
+                    }
+                }
+                assert!(inicio.elapsed() < std::time::Duration::from_secs(20), "never timed out");
+            }
+            (String::from_utf8_lossy(&respuesta).into_owned(), inicio.elapsed())
+        }
+    });
+    for (respuesta, tardo) in futures::future::join_all(goteos).await {
+        assert!(respuesta.starts_with("HTTP/1.1 408"), "{respuesta}");
+        assert!(tardo >= std::time::Duration::from_secs(9), "{tardo:?}");
+    }
+}

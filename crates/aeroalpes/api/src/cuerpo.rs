@@ -12,16 +12,34 @@ use crate::errores::ErrorApi;
 /// The largest body the API accepts.
 pub const LIMITE_CUERPO: usize = 256 * 1024;
 
-pub async fn json<T: DeserializeOwned>(mut payload: web::Payload) -> Result<T, ErrorApi> {
-    let mut cuerpo = web::BytesMut::new();
-    while let Some(trozo) = payload.next().await {
-        let trozo =
-            trozo.map_err(|e| ErrorApi::solicitud(format!("no se pudo leer el cuerpo: {e}")))?;
-        if cuerpo.len() + trozo.len() > LIMITE_CUERPO {
-            return Err(ErrorApi::DemasiadoGrande(LIMITE_CUERPO));
+/// How long a whole body may take to arrive (a body trickled byte by byte holds a
+/// connection until then, and gets 408).
+pub const PLAZO_CUERPO: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The whole body, at most [`LIMITE_CUERPO`] bytes, within [`PLAZO_CUERPO`].
+pub async fn leer<S, E>(payload: &mut S) -> Result<web::Bytes, ErrorApi>
+where
+    S: futures::Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let leido = tokio::time::timeout(PLAZO_CUERPO, async {
+        let mut cuerpo = web::BytesMut::new();
+        while let Some(trozo) = payload.next().await {
+            let trozo = trozo
+                .map_err(|e| ErrorApi::solicitud(format!("no se pudo leer el cuerpo: {e}")))?;
+            if cuerpo.len() + trozo.len() > LIMITE_CUERPO {
+                return Err(ErrorApi::DemasiadoGrande(LIMITE_CUERPO));
+            }
+            cuerpo.extend_from_slice(&trozo);
         }
-        cuerpo.extend_from_slice(&trozo);
-    }
+        Ok(cuerpo.freeze())
+    })
+    .await;
+    leido.unwrap_or(Err(ErrorApi::TiempoAgotado))
+}
+
+pub async fn json<T: DeserializeOwned>(mut payload: web::Payload) -> Result<T, ErrorApi> {
+    let cuerpo = leer(&mut payload).await?;
     let valor: serde_json::Value = serde_json::from_slice(&cuerpo)
         .map_err(|e| ErrorApi::solicitud(format!("JSON inválido: {e}")))?;
     if tiene_nul(&valor) {

@@ -43,6 +43,9 @@ pub enum ErrorApi {
     /// with another request).
     #[error("{0}")]
     NoProcesable(String),
+    /// 408: the body did not arrive within [`crate::cuerpo::PLAZO_CUERPO`].
+    #[error("el cuerpo no llegó a tiempo")]
+    TiempoAgotado,
     /// 413: the body is larger than the API accepts.
     #[error("el cuerpo excede el máximo de {0} bytes")]
     DemasiadoGrande(usize),
@@ -143,6 +146,7 @@ impl ResponseError for ErrorApi {
             Self::Conflicto(_) => StatusCode::CONFLICT,
             Self::DemasiadoGrande(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NoProcesable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TiempoAgotado => StatusCode::REQUEST_TIMEOUT,
             Self::DemasiadasSolicitudes { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NoDisponible(_) | Self::Saturado(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Interno(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -168,7 +172,7 @@ impl ResponseError for ErrorApi {
             Self::DemasiadasSolicitudes { reintentar, .. } => {
                 respuesta.insert_header((RETRY_AFTER, reintentar.to_string()));
             }
-            Self::Saturado(_) => {
+            Self::Saturado(_) | Self::NoDisponible(_) => {
                 respuesta.insert_header((RETRY_AFTER, "1"));
             }
             _ => {}

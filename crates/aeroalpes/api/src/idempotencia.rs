@@ -15,11 +15,9 @@ use actix_web::http::header::{HeaderName, HeaderValue, AUTHORIZATION, LOCATION, 
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
-use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::contexto::{Contexto, EstadoIdempotencia, RespuestaGuardada};
-use crate::cuerpo::LIMITE_CUERPO;
 use crate::errores::ErrorApi;
 
 /// The header clients send.
@@ -177,19 +175,10 @@ fn clave_de(valor: Option<&HeaderValue>) -> Result<String, ErrorApi> {
         })
 }
 
-/// The whole body, at most [`LIMITE_CUERPO`] bytes.
+/// The whole body, as [`crate::cuerpo::leer`] bounds it.
 async fn leer(solicitud: &mut ServiceRequest) -> Result<web::Bytes, ErrorApi> {
     let mut carga = solicitud.take_payload();
-    let mut cuerpo = web::BytesMut::new();
-    while let Some(trozo) = carga.next().await {
-        let trozo =
-            trozo.map_err(|e| ErrorApi::solicitud(format!("no se pudo leer el cuerpo: {e}")))?;
-        if cuerpo.len() + trozo.len() > LIMITE_CUERPO {
-            return Err(ErrorApi::DemasiadoGrande(LIMITE_CUERPO));
-        }
-        cuerpo.extend_from_slice(&trozo);
-    }
-    Ok(cuerpo.freeze())
+    crate::cuerpo::leer(&mut carga).await
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -113,6 +113,14 @@ pub struct BaseDatos {
     cerrojo_escritura: Option<Arc<Mutex<()>>>,
 }
 
+/// How long a unit of work waits for a connection before failing (the HTTP edge answers
+/// 503 with `Retry-After`): a request fails fast while the database is down or saturated
+/// instead of holding its client.
+pub const ESPERA_CONEXION: Duration = Duration::from_secs(3);
+
+/// How long a health check waits for a connection.
+pub const ESPERA_SALUD: Duration = Duration::from_secs(1);
+
 impl BaseDatos {
     /// Connects to the database `url` names, creating the SQLite file and its directory
     /// when missing, and applies the pending migrations of `modulos` (those of the modules
@@ -132,7 +140,7 @@ impl BaseDatos {
         };
         let pool = Pool::builder()
             .max_size(tamano)
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(ESPERA_CONEXION)
             .build(Conector(motor.clone()))
             .map_err(|e| {
                 ErrorConfiguracionBaseDatos::Conexion(motor.descripcion(), e.to_string())
@@ -170,9 +178,13 @@ impl BaseDatos {
         })
     }
 
-    /// Checks that a query round-trips, for health checks.
+    /// Checks that a query round-trips, for health checks: within [`ESPERA_SALUD`] to get
+    /// a connection, so that a health check answers quickly when the database is down.
     pub fn verificar(&self) -> Result<(), ErrorPersistencia> {
-        let mut conexion = self.pool.get().map_err(ErrorPersistencia::no_disponible)?;
+        let mut conexion = self
+            .pool
+            .get_timeout(ESPERA_SALUD)
+            .map_err(ErrorPersistencia::no_disponible)?;
         conexion.ping().map_err(ErrorPersistencia::no_disponible)
     }
 }

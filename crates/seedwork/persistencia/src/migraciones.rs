@@ -118,7 +118,10 @@ mod tests {
                 .iter()
                 .map(|m| m.name().version().to_string())
                 .collect();
-        assert_eq!(versiones, ["20261122000001", "20261122000011"]);
+        assert_eq!(
+            versiones,
+            ["20261122000001", "20261122000011", "20261130000021"]
+        );
     }
 
     #[test]
