@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use clientes_dominio::{
     AccesoUsuario, Ciudad, Cliente, ClienteEmpresa, ClienteNatural, DatosUsuario, Documento, Email,
-    EstadoUsuario, HashPassword, IdUsuario, Nombre, NumeroDocumento, Pais, RepositorioUsuarios,
-    Usuario,
+    EstadoUsuario, HashPassword, IdReservaCliente, IdUsuario, Nombre, NumeroDocumento, Pais,
+    RepositorioUsuarios, Usuario,
 };
 use seedwork_aplicacion::{ErrorUnidadTrabajo, Transaccion, UnidadTrabajo};
 use seedwork_dominio::{AgregacionRaiz, Entidad, ErrorPersistencia};
@@ -176,6 +176,25 @@ pub struct Tablas {
     /// Whether `existe_email` answers `false` whatever the users (see
     /// [`UnidadTrabajoEnMemoria::con_carrera_de_emails`]).
     emails_ocultos: bool,
+    /// Users read without their reservations in the transaction.
+    parciales: std::collections::BTreeSet<IdUsuario>,
+    /// Reservation ids read with users (what the cost of a read grows with).
+    pub reservas_leidas: usize,
+}
+
+/// `usuario` holding exactly `reservas`.
+fn con_reservas(usuario: &Usuario, reservas: Vec<IdReservaCliente>) -> Usuario {
+    Usuario::reconstruir(DatosUsuario {
+        id: usuario.id(),
+        nombre: usuario.nombre().clone(),
+        email: usuario.email().clone(),
+        hash_password: usuario.hash_password().clone(),
+        cliente: usuario.cliente().clone(),
+        estado: usuario.estado(),
+        reservas,
+        fecha_creacion: usuario.fecha_creacion(),
+        fecha_actualizacion: usuario.fecha_actualizacion(),
+    })
 }
 
 pub type TransaccionEnMemoria = seedwork_pruebas::TransaccionEnMemoria<Tablas>;
@@ -219,6 +238,11 @@ impl UnidadTrabajoEnMemoria {
 
     pub fn usuario(&self, id: IdUsuario) -> Option<Usuario> {
         self.0.datos(|tablas| tablas.usuarios.get(&id).cloned())
+    }
+
+    /// Reservation ids read with users so far (see [`Tablas::reservas_leidas`]).
+    pub fn reservas_leidas(&self) -> usize {
+        self.0.datos(|tablas| tablas.reservas_leidas)
     }
 
     pub fn cantidad(&self) -> usize {
@@ -276,7 +300,34 @@ impl RepositorioEnMemoria<'_> {
 
 impl RepositorioUsuarios for RepositorioEnMemoria<'_> {
     fn obtener_por_id(&mut self, id: IdUsuario) -> Result<Option<Usuario>, ErrorPersistencia> {
-        Ok(self.0.datos.usuarios.get(&id).cloned())
+        let usuario = self.0.datos.usuarios.get(&id).cloned();
+        self.0.datos.reservas_leidas += usuario.as_ref().map_or(0, |u| u.reservas().len());
+        Ok(usuario)
+    }
+
+    fn obtener_para_agregar(
+        &mut self,
+        id: IdUsuario,
+    ) -> Result<Option<Usuario>, ErrorPersistencia> {
+        let Some(usuario) = self.0.datos.usuarios.get(&id) else {
+            return Ok(None);
+        };
+        let parcial = con_reservas(usuario, Vec::new());
+        self.0.datos.parciales.insert(id);
+        Ok(Some(parcial))
+    }
+
+    fn tiene_reserva(
+        &mut self,
+        id: IdUsuario,
+        reserva: IdReservaCliente,
+    ) -> Result<bool, ErrorPersistencia> {
+        Ok(self
+            .0
+            .datos
+            .usuarios
+            .get(&id)
+            .is_some_and(|u| u.reservas().contains(&reserva)))
     }
 
     fn obtener_por_email(&mut self, email: &Email) -> Result<Option<Usuario>, ErrorPersistencia> {
@@ -328,7 +379,14 @@ impl RepositorioUsuarios for RepositorioEnMemoria<'_> {
                 usuario.id()
             )));
         };
-        *guardado = usuario.clone();
+        *guardado = if self.0.datos.parciales.contains(&usuario.id()) {
+            // Read without its reservations: it holds only those added since.
+            let mut todas = guardado.reservas().to_vec();
+            todas.extend_from_slice(usuario.reservas());
+            con_reservas(usuario, todas)
+        } else {
+            usuario.clone()
+        };
         self.0.recoger_eventos(usuario);
         Ok(())
     }

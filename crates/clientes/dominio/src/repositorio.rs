@@ -3,7 +3,7 @@
 use seedwork_dominio::ErrorPersistencia;
 
 use crate::email::Email;
-use crate::ids::IdUsuario;
+use crate::ids::{IdReservaCliente, IdUsuario};
 use crate::usuario::Usuario;
 
 /// Stores and loads users.
@@ -40,6 +40,20 @@ pub trait RepositorioUsuarios: Send {
 
     /// Whether some user, active or not, has this e-mail.
     fn existe_email(&mut self, email: &Email) -> Result<bool, ErrorPersistencia>;
+
+    /// The user without its reservation list, for a change that only adds to it (a new
+    /// reservation): what it costs does not grow with the user's history. Saving it with
+    /// [`RepositorioUsuarios::actualizar`] stores the reservations added since, after the
+    /// ones stored.
+    fn obtener_para_agregar(&mut self, id: IdUsuario)
+        -> Result<Option<Usuario>, ErrorPersistencia>;
+
+    /// Whether the user holds the reservation already (one indexed lookup).
+    fn tiene_reserva(
+        &mut self,
+        id: IdUsuario,
+        reserva: IdReservaCliente,
+    ) -> Result<bool, ErrorPersistencia>;
 
     /// What a request on behalf of user `id` needs to know, read without the rest of the
     /// user (its reservations): its e-mail and whether it is active. `None` if no such

@@ -118,12 +118,12 @@ impl Usuario {
     /// Rebuilds a stored user without raising events. Repeated reservation ids are kept
     /// once, in their first position.
     pub fn reconstruir(datos: DatosUsuario) -> Self {
-        let mut reservas: Vec<IdReservaCliente> = Vec::with_capacity(datos.reservas.len());
-        for reserva in datos.reservas {
-            if !reservas.contains(&reserva) {
-                reservas.push(reserva);
-            }
-        }
+        let mut vistas = std::collections::HashSet::with_capacity(datos.reservas.len());
+        let reservas: Vec<IdReservaCliente> = datos
+            .reservas
+            .into_iter()
+            .filter(|reserva| vistas.insert(*reserva))
+            .collect();
         Self {
             id: datos.id,
             nombre: datos.nombre,
@@ -260,6 +260,19 @@ mod tests {
         fn existe_email(&mut self, email: &Email) -> Result<bool, ErrorPersistencia> {
             Ok(self.0.contains(email))
         }
+        fn obtener_para_agregar(
+            &mut self,
+            _: IdUsuario,
+        ) -> Result<Option<Usuario>, ErrorPersistencia> {
+            Ok(None)
+        }
+        fn tiene_reserva(
+            &mut self,
+            _: IdUsuario,
+            _: IdReservaCliente,
+        ) -> Result<bool, ErrorPersistencia> {
+            Ok(false)
+        }
         fn acceso(&mut self, _: IdUsuario) -> Result<Option<AccesoUsuario>, ErrorPersistencia> {
             Ok(None)
         }
@@ -288,6 +301,19 @@ mod tests {
             Err(caida())
         }
         fn existe_email(&mut self, _: &Email) -> Result<bool, ErrorPersistencia> {
+            Err(caida())
+        }
+        fn obtener_para_agregar(
+            &mut self,
+            _: IdUsuario,
+        ) -> Result<Option<Usuario>, ErrorPersistencia> {
+            Err(caida())
+        }
+        fn tiene_reserva(
+            &mut self,
+            _: IdUsuario,
+            _: IdReservaCliente,
+        ) -> Result<bool, ErrorPersistencia> {
             Err(caida())
         }
         fn acceso(&mut self, _: IdUsuario) -> Result<Option<AccesoUsuario>, ErrorPersistencia> {

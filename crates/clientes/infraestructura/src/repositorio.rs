@@ -68,6 +68,9 @@ pub struct RepositorioUsuariosDiesel<'a> {
     tx: &'a mut TransaccionDiesel,
     /// The version of each user as this repository read it.
     versiones: Versiones<IdUsuario>,
+    /// Users read without their reservations ([`RepositorioUsuarios::obtener_para_agregar`]):
+    /// what they hold is only what was added since.
+    sin_reservas: std::collections::HashSet<IdUsuario>,
 }
 
 impl<'a> RepositorioUsuariosDiesel<'a> {
@@ -75,6 +78,7 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
         Self {
             tx,
             versiones: Versiones::default(),
+            sin_reservas: Default::default(),
         }
     }
 
@@ -195,6 +199,9 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
     fn guardar_reservas(&mut self, usuario: &Usuario) -> Result<(), ErrorPersistencia> {
         let id = usuario.id().to_string();
         let deseadas: Vec<String> = usuario.reservas().iter().map(|r| r.to_string()).collect();
+        if self.sin_reservas.contains(&usuario.id()) {
+            return self.anadir_reservas(&id, deseadas);
+        }
         let guardadas = self.reservas_de(&id)?;
         let desde = if deseadas.starts_with(&guardadas) {
             guardadas.len()
@@ -209,6 +216,32 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
             diesel::insert_into(usuario_reservas::table)
                 .values(FilaReservaUsuario {
                     id_usuario: &id,
+                    id_reserva,
+                    orden,
+                })
+                .execute(self.tx.conexion())
+                .map_err(de_diesel)?;
+        }
+        Ok(())
+    }
+
+    /// Stores `nuevas` after the reservations the user holds, in one indexed read of the
+    /// last position: a user read without its reservations holds only what was added.
+    fn anadir_reservas(&mut self, id: &str, nuevas: Vec<String>) -> Result<(), ErrorPersistencia> {
+        if nuevas.is_empty() {
+            return Ok(());
+        }
+        let ultima: Option<i64> = usuario_reservas::table
+            .filter(usuario_reservas::id_usuario.eq(id))
+            .select(diesel::dsl::max(usuario_reservas::orden))
+            .first(self.tx.conexion())
+            .map_err(de_diesel)?;
+        let desde = ultima.map_or(0, |ultima| ultima + 1);
+        for (posicion, id_reserva) in nuevas.into_iter().enumerate() {
+            let orden = desde + i64::try_from(posicion).map_err(ErrorPersistencia::inesperado)?;
+            diesel::insert_into(usuario_reservas::table)
+                .values(FilaReservaUsuario {
+                    id_usuario: id,
                     id_reserva,
                     orden,
                 })
@@ -275,6 +308,39 @@ impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
             .optional()
             .map_err(de_diesel)?;
         self.uno(fila)
+    }
+
+    #[tracing::instrument(skip(self))]
+    fn obtener_para_agregar(
+        &mut self,
+        id: IdUsuario,
+    ) -> Result<Option<Usuario>, ErrorPersistencia> {
+        let fila = usuarios::table
+            .find(id.to_string())
+            .select(FilaUsuario::as_select())
+            .first(self.tx.conexion())
+            .optional()
+            .map_err(de_diesel)?;
+        let Some(fila) = fila else {
+            return Ok(None);
+        };
+        self.sin_reservas.insert(id);
+        self.a_dominio(fila, Vec::new()).map(Some)
+    }
+
+    #[tracing::instrument(skip(self))]
+    fn tiene_reserva(
+        &mut self,
+        id: IdUsuario,
+        reserva: IdReservaCliente,
+    ) -> Result<bool, ErrorPersistencia> {
+        let cuantas: i64 = usuario_reservas::table
+            .filter(usuario_reservas::id_usuario.eq(id.to_string()))
+            .filter(usuario_reservas::id_reserva.eq(reserva.to_string()))
+            .count()
+            .get_result(self.tx.conexion())
+            .map_err(de_diesel)?;
+        Ok(cuantas > 0)
     }
 
     #[tracing::instrument(skip_all)]

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use clientes_dominio::reglas::UsuarioExiste;
-use clientes_dominio::{IdReservaCliente, IdUsuario, RepositorioUsuarios, Usuario};
+use clientes_dominio::{IdReservaCliente, IdUsuario, RepositorioUsuarios};
 use seedwork_aplicacion::{
     Comando, ErrorUnidadTrabajo, ManejadorComando, Reloj, RelojSistema, Transaccion, UnidadTrabajo,
 };
@@ -70,34 +70,45 @@ where
     F: FabricaRepositorioUsuarios<Tx>,
     R: Reloj,
 {
-    agregar_reserva_en(fabrica, tx, id_usuario, id_reserva, reloj.ahora()).map(drop)
+    agregar_reserva_en(fabrica, tx, id_usuario, id_reserva, reloj.ahora())
 }
 
-/// [`agregar_reserva`] at a given instant; answers the user after the change. Saving it
-/// hands its `ReservaAgregadaAUsuario` event to the unit of work.
+/// [`agregar_reserva`] at a given instant. Saving the user hands its
+/// `ReservaAgregadaAUsuario` event to the unit of work.
+///
+/// The user is read without its reservations, and a reservation it holds already is found
+/// by one indexed lookup: adding one costs the same for a new client and one with years
+/// of history.
 fn agregar_reserva_en<Tx, F>(
     fabrica: &F,
     tx: &mut Tx,
     id_usuario: IdUsuario,
     id_reserva: IdReservaCliente,
     ahora: DateTime<Utc>,
-) -> Result<Usuario, ErrorUnidadTrabajo>
+) -> Result<(), ErrorUnidadTrabajo>
 where
     Tx: Transaccion,
     F: FabricaRepositorioUsuarios<Tx>,
 {
     let mut repositorio = fabrica.usuarios(tx);
-    let mut usuario = repositorio.obtener_por_id(id_usuario)?.ok_or_else(|| {
-        let regla = UsuarioExiste {
-            id: id_usuario,
-            existe: false,
-        };
-        ReglaIncumplida::new(regla.nombre(), regla.mensaje())
-    })?;
+    let mut usuario = repositorio
+        .obtener_para_agregar(id_usuario)?
+        .ok_or_else(|| {
+            let regla = UsuarioExiste {
+                id: id_usuario,
+                existe: false,
+            };
+            ReglaIncumplida::new(regla.nombre(), regla.mensaje())
+        })?;
+    if repositorio.tiene_reserva(id_usuario, id_reserva)? {
+        // A redelivered event: the rule is still checked, nothing changes.
+        usuario.agregar_reserva(id_reserva, ahora)?;
+        return Ok(());
+    }
     if usuario.agregar_reserva(id_reserva, ahora)? {
         repositorio.actualizar(&mut usuario)?;
     }
-    Ok(usuario)
+    Ok(())
 }
 
 pub struct ManejadorAgregarReservaUsuario<U, F, R = RelojSistema> {
@@ -143,7 +154,12 @@ where
         self.uow
             .ejecutar(move |tx| {
                 match agregar_reserva_en(&fabrica, tx, id_usuario, id_reserva, ahora) {
-                    Ok(usuario) => Ok(UsuarioDTO::from(&usuario)),
+                    // Answered whole: read again, with every reservation.
+                    Ok(()) => fabrica
+                        .usuarios(tx)
+                        .obtener_por_id(id_usuario)?
+                        .map(|usuario| UsuarioDTO::from(&usuario))
+                        .ok_or(ErrorClientes::NoEncontrado(id_usuario)),
                     // Addressed directly (not through an event), a missing user is a 404.
                     Err(ErrorUnidadTrabajo::Regla(regla))
                         if regla.regla == UsuarioExiste::NOMBRE =>
@@ -392,5 +408,43 @@ mod tests {
         crear_reserva(&uow, id, reserva).await.unwrap();
 
         assert_eq!(uow.usuario(id).unwrap().reservas(), [reserva]);
+    }
+
+    /// Adding a reservation reads none of the client's earlier ones: it costs the same for
+    /// a client with 10 reservations and one with 10,000 (counted in ids read, not time).
+    #[tokio::test]
+    async fn adding_a_reservation_reads_none_of_the_clients_history() {
+        for historia in [10usize, 10_000] {
+            let uow = UnidadTrabajoEnMemoria::default();
+            let mut usuario = usuario_natural("historia@gmail.com");
+            for _ in 0..historia {
+                usuario
+                    .agregar_reserva(IdReservaCliente::nuevo(), ahora())
+                    .unwrap();
+            }
+            let id = uow.con_usuario(usuario);
+            let nueva = IdReservaCliente::nuevo();
+            uow.ejecutar(move |tx: &mut TransaccionEnMemoria| {
+                agregar_reserva(&FabricaEnMemoria, tx, id, nueva)
+            })
+            .await
+            .unwrap();
+            assert_eq!(uow.reservas_leidas(), 0, "{historia}: the history was read");
+            let guardado = uow.usuario(id).unwrap();
+            assert_eq!(guardado.reservas().len(), historia + 1);
+            assert_eq!(
+                guardado.reservas().last(),
+                Some(&nueva),
+                "added after the others"
+            );
+            // Again: a redelivery changes nothing, still without reading the history.
+            uow.ejecutar(move |tx: &mut TransaccionEnMemoria| {
+                agregar_reserva(&FabricaEnMemoria, tx, id, nueva)
+            })
+            .await
+            .unwrap();
+            assert_eq!(uow.usuario(id).unwrap().reservas().len(), historia + 1);
+            assert_eq!(uow.reservas_leidas(), 0);
+        }
     }
 }

@@ -1,0 +1,1 @@
+DROP INDEX usuario_reservas_orden;
