@@ -36,6 +36,9 @@ pub struct Configuracion {
     /// `AEROALPES_TOKEN_SERVICIO`, at least 32 bytes: the bearer token internal services
     /// (the ui) send to act with staff rights. Unset: none is accepted.
     pub token_servicio: Option<TokenServicio>,
+    /// `AEROALPES_RETENCION_REGISTROS_HORAS`, default 168 (a week): how long inbox ids and
+    /// answered requests are kept (swept every hour). It must outlive any redelivery.
+    pub retencion_registros: TimeDelta,
 }
 
 /// The service token. It never prints.
@@ -149,6 +152,10 @@ pub enum ErrorConfiguracion {
     Personal(String),
     #[error("AEROALPES_TOKEN_SERVICIO debe tener al menos {LONGITUD_MINIMA_SECRETO} bytes")]
     TokenServicioCorto,
+    #[error(
+        "AEROALPES_RETENCION_REGISTROS_HORAS debe ser un número de horas entre 1 y 8784, no '{0}'"
+    )]
+    Retencion(String),
 }
 
 impl Default for Configuracion {
@@ -165,6 +172,7 @@ impl Default for Configuracion {
             max_pendientes_outbox: Self::MAX_PENDIENTES_OUTBOX_POR_DEFECTO,
             personal: BTreeSet::new(),
             token_servicio: None,
+            retencion_registros: seedwork_persistencia::barrido::RETENCION_POR_DEFECTO,
         }
     }
 }
@@ -237,6 +245,16 @@ impl Configuracion {
             .filter(|token| !token.trim().is_empty())
             .map(|token| TokenServicio::new(&token))
             .transpose()?;
+        let retencion_registros = match variable("AEROALPES_RETENCION_REGISTROS_HORAS") {
+            Some(texto) => texto
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|horas| (1..=24 * 366).contains(horas))
+                .map(TimeDelta::hours)
+                .ok_or(ErrorConfiguracion::Retencion(texto))?,
+            None => seedwork_persistencia::barrido::RETENCION_POR_DEFECTO,
+        };
         Ok(Self {
             host: variable("AEROALPES_HOST").unwrap_or_else(|| Self::HOST_POR_DEFECTO.into()),
             puerto,
@@ -249,6 +267,7 @@ impl Configuracion {
             max_pendientes_outbox,
             personal,
             token_servicio,
+            retencion_registros,
         })
     }
 }

@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use seedwork_mensajeria::barrendero;
 use seedwork_mensajeria::{conectar, consumir, RelevoOutbox, Suscripcion};
+use seedwork_persistencia::barrido::{self, Barrido};
 use seedwork_persistencia::UnidadTrabajoDiesel;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
@@ -33,6 +35,8 @@ pub struct Mensajeria {
     embebido: Option<pulsar_embedded::BrokerHandle>,
     apagar: watch::Sender<bool>,
     supervisor: JoinHandle<()>,
+    /// Sweeps the bookkeeping tables (inbox, requests, idempotency keys) every hour.
+    barrendero: JoinHandle<()>,
 }
 
 impl Mensajeria {
@@ -75,6 +79,7 @@ impl Mensajeria {
             }
         };
         let (apagar, apagado) = watch::channel(false);
+        let (uow_barrido, apagado_barrido) = (uow.clone(), apagado.clone());
         let supervisor = tokio::spawn(supervisar(
             url.clone(),
             uow,
@@ -82,11 +87,36 @@ impl Mensajeria {
             broker_conectado,
             apagado,
         ));
+        let retencion = configuracion.retencion_registros;
+        let barridos = vec![
+            Barrido {
+                tabla: "inbox",
+                retencion,
+                barrer: barrido::inbox,
+            },
+            Barrido {
+                tabla: "solicitudes",
+                retencion,
+                barrer: vuelos_infraestructura::solicitudes::barrer,
+            },
+            Barrido {
+                tabla: "idempotencia",
+                retencion: barrido::RETENCION_IDEMPOTENCIA,
+                barrer: barrido::idempotencia,
+            },
+        ];
+        let barrendero = tokio::spawn(barrendero::ejecutar(
+            uow_barrido,
+            barridos,
+            barrendero::CADA,
+            senal(apagado_barrido),
+        ));
         Ok(Self {
             url,
             embebido,
             apagar,
             supervisor,
+            barrendero,
         })
     }
 
@@ -104,6 +134,12 @@ impl Mensajeria {
             .is_err()
         {
             tracing::warn!("la mensajería no se detuvo a tiempo");
+        }
+        if tokio::time::timeout(PLAZO_DETENCION, self.barrendero)
+            .await
+            .is_err()
+        {
+            tracing::warn!("el barrido no se detuvo a tiempo");
         }
         if let Some(broker) = self.embebido {
             broker.shutdown().await;

@@ -6,7 +6,9 @@ use seedwork_dominio::ConCausas;
 use std::future::Future;
 use std::sync::Arc;
 
+use seedwork_mensajeria::barrendero;
 use seedwork_mensajeria::{conectar, consumir, metricas, Broker, Suscripcion};
+use seedwork_persistencia::barrido::{self, Barrido};
 use seedwork_persistencia::{
     BaseDatos, ErrorConfiguracionBaseDatos, Inbox, ManejadoresEventos, Migraciones,
     UnidadTrabajoDiesel,
@@ -108,6 +110,17 @@ impl Aplicacion {
             self.metricas,
             detener.clone().cancelled_owned(),
         ));
+        // The inbox only grows otherwise: ids older than any redelivery are swept hourly.
+        let barrendero = tokio::spawn(barrendero::ejecutar(
+            self.uow.clone(),
+            vec![Barrido {
+                tabla: "inbox",
+                retencion: barrido::RETENCION_POR_DEFECTO,
+                barrer: barrido::inbox,
+            }],
+            barrendero::CADA,
+            detener.clone().cancelled_owned(),
+        ));
         // One loop per event topic of the contract, all sharing one handler (and decoder).
         for contrato in EventoVuelos::CONTRATOS {
             bucles.spawn(consumir(
@@ -137,6 +150,7 @@ impl Aplicacion {
                 tracing::error!(error = %ConCausas(&error), "un consumidor terminó con un fallo");
             }
         }
+        let _ = barrendero.await;
         resultado
     }
 }

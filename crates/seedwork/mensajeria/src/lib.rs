@@ -10,6 +10,7 @@
 //! signal.
 #![forbid(unsafe_code)]
 
+pub mod barrendero;
 pub mod cliente;
 pub mod consumidor;
 pub mod metricas;

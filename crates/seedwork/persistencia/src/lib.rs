@@ -8,6 +8,7 @@
 //! that feeds the inbox step) is `seedwork-mensajeria`.
 #![forbid(unsafe_code)]
 
+pub mod barrido;
 pub mod base_datos;
 pub mod conexion;
 pub mod errores;
@@ -20,6 +21,7 @@ pub mod outbox;
 pub mod unidad_trabajo;
 pub mod versiones;
 
+pub use barrido::Barrido;
 pub use base_datos::{BaseDatos, ErrorConfiguracionBaseDatos, Motor};
 pub use conexion::{Conexion, Modo};
 pub use errores::de_diesel;

@@ -43,3 +43,6 @@ diesel::table! {
         fecha_actualizacion -> Timestamp,
     }
 }
+
+// The sweep of answered requests asks which ones have their reservation.
+diesel::allow_tables_to_appear_in_same_query!(reservas, solicitudes);

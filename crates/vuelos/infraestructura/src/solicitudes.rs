@@ -190,3 +190,29 @@ fn consultar(
         _ => EstadoSolicitud::EnProceso,
     }))
 }
+
+/// The sweep of answered requests (see `seedwork_persistencia::barrido`): those last changed
+/// before `antes_de` whose reservation exists (the creation was handled; the query answers
+/// from the reservation) or that were refused. A request still in process with no
+/// reservation (its command not handled yet) is kept, however old.
+pub fn barrer(
+    conexion: &mut Conexion,
+    antes_de: NaiveDateTime,
+) -> Result<usize, ErrorPersistencia> {
+    use crate::esquema::reservas;
+    // In bounded batches: each sweep is one short write transaction.
+    let ids: Vec<String> = solicitudes::table
+        .filter(solicitudes::fecha_actualizacion.lt(antes_de))
+        .filter(
+            solicitudes::estado
+                .ne(EN_PROCESO)
+                .or(solicitudes::id_reserva.eq_any(reservas::table.select(reservas::id))),
+        )
+        .select(solicitudes::id_reserva)
+        .limit(10_000)
+        .load(conexion)
+        .map_err(de_diesel)?;
+    diesel::delete(solicitudes::table.filter(solicitudes::id_reserva.eq_any(&ids)))
+        .execute(conexion)
+        .map_err(de_diesel)
+}

@@ -399,3 +399,93 @@ async fn the_latest_lifecycle_request_is_accepted_then_resolved_once_and_replace
         );
     }
 }
+
+/// The bookkeeping sweeps delete what is older than their retention and nothing still
+/// needed: inbox ids and idempotency keys by age, requests once answered (refused, or their
+/// reservation exists), never a request still in process.
+#[tokio::test]
+async fn the_sweeps_remove_old_bookkeeping_and_keep_what_may_still_be_needed() {
+    use diesel::prelude::*;
+    use seedwork_persistencia::barrido::{self, Barrido};
+    for prueba in bases::todas(&MIGRACIONES) {
+        let uow = uow(&prueba);
+        let creada = reserva(0);
+        let id_creada = creada.id().to_string();
+        let mut copia = creada.clone();
+        con_repositorio(&uow, move |repo| repo.agregar(&mut copia))
+            .await
+            .unwrap();
+        let viejo = (Utc::now() - chrono::TimeDelta::days(30)).naive_utc();
+        let nuevo = Utc::now().naive_utc();
+        {
+            let mut conexion = prueba.base.conexion().unwrap();
+            let conexion = &mut *conexion;
+            for (id, fecha) in [("vieja", viejo), ("reciente", nuevo)] {
+                diesel::sql_query(
+                    "INSERT INTO inbox (id_mensaje, tipo, fecha_procesado) VALUES ($1, 'T', $2)",
+                )
+                .bind::<diesel::sql_types::Text, _>(id)
+                .bind::<diesel::sql_types::Timestamp, _>(fecha)
+                .execute(conexion)
+                .unwrap();
+            }
+            for (id, estado, fecha) in [
+                (id_creada.clone(), "EnProceso", viejo),
+                ("rechazada-vieja".to_owned(), "Rechazada", viejo),
+                ("en-proceso-vieja".to_owned(), "EnProceso", viejo),
+                ("rechazada-reciente".to_owned(), "Rechazada", nuevo),
+            ] {
+                diesel::sql_query(
+                    "INSERT INTO solicitudes (id_reserva, estado, razon, fecha_creacion, fecha_actualizacion) \
+                     VALUES ($1, $2, NULL, $3, $3)",
+                )
+                .bind::<diesel::sql_types::Text, _>(id)
+                .bind::<diesel::sql_types::Text, _>(estado)
+                .bind::<diesel::sql_types::Timestamp, _>(fecha)
+                .execute(conexion)
+                .unwrap();
+            }
+        }
+        let semana = chrono::TimeDelta::days(7);
+        let barridos = [
+            Barrido {
+                tabla: "inbox",
+                retencion: semana,
+                barrer: barrido::inbox,
+            },
+            Barrido {
+                tabla: "solicitudes",
+                retencion: semana,
+                barrer: vuelos_infraestructura::solicitudes::barrer,
+            },
+        ];
+        let borradas: Vec<usize> = barridos.iter().map(|b| b.ejecutar(&uow).unwrap()).collect();
+        assert_eq!(borradas, [1, 2], "on {}", prueba.nombre);
+        let mut conexion = prueba.base.conexion().unwrap();
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        let quedan = |sql: &str, conexion: &mut _| -> Vec<String> {
+            let mut ids: Vec<String> = diesel::sql_query(sql)
+                .load::<Id>(conexion)
+                .unwrap()
+                .into_iter()
+                .map(|fila| fila.id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(
+            quedan("SELECT id_mensaje AS id FROM inbox", &mut *conexion),
+            ["reciente"]
+        );
+        assert_eq!(
+            quedan("SELECT id_reserva AS id FROM solicitudes", &mut *conexion),
+            ["en-proceso-vieja", "rechazada-reciente"],
+            "on {}",
+            prueba.nombre
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! Sweeping the bookkeeping tables that would otherwise only grow: the inbox (ids of
+//! messages handled), the `Idempotency-Key` answers, and whatever a module registers (vuelos:
+//! its answered requests). Each sweep deletes the rows older than its retention, which is
+//! configurable and must outlive any window in which they are still needed: an inbox row
+//! older than any redelivery of its message, a key older than any client's retry.
+
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use seedwork_aplicacion::ErrorUnidadTrabajo;
+use seedwork_dominio::ErrorPersistencia;
+
+use crate::conexion::{Conexion, Modo};
+use crate::errores::de_diesel;
+use crate::esquema::{idempotencia, inbox};
+use crate::unidad_trabajo::UnidadTrabajoDiesel;
+
+/// How long inbox ids and answered requests are kept by default: a week, longer than any
+/// redelivery of a message a consumer will see (a backlog a week old is an outage to
+/// handle, not a redelivery).
+pub const RETENCION_POR_DEFECTO: TimeDelta = TimeDelta::days(7);
+
+/// How long an `Idempotency-Key` answer is kept: longer than any client's retries.
+pub const RETENCION_IDEMPOTENCIA: TimeDelta = TimeDelta::hours(24);
+
+/// Deletes the rows of one table older than the instant given; answers how many.
+pub type Barrer = fn(&mut Conexion, NaiveDateTime) -> Result<usize, ErrorPersistencia>;
+
+/// One table to sweep.
+#[derive(Clone, Copy)]
+pub struct Barrido {
+    pub tabla: &'static str,
+    pub retencion: TimeDelta,
+    pub barrer: Barrer,
+}
+
+impl std::fmt::Debug for Barrido {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Barrido")
+            .field("tabla", &self.tabla)
+            .field("retencion", &self.retencion)
+            .finish()
+    }
+}
+
+impl Barrido {
+    /// Runs the sweep now, in a write transaction of its own (blocking).
+    pub fn ejecutar(&self, uow: &UnidadTrabajoDiesel) -> Result<usize, ErrorPersistencia> {
+        let antes_de = Utc::now().naive_utc() - self.retencion;
+        let barrer = self.barrer;
+        uow.ejecutar_bloqueando(Modo::Escritura, |tx| {
+            barrer(tx.conexion(), antes_de).map_err(ErrorUnidadTrabajo::from)
+        })
+        .map_err(|e| match e {
+            ErrorUnidadTrabajo::Persistencia(p) => p,
+            otro => ErrorPersistencia::inesperado(otro.to_string()),
+        })
+    }
+}
+
+/// The inbox rows of messages handled before `antes_de`.
+pub fn inbox(conexion: &mut Conexion, antes_de: NaiveDateTime) -> Result<usize, ErrorPersistencia> {
+    diesel::delete(inbox::table.filter(inbox::fecha_procesado.lt(antes_de)))
+        .execute(conexion)
+        .map_err(de_diesel)
+}
+
+/// The `Idempotency-Key` rows taken before `antes_de`.
+pub fn idempotencia(
+    conexion: &mut Conexion,
+    antes_de: NaiveDateTime,
+) -> Result<usize, ErrorPersistencia> {
+    diesel::delete(idempotencia::table.filter(idempotencia::fecha_creacion.lt(antes_de)))
+        .execute(conexion)
+        .map_err(de_diesel)
+}
