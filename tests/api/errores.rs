@@ -278,3 +278,53 @@ async fn a_trickled_body_is_timed_out_with_408() {
         assert!(tardo >= std::time::Duration::from_secs(9), "{tardo:?}");
     }
 }
+
+/// Values that parse but mean nothing are refused with the rule they break: a leap
+/// second, years outside 2000–2100, blank names, names with control characters, births
+/// before 1900.
+#[tokio::test]
+async fn values_that_parse_but_mean_nothing_are_refused() {
+    let app = spawn_app().await;
+    let leg = |cambio: &dyn Fn(&mut Value)| {
+        let mut cuerpo = reserva_bog_mad();
+        cambio(&mut cuerpo["itinerarios"][0]["odos"][0]["segmentos"][0]["legs"][0]);
+        cuerpo
+    };
+    for (regla, cuerpo) in [
+        (
+            "FormatoFecha",
+            leg(&|l| l["fecha_salida"] = json!("2027-03-10T23:59:60Z")),
+        ),
+        (
+            "FormatoFecha",
+            leg(&|l| l["fecha_salida"] = json!("+99999-03-10T22:05:00Z")),
+        ),
+        (
+            "FechaEnRango",
+            leg(&|l| l["fecha_salida"] = json!("1900-03-10T22:05:00Z")),
+        ),
+        (
+            "NombreAeropuerto",
+            leg(&|l| l["origen"]["nombre"] = json!("   ")),
+        ),
+        (
+            "NombreAeropuerto",
+            leg(&|l| l["origen"]["nombre"] = json!("El\nDorado")),
+        ),
+    ] {
+        let respuesta = app.post_reserva(&cuerpo).await;
+        assert_eq!(respuesta.status(), 400, "{regla}");
+        assert_eq!(json(respuesta).await["regla"], regla);
+    }
+    for (campo, valor) in [
+        ("nombres", json!("  ")),
+        ("apellidos", json!("Pérez\u{1b}[2J")),
+        ("fecha_nacimiento", json!("1899-12-31")),
+    ] {
+        let mut registro = registro_natural("valores@gmail.com", PASSWORD);
+        registro[campo] = valor;
+        let respuesta = app.registrar(&registro).await;
+        assert_eq!(respuesta.status(), 400, "{campo}");
+    }
+    assert_eq!(app.filas(), (0, 0));
+}

@@ -1,7 +1,7 @@
 //! The named business rules of the clientes module. Each rule's name is stable: it reaches
 //! clients as the `regla` of a 400 answer, so renaming one is a breaking change.
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use seedwork_dominio::ReglaNegocio;
 
 use crate::email::{self, Email};
@@ -32,10 +32,13 @@ impl ReglaNegocio for NombreNoVacio<'_> {
         Self::NOMBRE
     }
     fn es_valida(&self) -> bool {
-        !self.valor.trim().is_empty()
+        !self.valor.trim().is_empty() && !self.valor.chars().any(char::is_control)
     }
     fn mensaje(&self) -> String {
-        format!("{} no puede estar vacío", self.campo)
+        format!(
+            "{} no puede estar vacío ni tener caracteres de control",
+            self.campo
+        )
     }
 }
 
@@ -172,6 +175,11 @@ impl ReglaNegocio for NumeroDocumentoValido {
     }
 }
 
+/// The earliest year of birth accepted (dates before are typing errors, not clients).
+pub const ANIO_MINIMO_NACIMIENTO: i32 = 1900;
+/// The earliest year of constitution of a company accepted.
+pub const ANIO_MINIMO_CONSTITUCION: i32 = 1800;
+
 /// A natural client is at least [`EDAD_MINIMA`] years old on `hoy`. Someone born on
 /// 29 February comes of age on 28 February of non-leap years.
 #[derive(Debug, Clone, Copy)]
@@ -186,12 +194,17 @@ impl ReglaNegocio for MayorDeEdad {
         Self::NOMBRE
     }
     fn es_valida(&self) -> bool {
-        self.fecha_nacimiento
-            .checked_add_months(Months::new(12 * EDAD_MINIMA))
-            .is_some_and(|mayoria| mayoria <= self.hoy)
+        self.fecha_nacimiento.year() >= ANIO_MINIMO_NACIMIENTO
+            && self
+                .fecha_nacimiento
+                .checked_add_months(Months::new(12 * EDAD_MINIMA))
+                .is_some_and(|mayoria| mayoria <= self.hoy)
     }
     fn mensaje(&self) -> String {
-        format!("un cliente natural debe tener al menos {EDAD_MINIMA} años")
+        format!(
+            "un cliente natural debe tener al menos {EDAD_MINIMA} años y haber nacido desde \
+             {ANIO_MINIMO_NACIMIENTO}"
+        )
     }
 }
 
@@ -208,11 +221,12 @@ impl ReglaNegocio for FechaConstitucionPasada {
         Self::NOMBRE
     }
     fn es_valida(&self) -> bool {
-        self.fecha_constitucion < self.hoy
+        self.fecha_constitucion.year() >= ANIO_MINIMO_CONSTITUCION
+            && self.fecha_constitucion < self.hoy
     }
     fn mensaje(&self) -> String {
         format!(
-            "la fecha de constitución {} debe ser anterior a hoy",
+            "la fecha de constitución {} debe ser anterior a hoy y desde {ANIO_MINIMO_CONSTITUCION}",
             self.fecha_constitucion
         )
     }

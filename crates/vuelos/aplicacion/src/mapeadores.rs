@@ -1,6 +1,6 @@
 //! Mappers between the DTOs and the domain of the vuelos module.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use seedwork_dominio::{Entidad, ReglaIncumplida};
 use vuelos_dominio::{Aeropuerto, Itinerario, Leg, Odo, Reserva, Segmento};
 
@@ -10,16 +10,43 @@ use crate::dto::{
 };
 use crate::solicitudes::{DesenlaceSolicitud, UltimaSolicitud};
 
-/// Parses a date in the API's format (`2027-03-10T22:05:00Z`).
+/// The years a flight may be in: earlier or later dates are typing errors.
+pub const ANIOS_VUELO: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// Parses a date in the API's format (`2027-03-10T22:05:00Z`): four-digit years of
+/// [`ANIOS_VUELO`], and no leap second (`23:59:60`, which would silently become the next
+/// day).
 pub fn parse_fecha(texto: &str) -> Result<DateTime<Utc>, ReglaIncumplida> {
-    NaiveDateTime::parse_from_str(texto, FORMATO_FECHA)
-        .map(|fecha| fecha.and_utc())
-        .map_err(|_| {
-            ReglaIncumplida::new(
-                "FormatoFecha",
-                format!("'{texto}' no es una fecha en formato AAAA-MM-DDTHH:MM:SSZ"),
-            )
-        })
+    let formato = || {
+        ReglaIncumplida::new(
+            "FormatoFecha",
+            format!("'{texto}' no es una fecha en formato AAAA-MM-DDTHH:MM:SSZ"),
+        )
+    };
+    // Exactly `AAAA-MM-DDTHH:MM:SSZ`: chrono would take signed and longer years.
+    if texto.len() != 20 || !texto.as_bytes()[..4].iter().all(u8::is_ascii_digit) {
+        return Err(formato());
+    }
+    let fecha = NaiveDateTime::parse_from_str(texto, FORMATO_FECHA)
+        .map_err(|_| formato())?
+        .and_utc();
+    if fecha.timestamp_subsec_nanos() >= 1_000_000_000 {
+        return Err(ReglaIncumplida::new(
+            "FormatoFecha",
+            format!("'{texto}' es un segundo intercalar: use el segundo 59 o el siguiente minuto"),
+        ));
+    }
+    if !ANIOS_VUELO.contains(&fecha.year()) {
+        return Err(ReglaIncumplida::new(
+            "FechaEnRango",
+            format!(
+                "'{texto}' está fuera de los años {}–{}",
+                ANIOS_VUELO.start(),
+                ANIOS_VUELO.end()
+            ),
+        ));
+    }
+    Ok(fecha)
 }
 
 pub fn formatear_fecha(fecha: DateTime<Utc>) -> String {
@@ -172,6 +199,21 @@ mod tests {
     }
 
     #[test]
+    fn leap_seconds_odd_years_and_dates_out_of_range_are_refused() {
+        for (texto, regla) in [
+            ("2027-06-30T23:59:60Z", "FormatoFecha"),
+            ("+99999-01-01T00:00:00Z", "FormatoFecha"),
+            ("-0001-01-01T00:00:00Z", "FormatoFecha"),
+            ("0000-01-01T00:00:00Z", "FechaEnRango"),
+            ("1900-05-01T10:00:00Z", "FechaEnRango"),
+            ("2101-01-01T00:00:00Z", "FechaEnRango"),
+        ] {
+            assert_eq!(parse_fecha(texto).unwrap_err().regla, regla, "{texto}");
+        }
+        assert!(parse_fecha("2027-06-30T23:59:59Z").is_ok());
+    }
+
+    #[test]
     fn a_bad_airport_code_inside_an_itinerary_is_refused_naming_the_rule() {
         let mut dto = itinerario_dto();
         dto.odos[0].segmentos[0].legs[0].origen.codigo = "BOGO".into();
@@ -180,7 +222,8 @@ mod tests {
 
     proptest! {
         #[test]
-        fn any_valid_date_survives_a_round_trip_through_text(segundos in 0i64..4_102_444_800) {
+        // 2000-01-01 to 2100-12-31: the years a flight may be in.
+        fn any_valid_date_survives_a_round_trip_through_text(segundos in 946_684_800i64..4_133_980_800) {
             let fecha = DateTime::from_timestamp(segundos, 0).unwrap();
             prop_assert_eq!(parse_fecha(&formatear_fecha(fecha)), Ok(fecha));
         }

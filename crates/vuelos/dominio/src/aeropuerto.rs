@@ -19,9 +19,16 @@ impl Aeropuerto {
         }
     }
 
-    /// Parses the code; the name is free text.
+    /// Parses the code; the name is free text, but not blank and without control
+    /// characters.
     pub fn parse(codigo: &str, nombre: &str) -> Result<Self, ReglaIncumplida> {
-        Ok(Self::new(CodigoIata::parse(codigo)?, nombre))
+        if nombre.trim().is_empty() || nombre.chars().any(char::is_control) {
+            return Err(ReglaIncumplida::new(
+                "NombreAeropuerto",
+                "el nombre del aeropuerto no puede estar vacío ni tener caracteres de control",
+            ));
+        }
+        Ok(Self::new(CodigoIata::parse(codigo)?, nombre.trim()))
     }
 
     pub fn codigo(&self) -> &CodigoIata {
