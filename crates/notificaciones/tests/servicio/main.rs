@@ -366,3 +366,94 @@ async fn a_message_cannot_forge_a_line_of_the_log() {
         "a terminal code reached the log"
     );
 }
+
+/// Runs `scripts/dlq.py` of the repository with the test virtualenv; answers its stdout.
+fn dlq(orden: &str, broker: &str, topico: &str) -> String {
+    let raiz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let preparado = std::process::Command::new(raiz.join("scripts/python-venv.sh"))
+        .status()
+        .expect("python-venv.sh runs");
+    assert!(preparado.success());
+    let salida = std::process::Command::new(raiz.join(".venv/bin/python"))
+        .arg(raiz.join("scripts/dlq.py"))
+        .args([
+            orden,
+            "--broker",
+            broker,
+            "--topico",
+            topico,
+            "--suscripcion",
+        ])
+        .arg(notificaciones::consumidor::SUSCRIPCION)
+        .output()
+        .expect("dlq.py runs");
+    let stdout = String::from_utf8_lossy(&salida.stdout).into_owned();
+    assert!(
+        salida.status.success(),
+        "dlq.py {orden} failed: {stdout}\n{}",
+        String::from_utf8_lossy(&salida.stderr)
+    );
+    stdout
+}
+
+/// Dead letters are kept (the consumer's `-DLQ` subscription holds them), listed with their
+/// reason by `scripts/dlq.py listar`, and replayed on their topic by `reenviar` (this one,
+/// still undecodable, is refused again: it went through the consumer a second time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_are_kept_listed_and_replayed() {
+    let broker = Broker::iniciar().await;
+    let servicio = Servicio::arrancar_listo(&broker.url()).await;
+    let cliente = broker.cliente().await;
+    let mut creadas =
+        productor::<EventoReservaCreada>(&cliente, EventoReservaCreada::ESQUEMA_JSON).await;
+    publicar(&mut creadas, b"un mensaje que no decodifica".to_vec()).await;
+    servicio
+        .esperar("the dead letter", |lineas| {
+            lineas
+                .iter()
+                .filter(|l| l.contains("mensaje rechazado"))
+                .count()
+                == 1
+        })
+        .await;
+    let url = broker.url();
+    let topico = EventoReservaCreada::TOPICO.to_owned();
+    let (u, t) = (url.clone(), topico.clone());
+    let listado = tokio::task::spawn_blocking(move || dlq("listar", &u, &t))
+        .await
+        .unwrap();
+    let json = |texto: &str| -> Vec<serde_json::Value> {
+        texto
+            .lines()
+            .filter(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect()
+    };
+    let lineas = json(&listado);
+    assert_eq!(lineas.len(), 1, "{listado}");
+    assert!(lineas[0]["razon"]
+        .as_str()
+        .unwrap()
+        .contains("EventoReservaCreada"));
+    // Listing leaves them in place.
+    let (u, t) = (url.clone(), topico.clone());
+    let otra_vez = tokio::task::spawn_blocking(move || dlq("listar", &u, &t))
+        .await
+        .unwrap();
+    assert_eq!(json(&otra_vez).len(), 1, "{otra_vez}");
+
+    let (u, t) = (url.clone(), topico.clone());
+    let reenvio = tokio::task::spawn_blocking(move || dlq("reenviar", &u, &t))
+        .await
+        .unwrap();
+    assert_eq!(json(&reenvio).len(), 1, "{reenvio}");
+    servicio
+        .esperar("the replayed message to be refused again", |lineas| {
+            lineas
+                .iter()
+                .filter(|l| l.contains("mensaje rechazado"))
+                .count()
+                == 2
+        })
+        .await;
+}

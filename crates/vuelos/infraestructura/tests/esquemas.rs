@@ -784,7 +784,7 @@ fn segmento() -> impl Strategy<Value = Segmento> {
         0..CODIGOS.len(),
         proptest::collection::vec((1..CODIGOS.len(), 1i64..50_000_000, 1i64..50_000_000), 1..4),
         0i64..3_700_000_000_000,
-        "\\PC{0,12}",
+        "[^\\s\\p{C}]\\PC{0,11}",
     )
         .prop_map(|(inicio, pasos, mut ms, nombre)| {
             let mut codigo = inicio;

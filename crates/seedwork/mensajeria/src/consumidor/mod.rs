@@ -140,6 +140,7 @@ pub async fn consumir<M: ManejadorMensajes>(
             }
         };
         espera = ESPERA_MINIMA;
+        retener_muertos(&broker, &suscripcion).await;
         tracing::info!(topico = %suscripcion.topico, suscripcion = %suscripcion.nombre, "consumidor listo");
         // Shown as 0 from the start rather than absent until the first redelivery.
         metrics::counter!("aeroalpes_mensajes_reentregados_total", "suscripcion" => suscripcion.nombre.clone())
@@ -175,6 +176,39 @@ pub async fn consumir<M: ManejadorMensajes>(
                 }
                 None => break,
             }
+        }
+    }
+}
+
+/// The durable subscription that keeps a consumer's dead letters: `<suscripción>-DLQ` on
+/// `<tópico>-DLQ`, created before any message is dead-lettered, so that they are kept as
+/// its backlog (visible as `pulsar_msg_backlog`) whatever the broker's retention, until
+/// `scripts/dlq.py` lists and replays them. Nothing consumes it otherwise.
+pub fn suscripcion_dlq(suscripcion: &Suscripcion) -> String {
+    format!("{}{SUFIJO_DLQ}", suscripcion.nombre)
+}
+
+async fn retener_muertos(broker: &Broker, suscripcion: &Suscripcion) {
+    let creada = broker
+        .consumer()
+        .with_topic(suscripcion.topico_dlq())
+        .with_subscription(suscripcion_dlq(suscripcion))
+        .with_subscription_type(SubType::Shared)
+        .with_options(
+            ConsumerOptions::default()
+                .durable(true)
+                .with_initial_position(pulsar::consumer::InitialPosition::Earliest),
+        )
+        .build::<Vec<u8>>()
+        .await;
+    match creada {
+        Ok(mut consumidor) => {
+            let _ = consumidor.close().await;
+        }
+        // The consumer works without it; dead letters are then kept as the broker's
+        // retention says.
+        Err(error) => {
+            tracing::warn!(topico = %suscripcion.topico_dlq(), error = %ConCausas(&error), "no se pudo crear la suscripción que retiene los mensajes muertos")
         }
     }
 }
