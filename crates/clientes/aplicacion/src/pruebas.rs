@@ -185,15 +185,8 @@ pub struct Tablas {
 /// `usuario` holding exactly `reservas`.
 fn con_reservas(usuario: &Usuario, reservas: Vec<IdReservaCliente>) -> Usuario {
     Usuario::reconstruir(DatosUsuario {
-        id: usuario.id(),
-        nombre: usuario.nombre().clone(),
-        email: usuario.email().clone(),
-        hash_password: usuario.hash_password().clone(),
-        cliente: usuario.cliente().clone(),
-        estado: usuario.estado(),
         reservas,
-        fecha_creacion: usuario.fecha_creacion(),
-        fecha_actualizacion: usuario.fecha_actualizacion(),
+        ..usuario.datos()
     })
 }
 

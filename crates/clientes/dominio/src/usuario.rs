@@ -211,6 +211,21 @@ impl Usuario {
     pub fn reservas(&self) -> &[IdReservaCliente] {
         &self.reservas
     }
+
+    /// What the user is made of, as [`Usuario::reconstruir`] takes it back.
+    pub fn datos(&self) -> DatosUsuario {
+        DatosUsuario {
+            id: self.id,
+            nombre: self.nombre.clone(),
+            email: self.email.clone(),
+            hash_password: self.hash_password.clone(),
+            cliente: self.cliente.clone(),
+            estado: self.estado,
+            reservas: self.reservas.clone(),
+            fecha_creacion: self.fecha_creacion,
+            fecha_actualizacion: self.fecha_actualizacion,
+        }
+    }
 }
 
 impl Entidad for Usuario {
@@ -524,17 +539,7 @@ mod tests {
             .agregar_reserva(IdReservaCliente::nuevo(), despues())
             .unwrap();
         // when
-        let mut reconstruido = Usuario::reconstruir(DatosUsuario {
-            id: guardado.id(),
-            nombre: guardado.nombre().clone(),
-            email: guardado.email().clone(),
-            hash_password: guardado.hash_password().clone(),
-            cliente: guardado.cliente().clone(),
-            estado: guardado.estado(),
-            reservas: guardado.reservas().to_vec(),
-            fecha_creacion: guardado.fecha_creacion(),
-            fecha_actualizacion: guardado.fecha_actualizacion(),
-        });
+        let mut reconstruido = Usuario::reconstruir(guardado.datos());
         // then
         assert_eq!(reconstruido, guardado);
         assert!(reconstruido.tomar_eventos().is_empty());

@@ -229,17 +229,7 @@ async fn a_second_user_with_the_same_email_or_id_is_a_duplicate() {
 }
 
 fn datos(usuario: &Usuario) -> DatosUsuario {
-    DatosUsuario {
-        id: usuario.id(),
-        nombre: usuario.nombre().clone(),
-        email: usuario.email().clone(),
-        hash_password: usuario.hash_password().clone(),
-        cliente: usuario.cliente().clone(),
-        estado: usuario.estado(),
-        reservas: usuario.reservas().to_vec(),
-        fecha_creacion: usuario.fecha_creacion(),
-        fecha_actualizacion: usuario.fecha_actualizacion(),
-    }
+    usuario.datos()
 }
 
 #[tokio::test]

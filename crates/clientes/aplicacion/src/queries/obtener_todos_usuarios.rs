@@ -47,7 +47,7 @@ where
 mod tests {
     use chrono::TimeDelta;
     use clientes_dominio::{DatosUsuario, EstadoUsuario, Usuario};
-    use seedwork_dominio::{Entidad, ErrorPersistencia};
+    use seedwork_dominio::ErrorPersistencia;
 
     use super::*;
     use crate::pruebas::{
@@ -57,15 +57,11 @@ mod tests {
     fn registrado_hace(dias: i64, usuario: Usuario) -> Usuario {
         let fecha = ahora() - TimeDelta::days(dias);
         Usuario::reconstruir(DatosUsuario {
-            id: usuario.id(),
-            nombre: usuario.nombre().clone(),
-            email: usuario.email().clone(),
-            hash_password: usuario.hash_password().clone(),
-            cliente: usuario.cliente().clone(),
             estado: EstadoUsuario::Desactivado,
             reservas: Vec::new(),
             fecha_creacion: fecha,
             fecha_actualizacion: fecha,
+            ..usuario.datos()
         })
     }
 
