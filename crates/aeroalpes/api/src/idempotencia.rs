@@ -2,7 +2,8 @@
 //! the first request with a key runs and its answer is kept; a retry with the same key and
 //! the same request (method, path, body) from the same credentials gets that answer again,
 //! marked `Idempotency-Replayed: true`, and runs nothing; the same key with another request
-//! is 422; a retry while the first still runs is 409 with `Retry-After`.
+//! is 422; a retry while the first still runs is 409 with `Retry-After`. Answers that only
+//! say "not now" (409, 408, 429, 5xx) are not kept: a retry runs again.
 //!
 //! A creation with a key books the reservation under an id derived from the credentials
 //! and the key ([`Idempotencia::id_derivado`]): if the process dies after the commit and
@@ -115,7 +116,14 @@ async fn guardar(
     let (cabeza, cuerpo) = respuesta.into_parts();
     let cuerpo = to_bytes(cuerpo).await.unwrap_or_default();
     let estado = cabeza.status();
-    let guardado = if estado.is_server_error() {
+    // An answer that says "not now" (a conflict with a request in process, a timeout, a
+    // throttle, a failure of ours) is not kept: a retry with the key runs again.
+    let pasajera = estado.is_server_error()
+        || matches!(
+            estado,
+            StatusCode::CONFLICT | StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS
+        );
+    let guardado = if pasajera {
         contexto.idempotencia.liberar(ambito, clave).await
     } else {
         let ubicacion = cabeza
