@@ -267,3 +267,30 @@ async fn aeroalpes_stops_cleanly_on_sigterm() {
     );
     sistema.proceso.esperar_linea(&["aeroalpes detenido"]).await;
 }
+
+/// With its broker unreachable (it keeps trying to connect), aeroalpes still stops on
+/// SIGTERM within its deadline.
+#[tokio::test]
+async fn aeroalpes_stops_on_sigterm_with_its_broker_unreachable() {
+    let datos = tempfile::tempdir().unwrap();
+    let cerrado = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let broker = format!("pulsar://127.0.0.1:{cerrado}");
+    let mut sistema = aeroalpes(
+        datos.path(),
+        &datos.path().join("a.db").display().to_string(),
+        Some(&broker),
+    )
+    .await;
+    let inicio = std::time::Instant::now();
+    let estado = sistema.proceso.terminar();
+    assert!(
+        estado.success() && inicio.elapsed() < Duration::from_secs(20),
+        "exit status {estado:?} after {:?}; log:\n{}",
+        inicio.elapsed(),
+        sistema.proceso.registro()
+    );
+}
