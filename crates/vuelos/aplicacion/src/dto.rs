@@ -12,11 +12,18 @@ pub const FORMATO_FECHA: &str = "%Y-%m-%dT%H:%M:%SZ";
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AeropuertoDTO {
     /// Three-letter IATA code.
-    #[cfg_attr(feature = "openapi", schema(example = "BOG"))]
-    pub codigo: String,
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "Aeropuerto Internacional El Dorado")
+        schema(example = "BOG", pattern = "^[A-Za-z]{3}$")
+    )]
+    pub codigo: String,
+    /// Not blank, without control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Aeropuerto Internacional El Dorado",
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+        )
     )]
     pub nombre: String,
 }
@@ -24,9 +31,22 @@ pub struct AeropuertoDTO {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LegDTO {
-    #[cfg_attr(feature = "openapi", schema(example = "2027-03-10T22:05:00Z"))]
+    /// `AAAA-MM-DDTHH:MM:SSZ`, years 2000–2100, no leap second.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "2027-03-10T22:05:00Z",
+            pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9]Z$"
+        )
+    )]
     pub fecha_salida: String,
-    #[cfg_attr(feature = "openapi", schema(example = "2027-03-11T14:40:00Z"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "2027-03-11T14:40:00Z",
+            pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9]Z$"
+        )
+    )]
     pub fecha_llegada: String,
     pub origen: AeropuertoDTO,
     pub destino: AeropuertoDTO,
@@ -35,18 +55,21 @@ pub struct LegDTO {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SegmentoDTO {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub legs: Vec<LegDTO>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OdoDTO {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub segmentos: Vec<SegmentoDTO>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItinerarioDTO {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub odos: Vec<OdoDTO>,
 }
 
@@ -54,6 +77,7 @@ pub struct ItinerarioDTO {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SolicitudReservaDTO {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub itinerarios: Vec<ItinerarioDTO>,
     /// The client the reservation is for, when no bearer token says it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
