@@ -22,14 +22,16 @@ pub async fn namespace_deduplication(
     tenant: &str,
     namespace: &str,
 ) -> Response {
-    let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
-        return registry_error(&RegistryError::NamespaceNotFound);
-    };
-    let enabled = match optional_policy(request, policies.deduplication, Into::into, boolean) {
-        Ok(enabled) => enabled,
-        Err(answer) => return answer,
-    };
-    change(broker, tenant, namespace, |p| p.deduplication = enabled).await
+    let campo: fn(&mut NamespacePolicies) -> &mut Option<_> = |p| &mut p.deduplication;
+    namespace_policy(
+        broker,
+        request,
+        (tenant, namespace),
+        campo,
+        Into::into,
+        boolean,
+    )
+    .await
 }
 
 /// `GET|POST|PUT /admin/v2/namespaces/{tenant}/{namespace}/schemaCompatibilityStrategy`:
@@ -70,24 +72,13 @@ pub async fn retention(
     tenant: &str,
     namespace: &str,
 ) -> Response {
-    let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
-        return registry_error(&RegistryError::NamespaceNotFound);
-    };
     let parse = |body: Option<&serde_json::Value>| {
         body.and_then(RetentionPolicy::from_json)
             .ok_or_else(|| Response::error(400, "invalid retention policies"))
     };
+    let campo: fn(&mut NamespacePolicies) -> &mut Option<_> = |p| &mut p.retention;
     let show = RetentionPolicy::to_json;
-    let retention = match optional_policy(request, policies.retention, show, parse) {
-        Ok(retention) => retention,
-        Err(answer) => return answer,
-    };
-    let mut changed = policies.clone();
-    changed.retention = retention;
-    if let Some(refusal) = quota_over_retention(broker, &changed) {
-        return refusal;
-    }
-    change(broker, tenant, namespace, |p| p.retention = retention).await
+    namespace_policy(broker, request, (tenant, namespace), campo, show, parse).await
 }
 
 /// `GET|POST|DELETE /admin/v2/namespaces/{tenant}/{namespace}/messageTTL`: the body of
@@ -98,9 +89,6 @@ pub async fn message_ttl(
     tenant: &str,
     namespace: &str,
 ) -> Response {
-    let Some(policies) = broker.namespaces.policies(tenant, namespace) else {
-        return registry_error(&RegistryError::NamespaceNotFound);
-    };
     let parse = |body: Option<&serde_json::Value>| {
         body.and_then(serde_json::Value::as_u64)
             .and_then(|ttl| u32::try_from(ttl).ok())
@@ -111,11 +99,41 @@ pub async fn message_ttl(
                 )
             })
     };
-    let ttl = match optional_policy(request, policies.message_ttl_seconds, Into::into, parse) {
-        Ok(ttl) => ttl,
+    let campo: fn(&mut NamespacePolicies) -> &mut Option<_> = |p| &mut p.message_ttl_seconds;
+    namespace_policy(
+        broker,
+        request,
+        (tenant, namespace),
+        campo,
+        Into::into,
+        parse,
+    )
+    .await
+}
+
+/// An optional policy of a namespace, the field `campo` gives, through
+/// [`optional_policy`]; a change that would leave a backlog quota over the retention is
+/// refused (see [`quota_over_retention`]).
+async fn namespace_policy<T: Copy>(
+    broker: &Broker,
+    request: &Request,
+    (tenant, namespace): (&str, &str),
+    campo: fn(&mut NamespacePolicies) -> &mut Option<T>,
+    show: impl Fn(T) -> serde_json::Value,
+    parse: impl Fn(Option<&serde_json::Value>) -> Result<T, Response>,
+) -> Response {
+    let Some(mut policies) = broker.namespaces.policies(tenant, namespace) else {
+        return registry_error(&RegistryError::NamespaceNotFound);
+    };
+    let value = match optional_policy(request, *campo(&mut policies), show, parse) {
+        Ok(value) => value,
         Err(answer) => return answer,
     };
-    change(broker, tenant, namespace, |p| p.message_ttl_seconds = ttl).await
+    *campo(&mut policies) = value;
+    if let Some(refusal) = quota_over_retention(broker, &policies) {
+        return refusal;
+    }
+    change(broker, tenant, namespace, |p| *campo(p) = value).await
 }
 
 /// `GET /admin/v2/namespaces/{tenant}/{namespace}/backlogQuotaMap` and

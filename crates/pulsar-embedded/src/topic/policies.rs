@@ -119,10 +119,15 @@ impl Topic {
     pub fn storage_changed(&self, segments: &[SegmentInfo]) {
         let mut state = self.lock();
         let state = &mut *state;
+        let antes = state.segments.first().map(|s| s.base);
         state.segments = segments.to_vec();
         let Some(first) = segments.first().map(|s| s.base) else {
             return;
         };
+        // After most groups only the segment being written grew: nothing to release.
+        if antes == Some(first) {
+            return;
+        }
         if first > state.first_id {
             while state.entries.front().is_some_and(|e| e.id < first) {
                 state.entries.pop_front();
