@@ -40,6 +40,12 @@ where
 
 pub async fn json<T: DeserializeOwned>(mut payload: web::Payload) -> Result<T, ErrorApi> {
     let cuerpo = leer(&mut payload).await?;
+    // A NUL can only be in JSON as the escape `\u0000` (a raw one is not JSON): without
+    // that text the body is read straight into `T`, as every ordinary request is.
+    if !cuerpo.windows(6).any(|w| w == b"\\u0000") {
+        return serde_json::from_slice(&cuerpo)
+            .map_err(|e| ErrorApi::solicitud(format!("JSON inválido: {e}")));
+    }
     let valor: serde_json::Value = serde_json::from_slice(&cuerpo)
         .map_err(|e| ErrorApi::solicitud(format!("JSON inválido: {e}")))?;
     if tiene_nul(&valor) {
