@@ -254,19 +254,19 @@ impl AppDePrueba {
     pub fn filas(&self) -> (usize, usize) {
         let mut conexion = self.base.base.conexion().expect("a connection");
         let outbox = outbox::todas(&mut conexion).expect("the outbox").len();
-        use diesel::prelude::*;
-        let reservas: i64 = diesel::sql_query("SELECT COUNT(*) AS n FROM reservas")
-            .get_result::<Cuenta>(&mut *conexion)
-            .expect("a count")
-            .n;
-        (reservas as usize, outbox)
+        (self.contar("reservas"), outbox)
     }
 
     /// How many reservations users hold, over all users.
     pub fn reservas_de_usuarios(&self) -> usize {
+        self.contar("usuario_reservas")
+    }
+
+    /// How many rows `tabla` holds.
+    pub fn contar(&self, tabla: &str) -> usize {
         let mut conexion = self.base.base.conexion().expect("a connection");
         use diesel::prelude::*;
-        let n = diesel::sql_query("SELECT COUNT(*) AS n FROM usuario_reservas")
+        let n = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {tabla}"))
             .get_result::<Cuenta>(&mut *conexion)
             .expect("a count")
             .n;

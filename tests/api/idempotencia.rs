@@ -100,6 +100,78 @@ async fn the_same_key_with_another_request_is_422_and_keys_are_per_credentials()
     assert_eq!(mala.status(), 400);
 }
 
+/// A refusal (401 without a token, 403 for another client, 404 for an unknown route, 400
+/// for a bad body) changed nothing and is not kept: the same key with another request is
+/// not 422, and the key is free for the request once it is right.
+#[tokio::test]
+async fn refused_requests_keep_nothing_under_their_key() {
+    let app = spawn_app().await;
+    let vacio = serde_json::json!({});
+    let ajeno = "/clientes/usuarios/00000000-0000-4000-8000-000000000000/desactivar";
+    let anonima = con_clave(&app, ajeno, "k-rechazada", &vacio).await;
+    assert_eq!(anonima.status(), 401);
+    let otra = con_clave(
+        &app,
+        "/clientes/usuarios/otro/desactivar",
+        "k-rechazada",
+        &vacio,
+    )
+    .await;
+    assert_eq!(
+        otra.status(),
+        401,
+        "not 422: the first refusal kept nothing"
+    );
+    // Another client's user: 403, kept neither.
+    let (_, token) = app.usuario_con_token("otra@gmail.com").await;
+    let prohibida = app
+        .cliente
+        .post(format!("{}{ajeno}", app.direccion))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "k-rechazada")
+        .json(&vacio)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(prohibida.status(), 403);
+    let desconocida = con_clave(&app, "/no/existe", "k-rechazada", &vacio).await;
+    assert_eq!(desconocida.status(), 404);
+    let mala = con_clave(&app, "/vuelos/reserva", "k-rechazada", &vacio).await;
+    assert_eq!(mala.status(), 400);
+    assert_eq!(app.contar("idempotencia"), 0, "refusals leave no row");
+    let buena = con_clave(&app, "/vuelos/reserva", "k-rechazada", &reserva_bog_mad()).await;
+    assert_eq!(buena.status(), 200, "the key is free for the right request");
+}
+
+/// Without credentials a key belongs to the client's address: two anonymous clients that
+/// pick the same key (and send the same fixture) each book their own reservation, and
+/// neither sees the other's answer, whose id is the reservation's capability.
+#[tokio::test]
+async fn anonymous_clients_on_different_addresses_do_not_share_keys() {
+    let app = spawn_app().await;
+    let desde = |ip: [u8; 4]| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(ip))
+            .build()
+            .unwrap()
+    };
+    let mut ids = Vec::new();
+    for cliente in [desde([127, 0, 0, 1]), desde([127, 0, 0, 2])] {
+        let respuesta = cliente
+            .post(format!("{}/vuelos/reserva", app.direccion))
+            .header("Idempotency-Key", "1")
+            .json(&reserva_bog_mad())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(respuesta.status(), 200);
+        assert!(respuesta.headers().get("idempotency-replayed").is_none());
+        ids.push(json(respuesta).await["id"].clone());
+    }
+    assert_ne!(ids[0], ids[1]);
+    assert_eq!(app.filas().0, 2);
+}
+
 #[tokio::test]
 async fn a_retry_after_a_creation_that_committed_but_was_never_answered_books_nothing_new() {
     let app = spawn_app().await;

@@ -2,8 +2,10 @@
 //! the first request with a key runs and its answer is kept; a retry with the same key and
 //! the same request (method, path, body) from the same credentials gets that answer again,
 //! marked `Idempotency-Replayed: true`, and runs nothing; the same key with another request
-//! is 422; a retry while the first still runs is 409 with `Retry-After`. Answers that only
-//! say "not now" (409, 408, 429, 5xx) are not kept: a retry runs again.
+//! is 422; a retry while the first still runs is 409 with `Retry-After`. Only successes are
+//! kept: after a refusal (4xx, nothing changed) or a failure of ours (5xx) a retry runs
+//! again, and refused callers fill no row. Keys belong to the credentials that send them,
+//! or, for anonymous requests, to the client's address.
 //!
 //! A creation with a key books the reservation under an id derived from the credentials
 //! and the key ([`Idempotencia::id_derivado`]): if the process dies after the commit and
@@ -55,13 +57,7 @@ pub async fn middleware(
         Ok(cuerpo) => cuerpo,
         Err(error) => return Ok(solicitud.error_response(error)),
     };
-    let ambito = hex(&Sha256::digest(
-        solicitud
-            .headers()
-            .get(AUTHORIZATION)
-            .map(HeaderValue::as_bytes)
-            .unwrap_or_default(),
-    ));
+    let ambito = ambito_de(&solicitud);
     let huella = {
         let mut huella = Sha256::new();
         huella.update(solicitud.method().as_str());
@@ -116,14 +112,9 @@ async fn guardar(
     let (cabeza, cuerpo) = respuesta.into_parts();
     let cuerpo = to_bytes(cuerpo).await.unwrap_or_default();
     let estado = cabeza.status();
-    // An answer that says "not now" (a conflict with a request in process, a timeout, a
-    // throttle, a failure of ours) is not kept: a retry with the key runs again.
-    let pasajera = estado.is_server_error()
-        || matches!(
-            estado,
-            StatusCode::CONFLICT | StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS
-        );
-    let guardado = if pasajera {
+    // Only a success is kept. A refusal changed nothing, so running it again is safe and
+    // answers what holds then; a failure of ours (5xx) frees the key for the retry.
+    let guardado = if !estado.is_success() {
         contexto.idempotencia.liberar(ambito, clave).await
     } else {
         let ubicacion = cabeza
@@ -163,6 +154,27 @@ fn repetida(guardada: RespuestaGuardada) -> HttpResponse {
     respuesta
         .content_type("application/json")
         .body(guardada.cuerpo)
+}
+
+/// Whose keys a request's are: those of its credentials (the `Authorization` header, so a
+/// client's keys are its own), or, without credentials, those of its address (the
+/// connection's, as the log-in throttle counts it), so that two anonymous clients that pick
+/// the same key never see each other's answers.
+fn ambito_de(solicitud: &ServiceRequest) -> String {
+    let mut ambito = Sha256::new();
+    match solicitud.headers().get(AUTHORIZATION) {
+        Some(credenciales) => {
+            ambito.update(b"credenciales\0");
+            ambito.update(credenciales.as_bytes());
+        }
+        None => {
+            ambito.update(b"anonimo\0");
+            if let Some(direccion) = solicitud.peer_addr() {
+                ambito.update(direccion.ip().to_string());
+            }
+        }
+    }
+    hex(&ambito.finalize())
 }
 
 /// A key is 1 to 255 visible ASCII characters.
