@@ -26,7 +26,7 @@ const PLAZO_VENV: Duration = Duration::from_secs(600);
 /// Validating one document takes about a second.
 const PLAZO_VALIDADOR: Duration = Duration::from_secs(60);
 
-fn raiz() -> &'static Path {
+pub(crate) fn raiz() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -62,7 +62,7 @@ async fn ejecutar_con_entrada(
 }
 
 /// Makes the test virtualenv (scripts/python-venv.sh), once per machine.
-async fn preparar_python() {
+pub(crate) async fn preparar_python() {
     let venv = ejecutar(&raiz().join("scripts/python-venv.sh"), &[], PLAZO_VENV).await;
     assert!(
         venv.status.success(),
@@ -71,7 +71,7 @@ async fn preparar_python() {
     );
 }
 
-fn salida(proceso: &Output) -> String {
+pub(crate) fn salida(proceso: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&proceso.stdout),

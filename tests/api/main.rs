@@ -9,6 +9,7 @@ mod ciclo_de_vida;
 mod clientes;
 mod errores;
 mod especificacion;
+mod fuzzing;
 mod idempotencia;
 mod reservas;
 mod salud;

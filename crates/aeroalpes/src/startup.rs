@@ -226,6 +226,7 @@ impl Aplicacion {
                 .wrap(actix_web::middleware::from_fn(
                     aeroalpes_api::acceso::registrar_acceso,
                 ))
+                .wrap(aeroalpes_api::errores::metodo_no_permitido())
                 .wrap(TracingLogger::<aeroalpes_api::acceso::RaizPeticion>::new())
                 .app_data(contexto.clone())
                 .configure(aeroalpes_api::rutas)

@@ -24,6 +24,12 @@ impl Portador {
         }
     }
 
+    /// Credentials of any kind: a route that needs them refuses an anonymous request with
+    /// 401 before it looks at anything else the request sends.
+    pub fn exigir_credenciales(&self) -> Result<(), ErrorApi> {
+        self.0.map(|_| ()).ok_or_else(sin_credenciales)
+    }
+
     /// The user `id` itself, or staff.
     pub fn exigir_usuario(&self, id: uuid::Uuid) -> Result<(), ErrorApi> {
         match (self.0, self.usuario()) {

@@ -135,6 +135,7 @@ pub async fn obtener_usuario(
     contexto: web::Data<Contexto>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ErrorApi> {
+    portador.exigir_credenciales()?;
     let id = id_usuario(&id)?;
     portador.exigir_usuario(id.uuid())?;
     let usuario = contexto.clientes.obtener(ObtenerUsuario { id }).await?;
@@ -157,6 +158,7 @@ pub async fn desactivar(
     contexto: web::Data<Contexto>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ErrorApi> {
+    portador.exigir_credenciales()?;
     let id = id_usuario(&id)?;
     portador.exigir_usuario(id.uuid())?;
     let usuario = contexto

@@ -148,7 +148,9 @@ impl Modify for ClaveIdempotencia {
                     ObjectBuilder::new()
                         .schema_type(Type::String)
                         .min_length(Some(1))
-                        .max_length(Some(crate::idempotencia::LONGITUD_MAXIMA)),
+                        .max_length(Some(crate::idempotencia::LONGITUD_MAXIMA))
+                        // Visible ASCII, spaces only inside.
+                        .pattern(Some("^[!-~]([ -~]*[!-~])?$")),
                 ))
                 .build();
             operacion
@@ -191,8 +193,8 @@ impl Modify for EsquemaBearer {
 }
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
-    cfg.route("/spec", web::get().to(spec))
-        .route("/docs", web::get().to(docs))
+    cfg.service(web::resource("/spec").route(web::get().to(spec)))
+        .service(web::resource("/docs").route(web::get().to(docs)))
         .service(
             SwaggerUi::new("/docs/{_:.*}")
                 // No validity badge: Swagger UI would send the document to a public

@@ -184,6 +184,32 @@ impl ResponseError for ErrorApi {
     }
 }
 
+/// Gives actix's empty 405 (a known path asked with a method it does not serve) a JSON
+/// `error` like every other refusal, keeping its `Allow` header. Wrapped around the whole
+/// application by the composition root.
+pub fn metodo_no_permitido<B: actix_web::body::MessageBody + 'static>(
+) -> actix_web::middleware::ErrorHandlers<B> {
+    actix_web::middleware::ErrorHandlers::new()
+        .handler(StatusCode::METHOD_NOT_ALLOWED, cuerpo_de_405)
+}
+
+fn cuerpo_de_405<B>(
+    respuesta: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    use actix_web::http::header::ALLOW;
+    let (solicitud, respuesta) = respuesta.into_parts();
+    let mut nueva = HttpResponse::MethodNotAllowed();
+    if let Some(permitidos) = respuesta.headers().get(ALLOW) {
+        nueva.insert_header((ALLOW, permitidos.clone()));
+    }
+    let nueva = nueva.json(serde_json::json!({
+        "error": format!("método {} no permitido en esta ruta", solicitud.method())
+    }));
+    Ok(actix_web::middleware::ErrorHandlerResponse::Response(
+        actix_web::dev::ServiceResponse::new(solicitud, nueva).map_into_right_body(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use clientes_dominio::{Email, IdUsuario};

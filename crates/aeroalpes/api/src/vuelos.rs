@@ -241,13 +241,19 @@ pub async fn obtener_reserva(
 /// Filters of the reservation listing.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct FiltroListado {
-    /// Only reservations in this state (Pendiente, Aprobada, Pagada, Cancelada).
+    /// Only reservations in this state (Pendiente, Aprobada, Pagada, Cancelada; the case
+    /// of the letters does not matter).
+    #[param(
+        pattern = "^([Pp][Ee][Nn][Dd][Ii][Ee][Nn][Tt][Ee]|[Aa][Pp][Rr][Oo][Bb][Aa][Dd][Aa]|[Pp][Aa][Gg][Aa][Dd][Aa]|[Cc][Aa][Nn][Cc][Ee][Ll][Aa][Dd][Aa])$"
+    )]
     pub estado: Option<String>,
     /// Only reservations not yet paid and still alive.
     pub no_pagadas: Option<bool>,
-    /// Page size, at most 1000 (default 100).
+    /// Page size, at most 1000 (default 100; a larger one counts as 1000).
+    #[param(format = Int64, minimum = 0, maximum = 4294967295_u64)]
     pub limite: Option<u32>,
     /// How many to skip (default 0).
+    #[param(format = Int64, minimum = 0, maximum = 4294967295_u64)]
     pub desplazamiento: Option<u32>,
 }
 

@@ -20,14 +20,39 @@ pub(crate) fn formatear(instante: DateTime<Utc>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaisDTO {
+    /// ISO 3166-1 alpha-2: two letters.
+    #[cfg_attr(feature = "openapi", schema(example = "CO", pattern = "^[A-Za-z]{2}$"))]
     pub codigo: String,
+    /// Not blank, without control characters, at most 100 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Colombia",
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+        )
+    )]
     pub nombre: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CiudadDTO {
+    /// Two to ten letters or digits.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "BOG", pattern = "^[A-Za-z0-9]{2,10}$")
+    )]
     pub codigo: String,
+    /// Not blank, without control characters, at most 100 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Bogotá",
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+        )
+    )]
     pub nombre: String,
     pub pais: PaisDTO,
 }
@@ -36,6 +61,11 @@ pub struct CiudadDTO {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentoDTO {
+    /// One to twelve digits, not zero.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = 1020304050, minimum = 1, maximum = 999_999_999_999u64)
+    )]
     pub numero: u64,
     pub ciudad: CiudadDTO,
 }
@@ -47,12 +77,26 @@ pub struct DocumentoDTO {
 pub enum DatosClienteDTO {
     Natural {
         cedula: DocumentoDTO,
-        /// `YYYY-MM-DD`.
+        /// `YYYY-MM-DD`, from 1900 on, at least 18 years ago.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(
+                example = "1990-05-01",
+                pattern = "^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+            )
+        )]
         fecha_nacimiento: NaiveDate,
     },
     Empresa {
         rut: DocumentoDTO,
-        /// `YYYY-MM-DD`.
+        /// `YYYY-MM-DD`, from 1800 on, not in the future.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(
+                example = "2001-03-20",
+                pattern = "^(1[89][0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+            )
+        )]
         fecha_constitucion: NaiveDate,
     },
 }
@@ -64,10 +108,41 @@ pub enum DatosClienteDTO {
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistroUsuarioDTO {
+    /// Not blank, without control characters, at most 100 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Ana María",
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+        )
+    )]
     pub nombres: String,
+    /// Not blank, without control characters, at most 100 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Pérez",
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+        )
+    )]
     pub apellidos: String,
+    /// `local@dominio.tld`, at most 254 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "ana@example.com",
+            max_length = 254,
+            pattern = "^[^@]+@[^@]+$"
+        )
+    )]
     pub email: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    /// 8 to 128 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, format = Password, min_length = 8, max_length = 128)
+    )]
     pub password: PasswordPlano,
     #[serde(flatten)]
     pub cliente: DatosClienteDTO,
