@@ -6,11 +6,13 @@
 //!
 //! The binaries are the workspace's debug builds (`make test` builds them first).
 
+mod apagado;
 mod arranque;
 mod despliegue;
 mod flujo;
 mod interoperabilidad;
 mod operacion;
 mod procesos;
+mod proxy;
 mod readme;
 mod sin_perdida;

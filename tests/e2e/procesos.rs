@@ -152,8 +152,9 @@ impl Proceso {
             }
             assert!(
                 Instant::now() < limite,
-                "{} did not stop after SIGTERM",
-                self.nombre
+                "{} did not stop after SIGTERM; its log:\n{}",
+                self.nombre,
+                self.registro()
             );
             std::thread::sleep(Duration::from_millis(20));
         }

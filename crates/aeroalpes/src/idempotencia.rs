@@ -35,10 +35,7 @@ impl aeroalpes_api::Idempotencia for IdempotenciaDiesel {
             clave.to_owned(),
             huella.to_owned(),
         );
-        let estado = tokio::task::spawn_blocking(move || registro.tomar(&ambito, &clave, &huella))
-            .await
-            .map_err(|e| Box::new(e) as Causa)?
-            .map_err(|e| Box::new(e) as Causa)?;
+        let estado = acotado(move || registro.tomar(&ambito, &clave, &huella)).await?;
         Ok(match estado {
             EstadoClave::Nueva => aeroalpes_api::EstadoIdempotencia::Nueva,
             EstadoClave::EnCurso => aeroalpes_api::EstadoIdempotencia::EnCurso,
@@ -68,19 +65,13 @@ impl aeroalpes_api::Idempotencia for IdempotenciaDiesel {
             cuerpo: respuesta.cuerpo,
             ubicacion: respuesta.ubicacion,
         };
-        tokio::task::spawn_blocking(move || registro.responder(&ambito, &clave, &respuesta))
-            .await
-            .map_err(|e| Box::new(e) as Causa)?
-            .map_err(|e| Box::new(e) as Causa)
+        acotado(move || registro.responder(&ambito, &clave, &respuesta)).await
     }
 
     async fn liberar(&self, ambito: &str, clave: &str) -> Result<(), Causa> {
         let (registro, ambito, clave) =
             (self.registro.clone(), ambito.to_owned(), clave.to_owned());
-        tokio::task::spawn_blocking(move || registro.liberar(&ambito, &clave))
-            .await
-            .map_err(|e| Box::new(e) as Causa)?
-            .map_err(|e| Box::new(e) as Causa)
+        acotado(move || registro.liberar(&ambito, &clave)).await
     }
 
     fn id_derivado(&self, ambito: &str, clave: &str) -> uuid::Uuid {
@@ -97,4 +88,17 @@ impl aeroalpes_api::Idempotencia for IdempotenciaDiesel {
         bytes.copy_from_slice(&digesto[..16]);
         uuid::Builder::from_random_bytes(bytes).into_uuid()
     }
+}
+
+/// Runs a record of the idempotency table on a blocking thread, within
+/// [`ESPERA_TRABAJO`](seedwork_persistencia::ESPERA_TRABAJO).
+async fn acotado<R, E>(trabajo: impl FnOnce() -> Result<R, E> + Send + 'static) -> Result<R, Causa>
+where
+    R: Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    seedwork_persistencia::en_hilo_acotado(seedwork_persistencia::ESPERA_TRABAJO, trabajo)
+        .await
+        .map_err(|e| Box::new(e) as Causa)?
+        .map_err(|e| Box::new(e) as Causa)
 }

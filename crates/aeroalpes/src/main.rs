@@ -23,7 +23,10 @@ async fn main() -> anyhow::Result<()> {
     );
     aplicacion.ejecutar_hasta(apagado).await?;
     tracing::info!("aeroalpes detenido");
-    Ok(())
+    // Dropping the runtime would wait for every blocking thread, and one stuck on a
+    // database that stopped answering never returns: the process ends here, its work
+    // done or given up within its deadlines (every log line is already written).
+    std::process::exit(0)
 }
 
 /// Resolves on the first SIGINT or SIGTERM.

@@ -27,8 +27,13 @@ use vuelos_infraestructura::consumidores::{ConsumidorComandos, ConsumidorEventos
 
 use crate::configuracion::Configuracion;
 
-/// How long stopping waits for the relay and consumers to finish what they hold.
-const PLAZO_DETENCION: Duration = Duration::from_secs(15);
+/// How long stopping waits for the relay, the consumers (each finishing the message in
+/// hand, whose database work is bounded by `ESPERA_TRABAJO`) and the sweeper, together.
+/// With the HTTP server's 10 s for requests in flight, aeroalpes ends within some 20 s of
+/// its signal in the worst case.
+const PLAZO_DETENCION: Duration = Duration::from_secs(8);
+/// How long stopping waits for the embedded broker (closing its connections, syncing its log).
+const PLAZO_BROKER: Duration = Duration::from_secs(5);
 
 pub struct Mensajeria {
     url: String,
@@ -105,10 +110,11 @@ impl Mensajeria {
                 barrer: barrido::idempotencia,
             },
         ];
+        let cada = barrendero::intervalo(&barridos);
         let barrendero = tokio::spawn(barrendero::ejecutar(
             uow_barrido,
             barridos,
-            barrendero::CADA,
+            cada,
             senal(apagado_barrido),
         ));
         Ok(Self {
@@ -127,22 +133,30 @@ impl Mensajeria {
 
     /// Stops the consumers (each after the message in hand) and the relay (after its
     /// batch), then the embedded broker.
+    /// All of it within [`PLAZO_DETENCION`], and the broker within [`PLAZO_BROKER`], whatever
+    /// the database or the broker do.
     pub async fn detener(self) {
         let _ = self.apagar.send(true);
-        if tokio::time::timeout(PLAZO_DETENCION, self.supervisor)
+        let limite = tokio::time::Instant::now() + PLAZO_DETENCION;
+        if tokio::time::timeout_at(limite, self.supervisor)
             .await
             .is_err()
         {
             tracing::warn!("la mensajería no se detuvo a tiempo");
         }
-        if tokio::time::timeout(PLAZO_DETENCION, self.barrendero)
+        if tokio::time::timeout_at(limite, self.barrendero)
             .await
             .is_err()
         {
             tracing::warn!("el barrido no se detuvo a tiempo");
         }
         if let Some(broker) = self.embebido {
-            broker.shutdown().await;
+            if tokio::time::timeout(PLAZO_BROKER, broker.shutdown())
+                .await
+                .is_err()
+            {
+                tracing::warn!("el broker embebido no se detuvo a tiempo");
+            }
         }
     }
 }

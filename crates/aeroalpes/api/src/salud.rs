@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 use crate::contexto::{Contexto, InformeSalud};
 
 pub fn rutas(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(salud))
-        .route("/health/live", web::get().to(vivo))
-        .route("/health/ready", web::get().to(listo));
+    cfg.service(web::resource("/health").route(web::get().to(salud)))
+        .service(web::resource("/health/live").route(web::get().to(vivo)))
+        .service(web::resource("/health/ready").route(web::get().to(listo)));
 }
 
 /// Whether the service, or one thing it needs, is up.
@@ -88,7 +88,7 @@ pub async fn listo(contexto: web::Data<Contexto>) -> HttpResponse {
     if informe.listo() {
         HttpResponse::Ok().json(cuerpo)
     } else {
-        HttpResponse::ServiceUnavailable().json(cuerpo)
+        no_disponible().json(cuerpo)
     }
 }
 
@@ -104,17 +104,34 @@ pub async fn salud(contexto: web::Data<Contexto>) -> HttpResponse {
     if informe.listo() {
         HttpResponse::Ok().json(json!({ "status": "up" }))
     } else {
-        HttpResponse::ServiceUnavailable()
-            .json(json!({ "status": "down", "checks": comprobaciones(&informe) }))
+        no_disponible().json(json!({ "status": "down", "checks": comprobaciones(&informe) }))
     }
 }
 
-/// Runs the checks on a blocking thread and logs what fails.
+/// A 503 that tells a client (a load balancer, a retrying caller) when to ask again.
+fn no_disponible() -> actix_web::HttpResponseBuilder {
+    let mut respuesta = HttpResponse::ServiceUnavailable();
+    respuesta.insert_header((actix_web::http::header::RETRY_AFTER, "1"));
+    respuesta
+}
+
+/// How long the checks may take together: a database that stops answering on an open
+/// connection (where the pool's timeout does not apply) makes them fail, not hang.
+pub const PLAZO_COMPROBACIONES: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs the checks on a blocking thread, within [`PLAZO_COMPROBACIONES`], and logs what
+/// fails.
 async fn informe(contexto: &Contexto) -> InformeSalud {
     let salud = contexto.salud.clone();
-    let informe = match web::block(move || salud.verificar()).await {
-        Ok(informe) => informe,
-        Err(error) => {
+    let comprobacion =
+        tokio::time::timeout(PLAZO_COMPROBACIONES, web::block(move || salud.verificar()));
+    let informe = match comprobacion.await {
+        Ok(Ok(informe)) => informe,
+        resultado => {
+            let error = match resultado {
+                Ok(Err(error)) => error.to_string(),
+                _ => format!("más de {} s", PLAZO_COMPROBACIONES.as_secs()),
+            };
             let fallo =
                 |que: &str| Causa::from(format!("la comprobación {que} no terminó: {error}"));
             InformeSalud {

@@ -93,11 +93,37 @@ async fn main() -> std::process::ExitCode {
     if let Some(admin) = broker.admin_address() {
         println!("admin on {admin}");
     }
-    if let Err(error) = tokio::signal::ctrl_c().await {
-        tracing::error!(%error, "cannot wait for ctrl-c");
+    let signal = stop_signal().await;
+    tracing::info!(signal, "stopping");
+    // Closing connections and flushing the log is quick; a bound all the same, so that the
+    // process ends within its supervisor's grace period whatever its clients do.
+    if tokio::time::timeout(SHUTDOWN_DEADLINE, broker.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(deadline = ?SHUTDOWN_DEADLINE, "shutdown did not finish in time: exiting");
     }
-    broker.shutdown().await;
+    tracing::info!("stopped");
     std::process::ExitCode::SUCCESS
+}
+
+/// How long a graceful shutdown may take.
+const SHUTDOWN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The first of SIGINT (ctrl-c) and SIGTERM (docker, systemd, kubernetes), by name.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => tokio::select! {
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        },
+        Err(error) => {
+            tracing::error!(%error, "cannot wait for SIGTERM: only ctrl-c stops the broker");
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {

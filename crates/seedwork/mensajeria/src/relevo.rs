@@ -304,8 +304,9 @@ impl RelevoOutbox {
 async fn bloqueante<R: Send + 'static>(
     trabajo: impl FnOnce() -> Result<R, ErrorPersistencia> + Send + 'static,
 ) -> Result<R, ErrorRelevo> {
-    tokio::task::spawn_blocking(trabajo)
-        .await
-        .map_err(ErrorPersistencia::inesperado)?
+    // Bounded: a database that stops answering makes the relay retry (and lets it stop),
+    // it does not hold it.
+    seedwork_persistencia::en_hilo_acotado(seedwork_persistencia::ESPERA_TRABAJO, trabajo)
+        .await?
         .map_err(ErrorRelevo::from)
 }

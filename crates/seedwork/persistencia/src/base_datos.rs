@@ -121,6 +121,35 @@ pub const ESPERA_CONEXION: Duration = Duration::from_secs(3);
 /// How long a health check waits for a connection.
 pub const ESPERA_SALUD: Duration = Duration::from_secs(1);
 
+/// How long a caller waits for one piece of database work (a unit of work, a record of
+/// the idempotency table) once it has its connection: longer than SQLite's busy timeout
+/// (5 s), so that SQLite's own answer comes first, and bounded for a server that stops
+/// answering on an open connection, where no timeout of the driver's would fire.
+pub const ESPERA_TRABAJO: Duration = Duration::from_secs(8);
+
+/// Runs blocking database work on tokio's blocking threads and waits for it at most
+/// `plazo`. Past it the caller gets [`ErrorPersistencia::NoDisponible`] and the work goes
+/// on alone: its transaction commits or rolls back whole, later or never, so the caller
+/// must treat the outcome as unknown (an HTTP client retries with its `Idempotency-Key`;
+/// a message is redelivered and its inbox row tells). A thread stuck on a hung connection
+/// stays with it, so at most the pool's size of them wait; later callers fail at the
+/// pool's own timeout.
+pub async fn en_hilo_acotado<R, F>(plazo: Duration, trabajo: F) -> Result<R, ErrorPersistencia>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match tokio::time::timeout(plazo, tokio::task::spawn_blocking(trabajo)).await {
+        Ok(Ok(resultado)) => Ok(resultado),
+        // The work panicked: a connection dropped mid-transaction rolls it back.
+        Ok(Err(fallo)) => Err(ErrorPersistencia::inesperado(fallo)),
+        Err(_) => Err(ErrorPersistencia::no_disponible(format!(
+            "la base de datos no respondió en {} s",
+            plazo.as_secs()
+        ))),
+    }
+}
+
 impl BaseDatos {
     /// Connects to the database `url` names, creating the SQLite file and its directory
     /// when missing, and applies the pending migrations of `modulos` (those of the modules

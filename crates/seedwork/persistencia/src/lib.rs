@@ -22,7 +22,9 @@ pub mod unidad_trabajo;
 pub mod versiones;
 
 pub use barrido::Barrido;
-pub use base_datos::{BaseDatos, ErrorConfiguracionBaseDatos, Motor};
+pub use base_datos::{
+    en_hilo_acotado, BaseDatos, ErrorConfiguracionBaseDatos, Motor, ESPERA_TRABAJO,
+};
 pub use conexion::{Conexion, Modo};
 pub use errores::de_diesel;
 pub use esquema::MIGRACIONES;

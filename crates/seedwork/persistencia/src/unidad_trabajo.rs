@@ -185,13 +185,11 @@ impl UnidadTrabajoDiesel {
         E: From<ErrorUnidadTrabajo> + Send + 'static,
     {
         let uow = self.clone();
-        tokio::task::spawn_blocking(move || uow.ejecutar_bloqueando(modo, trabajo))
-            .await
-            .unwrap_or_else(|fallo| {
-                // The work panicked: the connection was dropped mid-transaction, which rolls
-                // it back, so nothing was written.
-                Err(ErrorUnidadTrabajo::Persistencia(ErrorPersistencia::inesperado(fallo)).into())
-            })
+        crate::base_datos::en_hilo_acotado(crate::base_datos::ESPERA_TRABAJO, move || {
+            uow.ejecutar_bloqueando(modo, trabajo)
+        })
+        .await
+        .unwrap_or_else(|error| Err(ErrorUnidadTrabajo::Persistencia(error).into()))
     }
 }
 
