@@ -6,7 +6,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run reset test coverage deps system-deps python-deps lint bench bench-http bench-eventos bench-broker clean
+.PHONY: run reset test coverage deps system-deps python-deps lint bench bench-http bench-eventos bench-broker soak drenaje clean
 
 run: system-deps
 	$(CARGO) build --release -p aeroalpes -p notificaciones -p ui
@@ -100,6 +100,18 @@ bench-eventos:
 
 bench-broker:
 	$(CARGO) bench -p pulsar-embedded --bench throughput
+
+# Steady asynchronous load with a one-minute retention of bookkeeping rows: prints, every
+# 15 s, the rows of each bookkeeping table, the broker's memory and the processes' (README,
+# Speed: they stop growing after the first minute).
+soak:
+	$(CARGO) build --release -p aeroalpes -p notificaciones -p carga
+	./scripts/soak.py
+
+# The drain rate after a broker outage, for one client's reservations beside anonymous ones.
+drenaje:
+	$(CARGO) build --release -p aeroalpes -p pulsar-embedded
+	./scripts/drenaje.py
 
 clean:
 	$(CARGO) clean

@@ -36,8 +36,9 @@ pub struct Configuracion {
     /// `AEROALPES_TOKEN_SERVICIO`, at least 32 bytes: the bearer token internal services
     /// (the ui) send to act with staff rights. Unset: none is accepted.
     pub token_servicio: Option<TokenServicio>,
-    /// `AEROALPES_RETENCION_REGISTROS_HORAS`, default 168 (a week): how long inbox ids and
-    /// answered requests are kept (swept every hour). It must outlive any redelivery.
+    /// `AEROALPES_RETENCION_REGISTROS_HORAS`, default 168 (a week), decimals allowed, one
+    /// minute at least: how long inbox ids and answered requests are kept (swept hourly, or
+    /// four times per retention when shorter). It must outlive any redelivery.
     pub retencion_registros: TimeDelta,
 }
 
@@ -153,7 +154,7 @@ pub enum ErrorConfiguracion {
     #[error("AEROALPES_TOKEN_SERVICIO debe tener al menos {LONGITUD_MINIMA_SECRETO} bytes")]
     TokenServicioCorto,
     #[error(
-        "AEROALPES_RETENCION_REGISTROS_HORAS debe ser un número de horas entre 1 y 8784, no '{0}'"
+        "AEROALPES_RETENCION_REGISTROS_HORAS debe ser un número de horas (decimales admitidos) entre 0.017 (un minuto) y 8784, no '{0}'"
     )]
     Retencion(String),
 }
@@ -246,12 +247,7 @@ impl Configuracion {
             .map(|token| TokenServicio::new(&token))
             .transpose()?;
         let retencion_registros = match variable("AEROALPES_RETENCION_REGISTROS_HORAS") {
-            Some(texto) => texto
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|horas| (1..=24 * 366).contains(horas))
-                .map(TimeDelta::hours)
+            Some(texto) => seedwork_persistencia::barrido::retencion_en_horas(&texto)
                 .ok_or(ErrorConfiguracion::Retencion(texto))?,
             None => seedwork_persistencia::barrido::RETENCION_POR_DEFECTO,
         };

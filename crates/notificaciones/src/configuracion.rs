@@ -16,6 +16,10 @@ pub struct Configuracion {
     /// `NOTIFICACIONES_METRICS_PORT`: the port of `GET /metrics` (Prometheus), default
     /// 9102; 0 picks a free one.
     pub puerto_metricas: u16,
+    /// `NOTIFICACIONES_RETENCION_INBOX_HORAS`, default 168 (a week), decimals allowed, one
+    /// minute at least: how long the inbox keeps the ids of messages notified. It must
+    /// outlive any redelivery; a value out of range keeps the default.
+    pub retencion_inbox: chrono::TimeDelta,
 }
 
 impl Default for Configuracion {
@@ -24,6 +28,7 @@ impl Default for Configuracion {
             url_broker: Self::BROKER_POR_DEFECTO.into(),
             url_base_datos: Self::BASE_DATOS_POR_DEFECTO.into(),
             puerto_metricas: Self::PUERTO_METRICAS_POR_DEFECTO,
+            retencion_inbox: seedwork_persistencia::barrido::RETENCION_POR_DEFECTO,
         }
     }
 }
@@ -34,6 +39,7 @@ impl Configuracion {
     pub const VARIABLE_BASE_DATOS: &'static str = "NOTIFICACIONES_DATABASE_URL";
     pub const PUERTO_METRICAS_POR_DEFECTO: u16 = 9102;
     pub const VARIABLE_PUERTO_METRICAS: &'static str = "NOTIFICACIONES_METRICS_PORT";
+    pub const VARIABLE_RETENCION_INBOX: &'static str = "NOTIFICACIONES_RETENCION_INBOX_HORAS";
 
     pub fn desde_entorno() -> Self {
         Self::desde(|nombre| std::env::var(nombre).ok())
@@ -53,6 +59,9 @@ impl Configuracion {
             puerto_metricas: variable(Self::VARIABLE_PUERTO_METRICAS)
                 .and_then(|puerto| puerto.trim().parse().ok())
                 .unwrap_or(por_defecto.puerto_metricas),
+            retencion_inbox: variable(Self::VARIABLE_RETENCION_INBOX)
+                .and_then(|horas| seedwork_persistencia::barrido::retencion_en_horas(&horas))
+                .unwrap_or(por_defecto.retencion_inbox),
         }
     }
 

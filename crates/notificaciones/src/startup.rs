@@ -50,6 +50,7 @@ pub struct Aplicacion {
     broker: Broker,
     uow: UnidadTrabajoDiesel,
     metricas: TcpListener,
+    retencion_inbox: chrono::TimeDelta,
 }
 
 impl Aplicacion {
@@ -75,6 +76,7 @@ impl Aplicacion {
             broker,
             uow,
             metricas,
+            retencion_inbox: configuracion.retencion_inbox,
         })
     }
 
@@ -110,15 +112,18 @@ impl Aplicacion {
             self.metricas,
             detener.clone().cancelled_owned(),
         ));
-        // The inbox only grows otherwise: ids older than any redelivery are swept hourly.
+        // The inbox only grows otherwise: ids older than any redelivery are swept hourly
+        // (or four times per retention when shorter).
+        let barridos = vec![Barrido {
+            tabla: "inbox",
+            retencion: self.retencion_inbox,
+            barrer: barrido::inbox,
+        }];
+        let cada = barrendero::intervalo(&barridos);
         let barrendero = tokio::spawn(barrendero::ejecutar(
             self.uow.clone(),
-            vec![Barrido {
-                tabla: "inbox",
-                retencion: barrido::RETENCION_POR_DEFECTO,
-                barrer: barrido::inbox,
-            }],
-            barrendero::CADA,
+            barridos,
+            cada,
             detener.clone().cancelled_owned(),
         ));
         // One loop per event topic of the contract, all sharing one handler (and decoder).

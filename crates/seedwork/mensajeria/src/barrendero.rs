@@ -8,8 +8,18 @@ use std::time::Duration;
 use seedwork_dominio::ConCausas;
 use seedwork_persistencia::{Barrido, UnidadTrabajoDiesel};
 
-/// How often the sweeps run.
+/// How often the sweeps run at most.
 pub const CADA: Duration = Duration::from_secs(3600);
+
+/// How often to sweep `barridos`: hourly, or four times per shortest retention when that is
+/// shorter, so that a table holds at most a retention and a quarter of rows.
+pub fn intervalo(barridos: &[Barrido]) -> Duration {
+    barridos
+        .iter()
+        .filter_map(|barrido| (barrido.retencion / 4).to_std().ok())
+        .fold(CADA, Duration::min)
+        .max(Duration::from_secs(1))
+}
 
 /// Runs every sweep of `barridos` now and then every `cada`, until `apagado` resolves.
 pub async fn ejecutar(

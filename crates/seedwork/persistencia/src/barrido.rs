@@ -22,6 +22,15 @@ pub const RETENCION_POR_DEFECTO: TimeDelta = TimeDelta::days(7);
 /// How long an `Idempotency-Key` answer is kept: longer than any client's retries.
 pub const RETENCION_IDEMPOTENCIA: TimeDelta = TimeDelta::hours(24);
 
+/// Reads a retention given in hours, as the services' configuration takes it: a number,
+/// decimals allowed, from one minute (`0.017`) to a leap year (`8784`).
+pub fn retencion_en_horas(texto: &str) -> Option<TimeDelta> {
+    let horas: f64 = texto.trim().parse().ok()?;
+    let segundos = horas * 3600.0;
+    (segundos.is_finite() && (59.0..=8784.0 * 3600.0).contains(&segundos))
+        .then(|| TimeDelta::seconds((segundos.round() as i64).max(60)))
+}
+
 /// Deletes the rows of one table older than the instant given; answers how many.
 pub type Barrer = fn(&mut Conexion, NaiveDateTime) -> Result<usize, ErrorPersistencia>;
 
@@ -72,4 +81,20 @@ pub fn idempotencia(
     diesel::delete(idempotencia::table.filter(idempotencia::fecha_creacion.lt(antes_de)))
         .execute(conexion)
         .map_err(de_diesel)
+}
+
+#[cfg(test)]
+mod pruebas_de_retencion {
+    use super::*;
+
+    #[test]
+    fn a_retention_in_hours_takes_decimals_from_a_minute_to_a_leap_year() {
+        assert_eq!(retencion_en_horas("168"), Some(TimeDelta::days(7)));
+        assert_eq!(retencion_en_horas(" 0.5 "), Some(TimeDelta::minutes(30)));
+        assert_eq!(retencion_en_horas("0.017"), Some(TimeDelta::seconds(61)));
+        assert_eq!(retencion_en_horas("8784"), Some(TimeDelta::hours(8784)));
+        for malo in ["0", "0.01", "-1", "8785", "NaN", "inf", "una semana", ""] {
+            assert_eq!(retencion_en_horas(malo), None, "{malo}");
+        }
+    }
 }

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Drain rate after a broker outage, for one client's reservations and for anonymous ones.
+
+Starts the release `pulsar-embedded` and `aeroalpes` (SQLite) on it, registers a client,
+stops the broker, accepts N asynchronous reservations (`POST /vuelos/reserva-commando`,
+202: they wait in the outbox), starts the broker again on the same data, and times how
+long until every one of them is a reservation: the relay publishes the backlog, the
+command consumer books it. Run once with every reservation for the one client (each
+booking adds to that client's history) and once anonymous, side by side:
+
+    make drenaje                   # 3,000 reservations, median of 3 runs per kind
+    scripts/drenaje.py --total 5000 --rondas 1
+
+Binaries come from $CARGO_TARGET_DIR/release (default target/release).
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+RAIZ = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURE = os.path.join(RAIZ, "tests/fixtures/reserva_bog_mad.json")
+
+
+def puerto_libre():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pedir(metodo, url, cuerpo=None, token=None):
+    datos = None if cuerpo is None else json.dumps(cuerpo).encode()
+    solicitud = urllib.request.Request(url, data=datos, method=metodo)
+    solicitud.add_header("Content-Type", "application/json")
+    if token:
+        solicitud.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(solicitud, timeout=30) as r:
+        return r.status, json.loads(r.read() or b"null")
+
+
+def esperar_puerto(puerto, plazo=60):
+    limite = time.time() + plazo
+    while time.time() < limite:
+        try:
+            socket.create_connection(("127.0.0.1", puerto), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"drenaje: nothing listens on {puerto} after {plazo} s")
+
+
+def reservas(base):
+    con = sqlite3.connect(f"file:{base}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute("SELECT COUNT(*) FROM reservas").fetchone()[0]
+    finally:
+        con.close()
+
+
+def broker(binarios, puerto, datos):
+    return subprocess.Popen(
+        [os.path.join(binarios, "pulsar-embedded"), "--port", str(puerto), "--data-dir", datos,
+         "--deduplication", "--retention-minutes", "-1", "--retention-size-mb", "1024"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def ronda(binarios, total, con_cliente):
+    """One outage and drain; answers (seconds, reservations/s)."""
+    datos = tempfile.mkdtemp(prefix="drenaje-")
+    http, puerto_broker = puerto_libre(), puerto_libre()
+    base = os.path.join(datos, "aeroalpes.db")
+    procesos = []
+    try:
+        b = broker(binarios, puerto_broker, os.path.join(datos, "broker"))
+        procesos.append(b)
+        esperar_puerto(puerto_broker)
+        a = subprocess.Popen(
+            [os.path.join(binarios, "aeroalpes")],
+            env=dict(os.environ, RUST_LOG="error", AEROALPES_HOST="127.0.0.1", AEROALPES_PORT=str(http),
+                     PULSAR_URL=f"pulsar://127.0.0.1:{puerto_broker}", DATABASE_URL=base),
+            stdout=subprocess.DEVNULL)
+        procesos.append(a)
+        esperar_puerto(http)
+        url = f"http://127.0.0.1:{http}"
+        token = None
+        if con_cliente:
+            email = "drenaje@example.com"
+            pedir("POST", f"{url}/clientes/usuarios", {
+                "tipo": "natural", "nombres": "Ana", "apellidos": "Pérez", "email": email,
+                "password": "clave de prueba larga", "fecha_nacimiento": "1990-05-01",
+                "cedula": {"numero": 1020304050, "ciudad": {"codigo": "BOG", "nombre": "Bogotá",
+                                                           "pais": {"codigo": "CO", "nombre": "Colombia"}}}})
+            _, respuesta = pedir("POST", f"{url}/clientes/login", {"email": email, "password": "clave de prueba larga"})
+            token = respuesta["token"]
+
+        b.kill()
+        b.wait()
+        with open(FIXTURE) as f:
+            cuerpo = json.load(f)
+        with ThreadPoolExecutor(16) as hilos:
+            estados = list(hilos.map(lambda _: pedir("POST", f"{url}/vuelos/reserva-commando", cuerpo, token)[0],
+                                     range(total)))
+        if any(e != 202 for e in estados):
+            sys.exit(f"drenaje: not every request was accepted: {sorted(set(estados))}")
+        antes = reservas(base)
+
+        b = broker(binarios, puerto_broker, os.path.join(datos, "broker"))
+        procesos.append(b)
+        esperar_puerto(puerto_broker)
+        inicio = time.time()
+        while reservas(base) < total:
+            if time.time() - inicio > 600:
+                sys.exit(f"drenaje: {reservas(base)}/{total} after 600 s")
+            time.sleep(0.05)
+        segundos = time.time() - inicio
+        return antes, segundos, total / segundos
+    finally:
+        for p in reversed(procesos):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--total", type=int, default=3000)
+    p.add_argument("--rondas", type=int, default=3)
+    a = p.parse_args()
+    binarios = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(RAIZ, "target")), "release")
+    for b in ("aeroalpes", "pulsar-embedded"):
+        if not os.access(os.path.join(binarios, b), os.X_OK):
+            sys.exit(f"drenaje: {binarios}/{b} is missing: `cargo build --release -p aeroalpes -p pulsar-embedded`")
+    print(f"backlog of {a.total} asynchronous reservations, drained after the broker returns; "
+          f"load average {os.getloadavg()[0]:.2f}")
+    resultados = {True: [], False: []}
+    for n in range(a.rondas):
+        # Alternated, so that both kinds see the same machine.
+        for con_cliente in (True, False):
+            antes, segundos, tasa = ronda(binarios, a.total, con_cliente)
+            resultados[con_cliente].append(tasa)
+            tipo = "one client" if con_cliente else "anonymous"
+            print(f"  round {n + 1}, {tipo}: {antes} booked during the outage, drained in {segundos:.1f} s "
+                  f"= {tasa:.0f}/s", flush=True)
+    for con_cliente, tasas in resultados.items():
+        tipo = "one client" if con_cliente else "anonymous"
+        print(f"{tipo}: median {statistics.median(tasas):.0f} reservations/s ({', '.join(f'{t:.0f}' for t in tasas)})")
+
+
+if __name__ == "__main__":
+    main()
