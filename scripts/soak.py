@@ -3,7 +3,7 @@
 
 Starts the release aeroalpes (SQLite, its embedded broker) and notificaciones with a short
 retention of bookkeeping rows (one minute by default, so that the sweeps run every 15 s),
-drives asynchronous reservations through `carga` at a steady rate for a while, and every
+drives one client's asynchronous reservations through `carga` at a steady rate, and every
 sample prints the rows of every bookkeeping table (aeroalpes' inbox, solicitudes and
 outbox, notificaciones' inbox), the reservations (data, which grow by design), the
 embedded broker's memory for topic entries, and the resident memory of both processes.
@@ -17,6 +17,7 @@ Binaries come from $CARGO_TARGET_DIR/release (default target/release).
 """
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -84,6 +85,22 @@ def rss_kib(pid):
         return None
 
 
+def token_de_cliente(url):
+    """Registers a client and answers its bearer token."""
+    def pedir(ruta, cuerpo):
+        solicitud = urllib.request.Request(f"{url}{ruta}", data=json.dumps(cuerpo).encode(), method="POST",
+                                           headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(solicitud, timeout=30) as r:
+            return json.loads(r.read())
+    email, clave = "soak@example.com", "clave de prueba larga"
+    pedir("/clientes/usuarios", {
+        "tipo": "natural", "nombres": "Ana", "apellidos": "Pérez", "email": email, "password": clave,
+        "fecha_nacimiento": "1990-05-01",
+        "cedula": {"numero": 1020304050, "ciudad": {"codigo": "BOG", "nombre": "Bogotá",
+                                                   "pais": {"codigo": "CO", "nombre": "Colombia"}}}})
+    return pedir("/clientes/login", {"email": email, "password": clave})["token"]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tasa", type=int, default=200, help="reservations per second")
@@ -121,16 +138,19 @@ def main():
         procesos.append(notificaciones)
         esperar(f"http://127.0.0.1:{metricas}/metrics")
 
+        # Every reservation for one client, so that notificaciones mails each (an anonymous
+        # reservation has nobody to mail) and the client's history grows all along.
+        token = token_de_cliente(f"http://127.0.0.1:{http}")
         total = int(a.tasa * a.minutos * 60)
         carga = subprocess.Popen(
             [os.path.join(binarios, "carga"), "--url", f"http://127.0.0.1:{http}",
              "--ruta", "/vuelos/reserva-commando", "--cuerpo", os.path.join(RAIZ, "tests/fixtures/reserva_bog_mad.json"),
              "--concurrencia", "16", "--total", str(total), "--calentamiento", "0", "--tasa", str(a.tasa)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            env=dict(entorno, CARGA_TOKEN=token), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         procesos.append(carga)
 
         print(f"soak: {a.tasa}/s for {a.minutos} min, retention {a.retencion_horas} h; data in {datos}", flush=True)
-        cabecera = ("s", "reservas", "inbox", "solicitudes", "outbox", "notif.inbox", "broker MiB", "aeroalpes MiB", "notif. MiB")
+        cabecera = ("s", "reservas", "inbox", "solicitudes", "outbox", "notif.inbox", "broker KiB", "aeroalpes MiB", "notif. MiB")
         print(" | ".join(cabecera), flush=True)
         inicio = time.time()
         while True:
@@ -141,7 +161,7 @@ def main():
             fila = [
                 f"{time.time() - inicio:.0f}", a_filas["reservas"], a_filas["inbox"], a_filas["solicitudes"],
                 a_filas["outbox"], n_filas["inbox"],
-                "?" if memoria is None else f"{memoria / 2**20:.1f}",
+                "?" if memoria is None else f"{memoria / 1024:.0f}",
                 f"{(rss_kib(aeroalpes.pid) or 0) / 1024:.0f}", f"{(rss_kib(notificaciones.pid) or 0) / 1024:.0f}",
             ]
             print(" | ".join(str(x) for x in fila), flush=True)

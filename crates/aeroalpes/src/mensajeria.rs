@@ -100,6 +100,11 @@ impl Mensajeria {
                 barrer: barrido::inbox,
             },
             Barrido {
+                tabla: "outbox",
+                retencion,
+                barrer: barrido::outbox,
+            },
+            Barrido {
                 tabla: "solicitudes",
                 retencion,
                 barrer: vuelos_infraestructura::solicitudes::barrer,

@@ -64,6 +64,10 @@ struct Argumentos {
     /// The broker whose `eventos-reserva` topic `--modo evento` listens to.
     #[arg(long, default_value = "pulsar://127.0.0.1:6650")]
     broker: String,
+    /// A bearer token sent with every request (`Authorization: Bearer`): the reservations
+    /// are then that client's.
+    #[arg(long, env = "CARGA_TOKEN")]
+    token: Option<String>,
 }
 
 #[tokio::main]
@@ -86,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
         concurrencia: argumentos.concurrencia,
         tasa: argumentos.tasa,
         llegadas,
+        cabeceras: cabeceras(argumentos.token.as_deref())?,
     };
 
     if argumentos.calentamiento > 0 {
@@ -119,6 +124,21 @@ struct Carga {
     concurrencia: u64,
     tasa: Option<u64>,
     llegadas: Option<Llegadas>,
+    /// Sent with every request.
+    cabeceras: reqwest::header::HeaderMap,
+}
+
+/// The headers of every request: the JSON body's type and, with a token, `Authorization`.
+fn cabeceras(token: Option<&str>) -> anyhow::Result<reqwest::header::HeaderMap> {
+    use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+    let mut cabeceras = reqwest::header::HeaderMap::new();
+    cabeceras.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(token) = token {
+        let mut valor = HeaderValue::from_str(&format!("Bearer {token}"))?;
+        valor.set_sensitive(true);
+        cabeceras.insert(AUTHORIZATION, valor);
+    }
+    Ok(cabeceras)
 }
 
 impl Carga {
@@ -131,11 +151,13 @@ impl Carga {
         let trabajadores: Vec<_> = (0..self.concurrencia)
             .map(|_| {
                 let (url, cuerpo, tasa) = (self.url.clone(), self.cuerpo.clone(), self.tasa);
+                let cabeceras = self.cabeceras.clone();
                 let (enviadas, hechas) = (enviadas.clone(), hechas.clone());
                 tokio::spawn(async move {
                     // One client per worker: one keep-alive connection each, like N users.
                     let cliente = reqwest::Client::builder()
                         .pool_max_idle_per_host(1)
+                        .default_headers(cabeceras)
                         .build()?;
                     let mut muestras = Muestras::default();
                     loop {
@@ -152,12 +174,7 @@ impl Carga {
                             .await;
                         }
                         let salida = Instant::now();
-                        let respuesta = cliente
-                            .post(&url)
-                            .header("content-type", "application/json")
-                            .body(cuerpo.clone())
-                            .send()
-                            .await;
+                        let respuesta = cliente.post(&url).body(cuerpo.clone()).send().await;
                         let id = match respuesta {
                             Ok(respuesta) if respuesta.status().is_success() => respuesta
                                 .json::<serde_json::Value>()
