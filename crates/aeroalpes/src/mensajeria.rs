@@ -32,6 +32,8 @@ use crate::configuracion::Configuracion;
 /// With the HTTP server's 10 s for requests in flight, aeroalpes ends within some 20 s of
 /// its signal in the worst case.
 const PLAZO_DETENCION: Duration = Duration::from_secs(8);
+/// How long the relay keeps published outbox rows at most.
+const RETENCION_OUTBOX: Duration = Duration::from_secs(3600);
 /// How long stopping waits for the embedded broker (closing its connections, syncing its log).
 const PLAZO_BROKER: Duration = Duration::from_secs(5);
 
@@ -85,24 +87,25 @@ impl Mensajeria {
         };
         let (apagar, apagado) = watch::channel(false);
         let (uow_barrido, apagado_barrido) = (uow.clone(), apagado.clone());
+        let retencion = configuracion.retencion_registros;
+        // Published outbox rows go after an hour (the relay purges them), or after the
+        // bookkeeping retention when that is shorter.
+        let retencion_outbox = retencion
+            .to_std()
+            .map_or(RETENCION_OUTBOX, |r| r.min(RETENCION_OUTBOX));
         let supervisor = tokio::spawn(supervisar(
             url.clone(),
             uow,
             aviso_outbox,
             broker_conectado,
+            retencion_outbox,
             apagado,
         ));
-        let retencion = configuracion.retencion_registros;
         let barridos = vec![
             Barrido {
                 tabla: "inbox",
                 retencion,
                 barrer: barrido::inbox,
-            },
-            Barrido {
-                tabla: "outbox",
-                retencion,
-                barrer: barrido::outbox,
             },
             Barrido {
                 tabla: "solicitudes",
@@ -175,6 +178,7 @@ async fn supervisar(
     uow: UnidadTrabajoDiesel,
     aviso_outbox: Arc<Notify>,
     broker_conectado: Arc<AtomicBool>,
+    retencion_outbox: Duration,
     apagado: watch::Receiver<bool>,
 ) {
     // The client retries the connection until the broker answers.
@@ -232,7 +236,8 @@ async fn supervisar(
             match conectar(&url).await {
                 Ok(broker_relevo) => {
                     let relevo = RelevoOutbox::new(uow, broker_relevo, esquemas, aviso_outbox)
-                        .con_estado_broker(broker_conectado.clone());
+                        .con_estado_broker(broker_conectado.clone())
+                        .con_retencion(retencion_outbox);
                     broker_conectado.store(true, Ordering::Relaxed);
                     tareas.push(tokio::spawn(relevo.ejecutar(senal(apagado.clone()))));
                 }

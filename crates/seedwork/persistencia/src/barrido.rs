@@ -1,6 +1,6 @@
 //! Sweeping the bookkeeping tables that would otherwise only grow: the inbox (ids of
-//! messages handled), the outbox's published rows, the `Idempotency-Key` answers, and
-//! whatever a module registers (vuelos: its answered requests). Each sweep deletes the rows older than its retention, which is
+//! messages handled), the `Idempotency-Key` answers, and whatever a module registers (vuelos:
+//! its answered requests). Each sweep deletes the rows older than its retention, which is
 //! configurable and must outlive any window in which they are still needed: an inbox row
 //! older than any redelivery of its message, a key older than any client's retry.
 
@@ -11,7 +11,7 @@ use seedwork_dominio::ErrorPersistencia;
 
 use crate::conexion::{Conexion, Modo};
 use crate::errores::de_diesel;
-use crate::esquema::{idempotencia, inbox, outbox};
+use crate::esquema::{idempotencia, inbox};
 use crate::unidad_trabajo::UnidadTrabajoDiesel;
 
 /// How long inbox ids and answered requests are kept by default: a week, longer than any
@@ -71,22 +71,6 @@ pub fn inbox(conexion: &mut Conexion, antes_de: NaiveDateTime) -> Result<usize, 
     diesel::delete(inbox::table.filter(inbox::fecha_procesado.lt(antes_de)))
         .execute(conexion)
         .map_err(de_diesel)
-}
-
-/// The outbox rows published before `antes_de`; a row not yet published is never swept.
-/// Sequences are never reused (AUTOINCREMENT, BIGSERIAL), so the relay's sequence ids, which
-/// the broker deduplicates by, keep growing once old rows are gone.
-pub fn outbox(
-    conexion: &mut Conexion,
-    antes_de: NaiveDateTime,
-) -> Result<usize, ErrorPersistencia> {
-    diesel::delete(
-        outbox::table
-            .filter(outbox::publicado.eq(true))
-            .filter(outbox::fecha_publicacion.lt(antes_de)),
-    )
-    .execute(conexion)
-    .map_err(de_diesel)
 }
 
 /// The `Idempotency-Key` rows taken before `antes_de`.

@@ -402,8 +402,7 @@ async fn the_latest_lifecycle_request_is_accepted_then_resolved_once_and_replace
 
 /// The bookkeeping sweeps delete what is older than their retention and nothing still
 /// needed: inbox ids and idempotency keys by age, requests once answered (refused, or their
-/// reservation exists), never a request still in process, outbox rows once published,
-/// never one still to publish.
+/// reservation exists), never a request still in process.
 #[tokio::test]
 async fn the_sweeps_remove_old_bookkeeping_and_keep_what_may_still_be_needed() {
     use diesel::prelude::*;
@@ -446,23 +445,6 @@ async fn the_sweeps_remove_old_bookkeeping_and_keep_what_may_still_be_needed() {
                 .execute(conexion)
                 .unwrap();
             }
-            for (id, publicado, fecha) in [
-                ("publicada-vieja", true, Some(viejo)),
-                ("publicada-reciente", true, Some(nuevo)),
-                ("pendiente-vieja", false, None),
-            ] {
-                diesel::sql_query(
-                    "INSERT INTO outbox (id_mensaje, topico, tipo, carga, propiedades, fecha_creacion, \
-                     publicado, fecha_publicacion) VALUES ($1, 't', 'T', $2, '{}', $3, $4, $5)",
-                )
-                .bind::<diesel::sql_types::Text, _>(id)
-                .bind::<diesel::sql_types::Binary, _>(vec![1u8])
-                .bind::<diesel::sql_types::Timestamp, _>(viejo)
-                .bind::<diesel::sql_types::Bool, _>(publicado)
-                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, _>(fecha)
-                .execute(conexion)
-                .unwrap();
-            }
         }
         let semana = chrono::TimeDelta::days(7);
         let barridos = [
@@ -476,14 +458,9 @@ async fn the_sweeps_remove_old_bookkeeping_and_keep_what_may_still_be_needed() {
                 retencion: semana,
                 barrer: vuelos_infraestructura::solicitudes::barrer,
             },
-            Barrido {
-                tabla: "outbox",
-                retencion: semana,
-                barrer: barrido::outbox,
-            },
         ];
         let borradas: Vec<usize> = barridos.iter().map(|b| b.ejecutar(&uow).unwrap()).collect();
-        assert_eq!(borradas, [1, 2, 1], "on {}", prueba.nombre);
+        assert_eq!(borradas, [1, 2], "on {}", prueba.nombre);
         let mut conexion = prueba.base.conexion().unwrap();
         #[derive(QueryableByName)]
         struct Id {
@@ -508,12 +485,6 @@ async fn the_sweeps_remove_old_bookkeeping_and_keep_what_may_still_be_needed() {
             quedan("SELECT id_reserva AS id FROM solicitudes", &mut *conexion),
             ["en-proceso-vieja", "rechazada-reciente"],
             "on {}",
-            prueba.nombre
-        );
-        assert_eq!(
-            quedan("SELECT id_mensaje AS id FROM outbox", &mut *conexion),
-            ["pendiente-vieja", "publicada-reciente"],
-            "an unpublished row stays, whatever its age; on {}",
             prueba.nombre
         );
     }
