@@ -6,9 +6,11 @@ retention of bookkeeping rows (one minute by default, so that the sweeps run eve
 drives one client's asynchronous reservations through `carga` at a steady rate, and every
 sample prints the rows of every bookkeeping table (aeroalpes' inbox, solicitudes and
 outbox, notificaciones' inbox), the reservations (data, which grow by design), the
-embedded broker's memory for topic entries, and the resident memory of both processes.
-Bounded means: after the first retention window the bookkeeping counts stop growing
-(they hover around rate x retention), and so do the broker's memory and the processes'.
+embedded broker's memory for topic entries, and the resident memory of both processes
+(anonymous, and file-backed: SQLite maps the database file, which grows with the
+reservations). Bounded means: after the first retention window the bookkeeping counts stop
+growing (they hover around rate x retention), and so do the broker's memory and the
+processes' anonymous memory.
 
     make soak                      # 200 reservations/s for 5 minutes
     scripts/soak.py --tasa 500 --minutos 10 --retencion-horas 0.05
@@ -76,13 +78,18 @@ def memoria_broker(url_metricas):
     return int(total)
 
 
-def rss_kib(pid):
+def rss_mib(pid):
+    """Resident memory, anonymous (the heap) and file-backed (SQLite maps its file, up to
+    256 MiB, so this part follows the database's size), in MiB."""
     try:
         with open(f"/proc/{pid}/status") as f:
-            m = re.search(r"VmRSS:\s+(\d+)", f.read())
-            return int(m.group(1)) if m else None
+            estado = f.read()
     except OSError:
-        return None
+        return "?"
+    def campo(nombre):
+        m = re.search(rf"{nombre}:\s+(\d+)", estado)
+        return int(m.group(1)) / 1024 if m else 0
+    return f"{campo('RssAnon'):.0f}+{campo('RssFile'):.0f}"
 
 
 def token_de_cliente(url):
@@ -150,7 +157,7 @@ def main():
         procesos.append(carga)
 
         print(f"soak: {a.tasa}/s for {a.minutos} min, retention {a.retencion_horas} h; data in {datos}", flush=True)
-        cabecera = ("s", "reservas", "inbox", "solicitudes", "outbox", "notif.inbox", "broker KiB", "aeroalpes MiB", "notif. MiB")
+        cabecera = ("s", "reservas", "inbox", "solicitudes", "outbox", "notif.inbox", "broker KiB", "aeroalpes MiB anon+file", "notif. MiB anon+file")
         print(" | ".join(cabecera), flush=True)
         inicio = time.time()
         while True:
@@ -162,7 +169,7 @@ def main():
                 f"{time.time() - inicio:.0f}", a_filas["reservas"], a_filas["inbox"], a_filas["solicitudes"],
                 a_filas["outbox"], n_filas["inbox"],
                 "?" if memoria is None else f"{memoria / 1024:.0f}",
-                f"{(rss_kib(aeroalpes.pid) or 0) / 1024:.0f}", f"{(rss_kib(notificaciones.pid) or 0) / 1024:.0f}",
+                rss_mib(aeroalpes.pid), rss_mib(notificaciones.pid),
             ]
             print(" | ".join(str(x) for x in fila), flush=True)
             if fin:
