@@ -21,8 +21,8 @@ use aeroalpes::startup::MIGRACIONES;
 use crate::ayudantes::{spawn_app, spawn_app_en, AppDePrueba, EMAIL_PERSONAL};
 use crate::especificacion::{preparar_python, raiz, salida};
 
-/// The generated cases of one operation; with the boundary cases of the coverage phase
-/// this is some 1,000 requests per run.
+/// The generated cases of one operation, beside the coverage phase's boundary cases (a run
+/// with 20 sent 1,114 test cases in all).
 const EJEMPLOS: &str = "10";
 /// The seed: a run repeats the same requests.
 const SEMILLA: &str = "20261130";
