@@ -87,6 +87,16 @@ impl<'a> RepositorioUsuariosDiesel<'a> {
         self.tx
     }
 
+    /// The row of user `id`, if any, without its reservations.
+    fn fila(&mut self, id: IdUsuario) -> Result<Option<FilaUsuario>, ErrorPersistencia> {
+        usuarios::table
+            .find(id.to_string())
+            .select(FilaUsuario::as_select())
+            .first(self.tx.conexion())
+            .optional()
+            .map_err(de_diesel)
+    }
+
     /// A read row, if any, with its reservations.
     fn uno(&mut self, fila: Option<FilaUsuario>) -> Result<Option<Usuario>, ErrorPersistencia> {
         let Some(fila) = fila else {
@@ -290,12 +300,7 @@ fn a_fila(usuario: &Usuario, version: i64) -> Result<FilaUsuario, ErrorPersisten
 impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
     #[tracing::instrument(skip(self))]
     fn obtener_por_id(&mut self, id: IdUsuario) -> Result<Option<Usuario>, ErrorPersistencia> {
-        let fila = usuarios::table
-            .find(id.to_string())
-            .select(FilaUsuario::as_select())
-            .first(self.tx.conexion())
-            .optional()
-            .map_err(de_diesel)?;
+        let fila = self.fila(id)?;
         self.uno(fila)
     }
 
@@ -315,13 +320,7 @@ impl RepositorioUsuarios for RepositorioUsuariosDiesel<'_> {
         &mut self,
         id: IdUsuario,
     ) -> Result<Option<Usuario>, ErrorPersistencia> {
-        let fila = usuarios::table
-            .find(id.to_string())
-            .select(FilaUsuario::as_select())
-            .first(self.tx.conexion())
-            .optional()
-            .map_err(de_diesel)?;
-        let Some(fila) = fila else {
+        let Some(fila) = self.fila(id)? else {
             return Ok(None);
         };
         self.sin_reservas.insert(id);
