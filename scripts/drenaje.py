@@ -17,7 +17,6 @@ Binaries come from $CARGO_TARGET_DIR/release (default target/release).
 import argparse
 import json
 import os
-import signal
 import socket
 import sqlite3
 import statistics
@@ -25,27 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+
+from medicion import detener, pedir, puerto_libre, token_de_cliente
 
 RAIZ = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURE = os.path.join(RAIZ, "tests/fixtures/reserva_bog_mad.json")
-
-
-def puerto_libre():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pedir(metodo, url, cuerpo=None, token=None):
-    datos = None if cuerpo is None else json.dumps(cuerpo).encode()
-    solicitud = urllib.request.Request(url, data=datos, method=metodo)
-    solicitud.add_header("Content-Type", "application/json")
-    if token:
-        solicitud.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(solicitud, timeout=30) as r:
-        return r.status, json.loads(r.read() or b"null")
 
 
 def esperar_puerto(puerto, plazo=60):
@@ -92,16 +76,7 @@ def ronda(binarios, total, con_cliente):
         procesos.append(a)
         esperar_puerto(http)
         url = f"http://127.0.0.1:{http}"
-        token = None
-        if con_cliente:
-            email = "drenaje@example.com"
-            pedir("POST", f"{url}/clientes/usuarios", {
-                "tipo": "natural", "nombres": "Ana", "apellidos": "Pérez", "email": email,
-                "password": "clave de prueba larga", "fecha_nacimiento": "1990-05-01",
-                "cedula": {"numero": 1020304050, "ciudad": {"codigo": "BOG", "nombre": "Bogotá",
-                                                           "pais": {"codigo": "CO", "nombre": "Colombia"}}}})
-            _, respuesta = pedir("POST", f"{url}/clientes/login", {"email": email, "password": "clave de prueba larga"})
-            token = respuesta["token"]
+        token = token_de_cliente(url, "drenaje@example.com") if con_cliente else None
 
         b.kill()
         b.wait()
@@ -125,14 +100,7 @@ def ronda(binarios, total, con_cliente):
         segundos = time.time() - inicio
         return antes, segundos, total / segundos
     finally:
-        for p in reversed(procesos):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-
+        detener(procesos)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

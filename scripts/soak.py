@@ -19,11 +19,8 @@ Binaries come from $CARGO_TARGET_DIR/release (default target/release).
 """
 
 import argparse
-import json
 import os
 import re
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,13 +28,9 @@ import tempfile
 import time
 import urllib.request
 
+from medicion import detener, puerto_libre, token_de_cliente
+
 RAIZ = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def puerto_libre():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def esperar(url, plazo=60):
@@ -92,22 +85,6 @@ def rss_mib(pid):
     return f"{campo('RssAnon'):.0f}+{campo('RssFile'):.0f}"
 
 
-def token_de_cliente(url):
-    """Registers a client and answers its bearer token."""
-    def pedir(ruta, cuerpo):
-        solicitud = urllib.request.Request(f"{url}{ruta}", data=json.dumps(cuerpo).encode(), method="POST",
-                                           headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(solicitud, timeout=30) as r:
-            return json.loads(r.read())
-    email, clave = "soak@example.com", "clave de prueba larga"
-    pedir("/clientes/usuarios", {
-        "tipo": "natural", "nombres": "Ana", "apellidos": "Pérez", "email": email, "password": clave,
-        "fecha_nacimiento": "1990-05-01",
-        "cedula": {"numero": 1020304050, "ciudad": {"codigo": "BOG", "nombre": "Bogotá",
-                                                   "pais": {"codigo": "CO", "nombre": "Colombia"}}}})
-    return pedir("/clientes/login", {"email": email, "password": clave})["token"]
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tasa", type=int, default=200, help="reservations per second")
@@ -147,7 +124,7 @@ def main():
 
         # Every reservation for one client, so that notificaciones mails each (an anonymous
         # reservation has nobody to mail) and the client's history grows all along.
-        token = token_de_cliente(f"http://127.0.0.1:{http}")
+        token = token_de_cliente(f"http://127.0.0.1:{http}", "soak@example.com")
         total = int(a.tasa * a.minutos * 60)
         carga = subprocess.Popen(
             [os.path.join(binarios, "carga"), "--url", f"http://127.0.0.1:{http}",
@@ -178,14 +155,7 @@ def main():
         print(carga.stdout.read())
         return carga.returncode
     finally:
-        for proceso in reversed(procesos):
-            if proceso.poll() is None:
-                proceso.send_signal(signal.SIGTERM)
-                try:
-                    proceso.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proceso.kill()
-
+        detener(procesos)
 
 if __name__ == "__main__":
     sys.exit(main())

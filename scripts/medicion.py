@@ -1,0 +1,48 @@
+"""What the measurement scripts (soak.py, drenaje.py) share: free ports, JSON over HTTP, a
+registered client's token, and stopping the processes they start."""
+
+import json
+import signal
+import socket
+import subprocess
+import urllib.request
+
+
+def puerto_libre():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pedir(metodo, url, cuerpo=None, token=None):
+    """Sends JSON (if any) and answers (status, decoded JSON body or None)."""
+    datos = None if cuerpo is None else json.dumps(cuerpo).encode()
+    solicitud = urllib.request.Request(url, data=datos, method=metodo)
+    solicitud.add_header("Content-Type", "application/json")
+    if token:
+        solicitud.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(solicitud, timeout=30) as r:
+        return r.status, json.loads(r.read() or b"null")
+
+
+def token_de_cliente(url, email):
+    """Registers a natural client with `email` at aeroalpes' `url` and answers its token."""
+    clave = "clave de prueba larga"
+    pedir("POST", f"{url}/clientes/usuarios", {
+        "tipo": "natural", "nombres": "Ana", "apellidos": "Pérez", "email": email, "password": clave,
+        "fecha_nacimiento": "1990-05-01",
+        "cedula": {"numero": 1020304050, "ciudad": {"codigo": "BOG", "nombre": "Bogotá",
+                                                   "pais": {"codigo": "CO", "nombre": "Colombia"}}}})
+    _, respuesta = pedir("POST", f"{url}/clientes/login", {"email": email, "password": clave})
+    return respuesta["token"]
+
+
+def detener(procesos):
+    """SIGTERM to each process still running, last started first; SIGKILL after 30 s."""
+    for proceso in reversed(procesos):
+        if proceso.poll() is None:
+            proceso.send_signal(signal.SIGTERM)
+            try:
+                proceso.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proceso.kill()
