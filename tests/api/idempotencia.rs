@@ -9,13 +9,26 @@ use serde_json::Value;
 use crate::ayudantes::*;
 
 async fn con_clave(app: &AppDePrueba, ruta: &str, clave: &str, cuerpo: &Value) -> Response {
-    app.cliente
+    con_clave_de(app, None, ruta, clave, cuerpo).await
+}
+
+/// A POST with an `Idempotency-Key`, anonymous or with a bearer `token`.
+async fn con_clave_de(
+    app: &AppDePrueba,
+    token: Option<&str>,
+    ruta: &str,
+    clave: &str,
+    cuerpo: &Value,
+) -> Response {
+    let mut solicitud = app
+        .cliente
         .post(format!("{}{ruta}", app.direccion))
         .header("Idempotency-Key", clave)
-        .json(cuerpo)
-        .send()
-        .await
-        .expect("the server answers")
+        .json(cuerpo);
+    if let Some(token) = token {
+        solicitud = solicitud.bearer_auth(token);
+    }
+    solicitud.send().await.expect("the server answers")
 }
 
 async fn mismo_dos_veces(app: &AppDePrueba, ruta: &str, estado: u16) -> Value {
@@ -78,15 +91,14 @@ async fn the_same_key_with_another_request_is_422_and_keys_are_per_credentials()
         .contains("Idempotency-Key"));
     // Another client's key of the same name is its own.
     let (_, token) = app.usuario_con_token("otra@gmail.com").await;
-    let suya = app
-        .cliente
-        .post(format!("{}/vuelos/reserva", app.direccion))
-        .bearer_auth(&token)
-        .header("Idempotency-Key", "k-1")
-        .json(&reserva_bog_mad())
-        .send()
-        .await
-        .unwrap();
+    let suya = con_clave_de(
+        &app,
+        Some(&token),
+        "/vuelos/reserva",
+        "k-1",
+        &reserva_bog_mad(),
+    )
+    .await;
     assert_eq!(suya.status(), 200);
     assert!(suya.headers().get("idempotency-replayed").is_none());
     // A malformed key is 400.
@@ -124,15 +136,7 @@ async fn refused_requests_keep_nothing_under_their_key() {
     );
     // Another client's user: 403, kept neither.
     let (_, token) = app.usuario_con_token("otra@gmail.com").await;
-    let prohibida = app
-        .cliente
-        .post(format!("{}{ajeno}", app.direccion))
-        .bearer_auth(&token)
-        .header("Idempotency-Key", "k-rechazada")
-        .json(&vacio)
-        .send()
-        .await
-        .unwrap();
+    let prohibida = con_clave_de(&app, Some(&token), ajeno, "k-rechazada", &vacio).await;
     assert_eq!(prohibida.status(), 403);
     let desconocida = con_clave(&app, "/no/existe", "k-rechazada", &vacio).await;
     assert_eq!(desconocida.status(), 404);
