@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use aeroalpes::configuracion::{BrokerEmbebido, Configuracion, SecretoJwt, TokenServicio};
+use aeroalpes::configuracion::{BrokerEmbebido, Configuracion, Rol, SecretoJwt, TokenServicio};
 use aeroalpes::startup::{Aplicacion, MIGRACIONES};
 use clientes_dominio::Email;
 use reqwest::{Client, Response};
@@ -87,7 +87,21 @@ pub async fn spawn_app_con_broker(url_broker: String) -> AppDePrueba {
     spawn_app_configurada(bases::sqlite(&MIGRACIONES), Some(url_broker)).await
 }
 
+/// The application in role `rol` on the given database, with the broker at `url_broker`
+/// or an embedded one of its own.
+pub async fn spawn_app_con_rol(
+    base: BaseDePrueba,
+    url_broker: Option<String>,
+    rol: Rol,
+) -> AppDePrueba {
+    spawn_app_de(base, url_broker, rol).await
+}
+
 async fn spawn_app_configurada(base: BaseDePrueba, url_broker: Option<String>) -> AppDePrueba {
+    spawn_app_de(base, url_broker, Rol::Todo).await
+}
+
+async fn spawn_app_de(base: BaseDePrueba, url_broker: Option<String>, rol: Rol) -> AppDePrueba {
     capturar_logs();
     let datos_broker = tempfile::tempdir().expect("a directory for the broker's data");
     let configuracion = Configuracion {
@@ -106,6 +120,7 @@ async fn spawn_app_configurada(base: BaseDePrueba, url_broker: Option<String>) -
             .map(|email| Email::parse(email).expect("an e-mail"))
             .collect(),
         token_servicio: Some(TokenServicio::new(TOKEN_SERVICIO).expect("a long token")),
+        rol,
         ..Configuracion::default()
     };
     let aplicacion = Aplicacion::construir(&configuracion)

@@ -7,6 +7,7 @@ mod autorizacion;
 mod ayudantes;
 mod ciclo_de_vida;
 mod clientes;
+mod cqrs;
 mod errores;
 mod especificacion;
 mod fuzzing;

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+pub use aeroalpes_api::Rol;
 use clientes_dominio::Email;
 
 use chrono::TimeDelta;
@@ -40,6 +41,10 @@ pub struct Configuracion {
     /// minute at least: how long inbox ids and answered requests are kept (swept hourly, or
     /// four times per retention when shorter). It must outlive any redelivery.
     pub retencion_registros: TimeDelta,
+    /// `AEROALPES_ROL`: `todo` (default, the monolith), `comandos` (the command routes and
+    /// clientes, on the write model in `DATABASE_URL`) or `queries` (the query routes of
+    /// vuelos, from a read model of its own in `DATABASE_URL`, fed by the events).
+    pub rol: Rol,
 }
 
 /// The service token. It never prints.
@@ -157,6 +162,8 @@ pub enum ErrorConfiguracion {
         "AEROALPES_RETENCION_REGISTROS_HORAS debe ser un número de horas (decimales admitidos) entre 0.017 (un minuto) y 8784, no '{0}'"
     )]
     Retencion(String),
+    #[error("AEROALPES_ROL debe ser todo, comandos o queries, no '{0}'")]
+    Rol(String),
 }
 
 impl Default for Configuracion {
@@ -174,6 +181,7 @@ impl Default for Configuracion {
             personal: BTreeSet::new(),
             token_servicio: None,
             retencion_registros: seedwork_persistencia::barrido::RETENCION_POR_DEFECTO,
+            rol: Rol::Todo,
         }
     }
 }
@@ -251,6 +259,10 @@ impl Configuracion {
                 .ok_or(ErrorConfiguracion::Retencion(texto))?,
             None => seedwork_persistencia::barrido::RETENCION_POR_DEFECTO,
         };
+        let rol = match variable("AEROALPES_ROL") {
+            Some(texto) => Rol::parse(&texto).ok_or(ErrorConfiguracion::Rol(texto))?,
+            None => Rol::Todo,
+        };
         Ok(Self {
             host: variable("AEROALPES_HOST").unwrap_or_else(|| Self::HOST_POR_DEFECTO.into()),
             puerto,
@@ -264,6 +276,7 @@ impl Configuracion {
             personal,
             token_servicio,
             retencion_registros,
+            rol,
         })
     }
 }
@@ -280,6 +293,23 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Configuracion::desde(|nombre| mapa.get(nombre).cloned())
+    }
+
+    #[test]
+    fn the_role_is_the_monolith_unless_named_and_an_unknown_one_is_refused() {
+        assert_eq!(desde(&[]).unwrap().rol, Rol::Todo);
+        assert_eq!(
+            desde(&[("AEROALPES_ROL", " Queries ")]).unwrap().rol,
+            Rol::Queries
+        );
+        assert_eq!(
+            desde(&[("AEROALPES_ROL", "comandos")]).unwrap().rol,
+            Rol::Comandos
+        );
+        assert!(matches!(
+            desde(&[("AEROALPES_ROL", "lecturas")]),
+            Err(ErrorConfiguracion::Rol(ref texto)) if texto == "lecturas"
+        ));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The messaging side of the monolith: the broker (the configured one, or `pulsar-embedded`
 //! started in this process), the outbox relay, the command consumer
-//! (`aeroalpes-sub-comandos`) and the event consumer (`aeroalpes-sub-eventos`). They run
+//! (`aeroalpes-sub-comandos`) and the event consumer (`aeroalpes-sub-eventos`); or, on a
+//! query service, the projection that feeds its read model (`aeroalpes-vista-<generation>`,
+//! from the earliest retained message of every topic of the contract). They run
 //! until the application stops, and the HTTP side never waits for the broker: accepted
 //! commands wait in the outbox until it is reachable. Whether the broker is connected is
 //! kept in a flag that `/health/ready` reads: set once the relay runs, cleared while its
@@ -22,8 +24,10 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use vuelos_contrato::{
     contratos, ComandoVuelos, EventoVuelos, SUSCRIPCION_COMANDOS, SUSCRIPCION_EVENTOS,
+    SUSCRIPCION_VISTA,
 };
 use vuelos_infraestructura::consumidores::{ConsumidorComandos, ConsumidorEventos};
+use vuelos_infraestructura::vista::proyeccion::ProyeccionVista;
 
 use crate::configuracion::Configuracion;
 
@@ -36,6 +40,16 @@ const PLAZO_DETENCION: Duration = Duration::from_secs(8);
 const RETENCION_OUTBOX: Duration = Duration::from_secs(3600);
 /// How long stopping waits for the embedded broker (closing its connections, syncing its log).
 const PLAZO_BROKER: Duration = Duration::from_secs(5);
+
+/// Which side of the service the messaging works for.
+pub enum Lado {
+    /// The write model: relay the outbox (which commits wake through `aviso_outbox`) and
+    /// handle the commands.
+    Escritura { aviso_outbox: Arc<Notify> },
+    /// A read model of generation `generacion`: project every message of the contract
+    /// into it.
+    Lectura { generacion: String },
+}
 
 pub struct Mensajeria {
     url: String,
@@ -53,7 +67,7 @@ impl Mensajeria {
     pub async fn arrancar(
         configuracion: &Configuracion,
         uow: UnidadTrabajoDiesel,
-        aviso_outbox: Arc<Notify>,
+        lado: Lado,
         broker_conectado: Arc<AtomicBool>,
     ) -> anyhow::Result<Self> {
         let (url, embebido) = match &configuracion.url_broker {
@@ -93,24 +107,11 @@ impl Mensajeria {
         let retencion_outbox = retencion
             .to_std()
             .map_or(RETENCION_OUTBOX, |r| r.min(RETENCION_OUTBOX));
-        let supervisor = tokio::spawn(supervisar(
-            url.clone(),
-            uow,
-            aviso_outbox,
-            broker_conectado,
-            retencion_outbox,
-            apagado,
-        ));
-        let barridos = vec![
+        let mut barridos = vec![
             Barrido {
                 tabla: "inbox",
                 retencion,
                 barrer: barrido::inbox,
-            },
-            Barrido {
-                tabla: "solicitudes",
-                retencion,
-                barrer: vuelos_infraestructura::solicitudes::barrer,
             },
             Barrido {
                 tabla: "idempotencia",
@@ -118,6 +119,30 @@ impl Mensajeria {
                 barrer: barrido::idempotencia,
             },
         ];
+        let supervisor = match lado {
+            Lado::Escritura { aviso_outbox } => {
+                barridos.push(Barrido {
+                    tabla: "solicitudes",
+                    retencion,
+                    barrer: vuelos_infraestructura::solicitudes::barrer,
+                });
+                tokio::spawn(supervisar(
+                    url.clone(),
+                    uow,
+                    aviso_outbox,
+                    broker_conectado,
+                    retencion_outbox,
+                    apagado,
+                ))
+            }
+            Lado::Lectura { generacion } => tokio::spawn(proyectar(
+                url.clone(),
+                uow,
+                format!("{SUSCRIPCION_VISTA}-{generacion}"),
+                broker_conectado,
+                apagado,
+            )),
+        };
         let cada = barrendero::intervalo(&barridos);
         let barrendero = tokio::spawn(barrendero::ejecutar(
             uow_barrido,
@@ -171,6 +196,54 @@ impl Mensajeria {
 
 async fn senal(mut apagado: watch::Receiver<bool>) {
     let _ = apagado.wait_for(|apagar| *apagar).await;
+}
+
+/// Connects, then runs the projection of the read model on every topic of the contract
+/// under the subscription `nombre`, each from the earliest retained message. The broker
+/// counts as connected once every subscription exists.
+async fn proyectar(
+    url: String,
+    uow: UnidadTrabajoDiesel,
+    nombre: String,
+    broker_conectado: Arc<AtomicBool>,
+    apagado: watch::Receiver<bool>,
+) {
+    let broker = tokio::select! {
+        _ = senal(apagado.clone()) => return,
+        broker = conectar(&url) => broker,
+    };
+    let broker = match broker {
+        Ok(broker) => broker,
+        Err(error) => {
+            tracing::error!(url = %url, error = %ConCausas(&error), "no se pudo conectar al broker");
+            return;
+        }
+    };
+    tracing::info!(url = %url, suscripcion = %nombre, "conectado al broker: proyección de la vista");
+    let proyeccion = Arc::new(ProyeccionVista::new(uow));
+    let mut tareas = Vec::new();
+    let mut avisos = Vec::new();
+    for contrato in contratos() {
+        let aviso = Arc::new(Notify::new());
+        avisos.push(aviso.clone());
+        let suscripcion = Suscripcion::compartida(contrato.topico, nombre.clone())
+            .desde_el_principio()
+            .con_aviso_de_listo(aviso);
+        tareas.push(tokio::spawn(consumir(
+            broker.clone(),
+            suscripcion,
+            proyeccion.clone(),
+            senal(apagado.clone()),
+        )));
+    }
+    let suscritos = futures::future::join_all(avisos.iter().map(|aviso| aviso.notified()));
+    tokio::select! {
+        _ = senal(apagado.clone()) => {}
+        _ = suscritos => broker_conectado.store(true, Ordering::Relaxed),
+    }
+    for tarea in tareas {
+        let _ = tarea.await;
+    }
 }
 
 async fn supervisar(

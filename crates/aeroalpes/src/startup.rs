@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
-use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Metricas, Salud};
+use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Metricas, Rol, Salud};
 use chrono::TimeDelta;
 use clientes_aplicacion::{agregar_reserva, AplicacionClientes};
 use clientes_infraestructura::{EmisorTokensJwt, FabricaRepositorioUsuariosDiesel, HasherArgon2};
@@ -18,19 +18,30 @@ use seedwork_persistencia::{
 };
 use tokio::sync::Notify;
 use tracing_actix_web::TracingLogger;
-use vuelos_aplicacion::AplicacionVuelos;
+use vuelos_aplicacion::{AplicacionVuelos, ConsultasVista};
 use vuelos_dominio::ReservaCreada;
-use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel, TransporteOutbox};
+use vuelos_infraestructura::{
+    integracion, vista, FabricaRepositoriosDiesel, FabricaVistaDiesel, TransporteOutbox,
+};
 
 use crate::configuracion::Configuracion;
 use crate::idempotencia::IdempotenciaDiesel;
-use crate::mensajeria::Mensajeria;
+use crate::mensajeria::{Lado, Mensajeria};
 
 /// The tables of the monolith: the seedwork's (outbox, inbox), vuelos' and clientes', each
 /// module's migrations embedded in its own crate.
 pub const MIGRACIONES: [Migraciones; 3] = [
     seedwork_persistencia::MIGRACIONES,
     vuelos_infraestructura::MIGRACIONES,
+    clientes_infraestructura::MIGRACIONES,
+];
+
+/// The tables of a query service's database: the seedwork's (its inbox, and the
+/// idempotency keys of the middleware every process runs), the read model of vuelos, and
+/// clientes' (users are read on every request that carries a token).
+pub const MIGRACIONES_QUERIES: [Migraciones; 3] = [
+    seedwork_persistencia::MIGRACIONES,
+    vuelos_infraestructura::MIGRACIONES_VISTA,
     clientes_infraestructura::MIGRACIONES,
 ];
 
@@ -136,11 +147,11 @@ pub fn componer(
     integracion::registrar_manejadores(&mut eventos);
     let uow =
         UnidadTrabajoDiesel::new(base.clone(), Arc::new(eventos)).con_aviso_outbox(aviso_outbox);
-    let vuelos = AplicacionVuelos::new(
+    let vuelos = Arc::new(AplicacionVuelos::new(
         uow.clone(),
         FabricaRepositoriosDiesel,
         TransporteOutbox::new(uow.clone()),
-    );
+    ));
     let clientes =
         AplicacionClientes::new(uow.clone(), usuarios, HasherArgon2::new(), tokens.clone())
             .con_personal(configuracion.personal.clone());
@@ -152,7 +163,8 @@ pub fn componer(
     });
     Composicion {
         contexto: Contexto {
-            vuelos: Arc::new(vuelos),
+            vuelos: Some(vuelos.clone()),
+            consultas: vuelos,
             clientes: Arc::new(clientes),
             tokens: Arc::new(tokens),
             salud: salud.clone(),
@@ -171,6 +183,28 @@ pub fn componer(
     }
 }
 
+/// Wires a query service over its own database `base`: the queries of vuelos answered
+/// from the read model (which the projection keeps current), and no command.
+pub fn componer_queries(
+    base: BaseDatos,
+    tokens: EmisorTokensJwt,
+    broker_conectado: Arc<AtomicBool>,
+    configuracion: &Configuracion,
+) -> Composicion {
+    let mut composicion = componer(
+        base.clone(),
+        tokens,
+        Arc::new(Notify::new()),
+        broker_conectado,
+        configuracion,
+    );
+    let uow = UnidadTrabajoDiesel::new(base, Arc::new(ManejadoresEventos::new()));
+    composicion.contexto.vuelos = None;
+    composicion.contexto.consultas = Arc::new(ConsultasVista::new(uow.clone(), FabricaVistaDiesel));
+    composicion.uow = uow;
+    composicion
+}
+
 /// A built application, bound to its port but not yet serving; its messaging runs.
 pub struct Aplicacion {
     puerto: u16,
@@ -184,8 +218,12 @@ impl Aplicacion {
         // The metrics recorder first: what the start records is kept for the first scrape.
         seedwork_mensajeria::metricas::registro();
         let url = configuracion.url_base_datos.clone();
-        let base =
-            tokio::task::spawn_blocking(move || BaseDatos::conectar(&url, &MIGRACIONES)).await??;
+        let rol = configuracion.rol;
+        let base = tokio::task::spawn_blocking(move || match rol {
+            Rol::Queries => BaseDatos::conectar(&url, &MIGRACIONES_QUERIES),
+            Rol::Todo | Rol::Comandos => BaseDatos::conectar(&url, &MIGRACIONES),
+        })
+        .await??;
         if configuracion.secreto_jwt.es_generado() {
             tracing::warn!(
                 "AEROALPES_JWT_SECRET no está definido: se generó un secreto aleatorio; los \
@@ -196,18 +234,39 @@ impl Aplicacion {
             configuracion.secreto_jwt.como_bytes(),
             configuracion.vigencia_tokens,
         )?;
-        let aviso_outbox = Arc::new(Notify::new());
         let broker_conectado = Arc::new(AtomicBool::new(false));
-        let Composicion { contexto, uow } = componer(
-            base,
-            tokens,
-            aviso_outbox.clone(),
-            broker_conectado.clone(),
-            configuracion,
-        );
+        let (Composicion { contexto, uow }, lado) = match rol {
+            Rol::Queries => {
+                let base_generacion = base.clone();
+                let generacion = tokio::task::spawn_blocking(move || {
+                    let mut conexion = base_generacion
+                        .conexion()
+                        .map_err(ErrorPersistencia::no_disponible)?;
+                    vista::generacion(&mut conexion)
+                })
+                .await??;
+                tracing::info!(generacion = %generacion, "servicio de consultas: vista propia");
+                (
+                    componer_queries(base, tokens, broker_conectado.clone(), configuracion),
+                    Lado::Lectura { generacion },
+                )
+            }
+            Rol::Todo | Rol::Comandos => {
+                let aviso_outbox = Arc::new(Notify::new());
+                (
+                    componer(
+                        base,
+                        tokens,
+                        aviso_outbox.clone(),
+                        broker_conectado.clone(),
+                        configuracion,
+                    ),
+                    Lado::Escritura { aviso_outbox },
+                )
+            }
+        };
         let contexto = web::Data::new(contexto);
-        let mensajeria =
-            Mensajeria::arrancar(configuracion, uow, aviso_outbox, broker_conectado).await?;
+        let mensajeria = Mensajeria::arrancar(configuracion, uow, lado, broker_conectado).await?;
 
         let listener = TcpListener::bind((configuracion.host.as_str(), configuracion.puerto))
             .map_err(|causa| {
@@ -229,7 +288,7 @@ impl Aplicacion {
                 .wrap(aeroalpes_api::errores::metodo_no_permitido())
                 .wrap(TracingLogger::<aeroalpes_api::acceso::RaizPeticion>::new())
                 .app_data(contexto.clone())
-                .configure(aeroalpes_api::rutas)
+                .configure(aeroalpes_api::rutas_de(rol))
         })
         .listen(listener)?
         // The binary handles signals itself (see `ejecutar_hasta`): actix installs its

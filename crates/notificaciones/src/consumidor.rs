@@ -239,6 +239,7 @@ mod tests {
             id_cliente: id_cliente.map(|id| id.to_string()),
             estado: Some("Pendiente".into()),
             fecha_creacion: Some(Utc::now().timestamp_millis()),
+            itinerarios: None,
         };
         EventoReservaCreada::envolver(carga, &Metadatos::nuevos(), Utc::now())
     }

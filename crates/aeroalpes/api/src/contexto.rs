@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clientes_aplicacion::{Clientes, EmisorTokens, ErrorToken};
 use clientes_dominio::IdUsuario;
 use seedwork_dominio::Causa;
-use vuelos_aplicacion::Vuelos;
+use vuelos_aplicacion::{ConsultasVuelos, Vuelos};
 
 /// Checks bearer tokens (any [`EmisorTokens`] is one).
 pub trait VerificadorTokens: Send + Sync + 'static {
@@ -116,8 +116,12 @@ pub trait Idempotencia: Send + Sync + 'static {
 
 /// The application as the routes see it.
 pub struct Contexto {
-    /// The vuelos module: its one entry point.
-    pub vuelos: Arc<dyn Vuelos>,
+    /// The vuelos module's commands (and the queries a command needs answered from its
+    /// write model). `None` on a query service: it takes no commands.
+    pub vuelos: Option<Arc<dyn Vuelos>>,
+    /// The vuelos module's queries: from the write model in the monolith, from the
+    /// service's own read model on a query service.
+    pub consultas: Arc<dyn ConsultasVuelos>,
     /// The clientes module: its one entry point.
     pub clientes: Arc<dyn Clientes>,
     pub tokens: Arc<dyn VerificadorTokens>,
@@ -130,4 +134,16 @@ pub struct Contexto {
     pub limites: crate::limites::Limites,
     /// Requests sent with an `Idempotency-Key`.
     pub idempotencia: Arc<dyn Idempotencia>,
+}
+
+impl Contexto {
+    /// The vuelos commands, or 503 where this service takes none (a route that needs them
+    /// is not mounted there; this keeps a wiring mistake from being a panic).
+    pub fn comandos_vuelos(&self) -> Result<&dyn Vuelos, crate::errores::ErrorApi> {
+        self.vuelos.as_deref().ok_or_else(|| {
+            crate::errores::ErrorApi::NoDisponible(
+                "este servicio solo responde consultas; los comandos van al de comandos".into(),
+            )
+        })
+    }
 }

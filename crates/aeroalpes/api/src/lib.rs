@@ -27,17 +27,53 @@ pub use contexto::{
 
 use crate::errores::ErrorApi;
 
-/// Registers every route of the API.
+/// Which part of the service a process is (`AEROALPES_ROL`), and so which routes it serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rol {
+    /// Every route, on one write model: the monolith.
+    #[default]
+    Todo,
+    /// The command routes of vuelos and every route of clientes, on the write model.
+    Comandos,
+    /// The query routes of vuelos, from the service's own read model.
+    Queries,
+}
+
+impl Rol {
+    /// The role an `AEROALPES_ROL` value names (`todo`, `comandos`, `queries`), in any case.
+    pub fn parse(texto: &str) -> Option<Self> {
+        match texto.trim().to_ascii_lowercase().as_str() {
+            "todo" => Some(Self::Todo),
+            "comandos" => Some(Self::Comandos),
+            "queries" => Some(Self::Queries),
+            _ => None,
+        }
+    }
+}
+
+/// Registers every route of the API (the monolith's).
 pub fn rutas(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
-        ErrorApi::solicitud(format!("parámetros inválidos: {error}")).into()
-    }))
-    .configure(salud::rutas)
-    .configure(metricas::rutas)
-    .configure(documentacion::rutas)
-    .configure(vuelos::rutas)
-    .configure(clientes::rutas)
-    .default_service(web::to(ruta_desconocida));
+    rutas_de(Rol::Todo)(cfg)
+}
+
+/// Registers the routes a process of role `rol` serves; the others answer 404.
+pub fn rutas_de(rol: Rol) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |cfg| {
+        cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
+            ErrorApi::solicitud(format!("parámetros inválidos: {error}")).into()
+        }))
+        .configure(salud::rutas)
+        .configure(metricas::rutas)
+        .configure(documentacion::rutas);
+        if rol != Rol::Queries {
+            cfg.configure(vuelos::rutas_comandos)
+                .configure(clientes::rutas);
+        }
+        if rol != Rol::Comandos {
+            cfg.configure(vuelos::rutas_consultas);
+        }
+        cfg.default_service(web::to(ruta_desconocida));
+    }
 }
 
 async fn ruta_desconocida() -> HttpResponse {

@@ -22,11 +22,16 @@ use crate::cuerpo;
 use crate::errores::{CuerpoError, ErrorApi};
 use crate::idempotencia::IdIdempotente;
 
-pub fn rutas(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/vuelos/reserva").route(web::post().to(crear_reserva)))
-        .service(web::resource("/vuelos/reserva/{id}").route(web::get().to(obtener_reserva)))
+/// The query routes (`GET`): what a query service serves, from its read model.
+pub fn rutas_consultas(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/vuelos/reserva/{id}").route(web::get().to(obtener_reserva)))
         .service(web::resource("/vuelos/reserva-query/{id}").route(web::get().to(obtener_reserva)))
-        .service(web::resource("/vuelos/reserva-query").route(web::get().to(listar_reservas)))
+        .service(web::resource("/vuelos/reserva-query").route(web::get().to(listar_reservas)));
+}
+
+/// The command routes (`POST`), synchronous and asynchronous: what a command service serves.
+pub fn rutas_comandos(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/vuelos/reserva").route(web::post().to(crear_reserva)))
         .service(
             web::resource("/vuelos/reserva/{id}/{accion}").route(web::post().to(cambiar_estado)),
         )
@@ -144,7 +149,8 @@ async fn exigir_cambio(
     contexto: &Contexto,
     id: IdReserva,
 ) -> Result<(), ErrorApi> {
-    match contexto.vuelos.consultar(id).await {
+    // The command service's own write model: a change is checked against what it changes.
+    match contexto.comandos_vuelos()?.consultar(id).await {
         Ok(ConsultaReserva::Existe(reserva)) => {
             portador.exigir_reserva(reserva.id_cliente.as_deref())
         }
@@ -178,11 +184,11 @@ pub async fn crear_reserva(
 ) -> Result<HttpResponse, ErrorApi> {
     let (id, idempotente) = id_de_creacion(&solicitud);
     let comando = comando_de_creacion(portador, id, payload).await?;
-    match contexto.vuelos.ejecutar(comando).await {
+    match contexto.comandos_vuelos()?.ejecutar(comando).await {
         Ok(reserva) => Ok(HttpResponse::Ok().json(reserva)),
         // A retry of a creation that committed and was never answered.
         Err(error) if idempotente && es_duplicado(&error) => {
-            match contexto.vuelos.consultar(id).await? {
+            match contexto.comandos_vuelos()?.consultar(id).await? {
                 ConsultaReserva::Existe(reserva) => Ok(HttpResponse::Ok().json(reserva)),
                 _ => Err(error.into()),
             }
@@ -225,7 +231,7 @@ pub async fn obtener_reserva(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ErrorApi> {
     let id = IdReserva::parse(&id)?;
-    Ok(match contexto.vuelos.consultar(id).await? {
+    Ok(match contexto.consultas.consultar(id).await? {
         ConsultaReserva::Existe(reserva) => {
             portador.exigir_reserva(reserva.id_cliente.as_deref())?;
             HttpResponse::Ok().json(reserva)
@@ -292,7 +298,7 @@ pub async fn listar_reservas(
         (Some(estado), false) => FiltroReservas::ConEstado(estado),
         (None, false) => FiltroReservas::Todas,
     };
-    let reservas = contexto.vuelos.listar(filtro, pagina).await?;
+    let reservas = contexto.consultas.listar(filtro, pagina).await?;
     Ok(HttpResponse::Ok().json(reservas))
 }
 
@@ -316,7 +322,7 @@ pub async fn cambiar_estado(
 ) -> Result<HttpResponse, ErrorApi> {
     let comando = comando_de_ruta(ruta)?;
     exigir_cambio(&portador, &contexto, comando.id_reserva()).await?;
-    let reserva = contexto.vuelos.ejecutar(comando).await?;
+    let reserva = contexto.comandos_vuelos()?.ejecutar(comando).await?;
     Ok(HttpResponse::Ok().json(reserva))
 }
 
@@ -341,7 +347,11 @@ pub async fn crear_reserva_asincrona(
     let (id, idempotente) = id_de_creacion(&solicitud);
     let comando = comando_de_creacion(portador, id, payload).await?;
     let conversacion = Conversacion::correlacionada(peticion.to_string());
-    match contexto.vuelos.enviar(comando, conversacion).await {
+    match contexto
+        .comandos_vuelos()?
+        .enviar(comando, conversacion)
+        .await
+    {
         Ok(id) => Ok(aceptado(id)),
         // A retry of an acceptance that committed and was never answered.
         Err(error) if idempotente && es_duplicado(&error) => Ok(aceptado(id)),
@@ -373,6 +383,9 @@ pub async fn cambiar_estado_asincrono(
     let comando = comando_de_ruta(ruta)?;
     exigir_cambio(&portador, &contexto, comando.id_reserva()).await?;
     let conversacion = Conversacion::correlacionada(peticion.to_string());
-    let id = contexto.vuelos.enviar(comando, conversacion).await?;
+    let id = contexto
+        .comandos_vuelos()?
+        .enviar(comando, conversacion)
+        .await?;
     Ok(aceptado(id))
 }

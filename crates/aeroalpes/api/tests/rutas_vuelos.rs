@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use vuelos_aplicacion::comandos::{ComandoReserva, PagarReserva};
 use vuelos_aplicacion::dto::ReservaDTO;
-use vuelos_aplicacion::{ConsultaReserva, Conversacion, ErrorVuelos, Vuelos};
+use vuelos_aplicacion::{ConsultaReserva, ConsultasVuelos, Conversacion, ErrorVuelos, Vuelos};
 use vuelos_dominio::{EstadoReserva, FiltroReservas, IdReserva, Pagina};
 
 use crate::comun::{app, contexto, Ajeno, PERSONAL};
@@ -60,7 +60,10 @@ impl Vuelos for Fake {
         self.anotar(Pedido::Enviar(comando, conversacion));
         Ok(id)
     }
+}
 
+#[async_trait]
+impl ConsultasVuelos for Fake {
     async fn consultar(&self, id: IdReserva) -> Result<ConsultaReserva, ErrorVuelos> {
         self.anotar(Pedido::Consultar(id));
         Ok(self.consulta.clone())

@@ -31,9 +31,27 @@ pub enum ConsultaReserva {
     Rechazada { razon: String },
 }
 
-/// What the edges of the service may ask of the vuelos module.
+/// The questions the edges of the service may ask of the vuelos module. A command service
+/// answers them from its write model ([`AplicacionVuelos`]); a query service from its own
+/// read model, kept current by the integration events (`crate::vista::ConsultasVista`).
 #[async_trait]
-pub trait Vuelos: Send + Sync + 'static {
+pub trait ConsultasVuelos: Send + Sync + 'static {
+    /// One reservation, or where its asynchronous request stands: `NoEncontrada` when
+    /// neither exists.
+    async fn consultar(&self, id: IdReserva) -> Result<ConsultaReserva, ErrorVuelos>;
+
+    /// One page of the reservations that match `filtro`, newest first.
+    async fn listar(
+        &self,
+        filtro: FiltroReservas,
+        pagina: Pagina,
+    ) -> Result<Vec<ReservaDTO>, ErrorVuelos>;
+}
+
+/// What the edges of the service may ask of the vuelos module where it keeps its write
+/// model: its commands, and its queries answered from that model.
+#[async_trait]
+pub trait Vuelos: ConsultasVuelos {
     /// Runs a command now, in this process, and answers the reservation it leaves.
     async fn ejecutar(&self, comando: ComandoReserva) -> Result<ReservaDTO, ErrorVuelos>;
 
@@ -45,17 +63,6 @@ pub trait Vuelos: Send + Sync + 'static {
         comando: ComandoReserva,
         conversacion: Conversacion,
     ) -> Result<IdReserva, ErrorVuelos>;
-
-    /// One reservation, or where its asynchronous request stands: `NoEncontrada` when
-    /// neither exists.
-    async fn consultar(&self, id: IdReserva) -> Result<ConsultaReserva, ErrorVuelos>;
-
-    /// One page of the reservations that match `filtro`, newest first.
-    async fn listar(
-        &self,
-        filtro: FiltroReservas,
-        pagina: Pagina,
-    ) -> Result<Vec<ReservaDTO>, ErrorVuelos>;
 }
 
 /// The vuelos application over a unit of work `U`, the repositories of `F` and the command
@@ -113,7 +120,15 @@ where
         self.transporte.enviar(comando, conversacion).await?;
         Ok(id)
     }
+}
 
+#[async_trait]
+impl<U, F, T> ConsultasVuelos for AplicacionVuelos<U, F, T>
+where
+    U: UnidadTrabajo + Clone,
+    F: FabricaRepositorios<U::Transaccion>,
+    T: TransporteComandos,
+{
     #[tracing::instrument(name = "consultar_reserva", skip_all, fields(id_reserva = %id))]
     async fn consultar(&self, id: IdReserva) -> Result<ConsultaReserva, ErrorVuelos> {
         let fabrica = self.fabrica.clone();

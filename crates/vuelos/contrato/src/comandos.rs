@@ -168,4 +168,14 @@ impl ComandoVuelos {
             Self::Pagar(r) => r.correlation_id(),
         }
     }
+
+    /// The envelope's `time`: when the command was issued (ms since the epoch), when present.
+    pub fn time(&self) -> Option<i64> {
+        match self {
+            Self::Crear(r) => r.time,
+            Self::Aprobar(r) => r.time,
+            Self::Cancelar(r) => r.time,
+            Self::Pagar(r) => r.time,
+        }
+    }
 }

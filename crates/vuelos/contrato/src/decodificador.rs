@@ -12,7 +12,11 @@ use apache_avro::Schema;
 use crate::comandos::ComandoVuelos;
 use crate::errores::ErrorAvro;
 use crate::eventos::EventoVuelos;
+use crate::solicitudes::SolicitudVuelos;
 use crate::{contratos, MensajeIntegracion};
+
+/// The `decodificar` of a closed set of records: by topic, `None` for a topic outside it.
+type DecodificadorDeConjunto<T> = fn(&str, &[u8], Option<&Schema>) -> Option<Result<T, ErrorAvro>>;
 
 /// Decodes records, sharing parsed writer schemas between every topic of a process.
 #[derive(Debug, Default)]
@@ -47,19 +51,7 @@ impl Decodificador {
         carga: &[u8],
         escritor: Option<&str>,
     ) -> Option<Result<ComandoVuelos, ErrorAvro>> {
-        let (tipo, propio) = propio_de(topico)?;
-        let esquema = match self.esquema_escritor(escritor, propio) {
-            Ok(esquema) => esquema,
-            Err(error) => return Some(Err(error)),
-        };
-        sin_panico(tipo, || {
-            Ok(ComandoVuelos::decodificar(
-                topico,
-                carga,
-                esquema.as_deref(),
-            ))
-        })
-        .unwrap_or_else(|panico| Some(Err(panico)))
+        self.del_conjunto(topico, carga, escritor, ComandoVuelos::decodificar)
     }
 
     /// Decodes an event of a topic of [`EventoVuelos::CONTRATOS`]; `None` for another.
@@ -69,15 +61,35 @@ impl Decodificador {
         carga: &[u8],
         escritor: Option<&str>,
     ) -> Option<Result<EventoVuelos, ErrorAvro>> {
+        self.del_conjunto(topico, carga, escritor, EventoVuelos::decodificar)
+    }
+
+    /// Decodes a record of a topic of [`SolicitudVuelos::CONTRATOS`]; `None` for another.
+    pub fn solicitud(
+        &self,
+        topico: &str,
+        carga: &[u8],
+        escritor: Option<&str>,
+    ) -> Option<Result<SolicitudVuelos, ErrorAvro>> {
+        self.del_conjunto(topico, carga, escritor, SolicitudVuelos::decodificar)
+    }
+
+    /// Decodes a record of one closed set with that set's `decodificar`, resolving the
+    /// writer's schema through the cache; `None` for a topic outside the contract or the set.
+    fn del_conjunto<T>(
+        &self,
+        topico: &str,
+        carga: &[u8],
+        escritor: Option<&str>,
+        decodificar: DecodificadorDeConjunto<T>,
+    ) -> Option<Result<T, ErrorAvro>> {
         let (tipo, propio) = propio_de(topico)?;
         let esquema = match self.esquema_escritor(escritor, propio) {
             Ok(esquema) => esquema,
             Err(error) => return Some(Err(error)),
         };
-        sin_panico(tipo, || {
-            Ok(EventoVuelos::decodificar(topico, carga, esquema.as_deref()))
-        })
-        .unwrap_or_else(|panico| Some(Err(panico)))
+        sin_panico(tipo, || Ok(decodificar(topico, carga, esquema.as_deref())))
+            .unwrap_or_else(|panico| Some(Err(panico)))
     }
 
     /// The writer's schema when it is not the record's own (`propio`), parsed once.

@@ -24,6 +24,9 @@ pub struct ReservaCreadaPayload {
     pub estado: Option<String>,
     /// Milliseconds since the epoch.
     pub fecha_creacion: Option<i64>,
+    /// The reservation's itineraries, whole (added after the first release: readers that
+    /// keep their own copy of reservations need them; events written before lack them).
+    pub itinerarios: Option<Vec<crate::comandos::ItinerarioAvro>>,
 }
 
 /// The payload of `EventoReservaAprobada`.
@@ -286,6 +289,17 @@ impl EventoVuelos {
             Self::Pagada(r) => r.correlation_id(),
         }
     }
+
+    /// The envelope's `causation_id`: the message whose handling raised the event (the
+    /// command accepted asynchronously), when there was one.
+    pub fn causation_id(&self) -> Option<&str> {
+        match self {
+            Self::Creada(r) => r.causation_id.as_deref(),
+            Self::Aprobada(r) => r.causation_id.as_deref(),
+            Self::Cancelada(r) => r.causation_id.as_deref(),
+            Self::Pagada(r) => r.causation_id.as_deref(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -298,6 +312,7 @@ mod tests {
             id_cliente: id_cliente.map(str::to_owned),
             estado: Some("Pendiente".into()),
             fecha_creacion: Some(1_794_412_800_000),
+            itinerarios: None,
         };
         crate::Sobre::envolver(carga, &crate::Metadatos::nuevos(), chrono::Utc::now())
     }

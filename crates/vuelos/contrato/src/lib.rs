@@ -18,6 +18,7 @@ pub mod decodificador;
 pub mod errores;
 pub mod eventos;
 pub mod sobre;
+pub mod solicitudes;
 use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::writer::datum::GenericDatumWriter;
 use apache_avro::{from_value, Schema};
@@ -31,6 +32,7 @@ pub use decodificador::Decodificador;
 pub use errores::{ErrorAvro, ErrorConversion};
 pub use eventos::*;
 pub use sobre::{Metadatos, Sobre, PROPIEDAD_CAUSACION, PROPIEDAD_CORRELACION};
+pub use solicitudes::*;
 
 /// The version of the contract these records implement (`specversion`).
 pub const VERSION_ESPECIFICACION: &str = "v1";
@@ -54,6 +56,10 @@ pub const SUSCRIPCION_EVENTOS: &str = "aeroalpes-sub-eventos";
 pub const SUSCRIPCION_NOTIFICACIONES: &str = "sub-notificacion-eventos-reservas";
 /// The subscription of the ui's backend-for-frontend.
 pub const SUSCRIPCION_BFF: &str = "aeroalpes-bff";
+/// The subscriptions of the query service's projection start with this name: each replica
+/// keeps its own read model, so each has its own subscription (Exclusive in spirit, one
+/// reader each), named `aeroalpes-vista-<generation of its database>`.
+pub const SUSCRIPCION_VISTA: &str = "aeroalpes-vista";
 
 /// A message of the integration contract: a record of `schema/v1` with its topic.
 pub trait MensajeIntegracion: Serialize + DeserializeOwned + Sized {
@@ -158,6 +164,17 @@ impl Contrato {
         }
     }
 
+    /// A record only the query service's projection reads.
+    pub(crate) const fn para_la_vista<M: MensajeIntegracion>() -> Self {
+        Self {
+            topico: M::TOPICO,
+            tipo: M::TIPO,
+            esquema_json: M::ESQUEMA_JSON,
+            direccion: Direccion::Evento,
+            suscripciones: &[SUSCRIPCION_VISTA],
+        }
+    }
+
     pub(crate) const fn evento<M: MensajeIntegracion>() -> Self {
         Self {
             topico: M::TOPICO,
@@ -181,6 +198,7 @@ pub fn contratos() -> impl Iterator<Item = &'static Contrato> {
     ComandoVuelos::CONTRATOS
         .iter()
         .chain(EventoVuelos::CONTRATOS.iter())
+        .chain(SolicitudVuelos::CONTRATOS.iter())
 }
 
 /// Implements [`MensajeIntegracion`] for the envelope `$registro` (a `Sobre` of its

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::estado::EstadoReserva;
 use crate::ids::{IdCliente, IdReserva};
+use crate::itinerario::Itinerario;
 
 /// A reservation was created (in state `Pendiente`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,9 @@ pub struct ReservaCreada {
     pub id_cliente: Option<IdCliente>,
     pub estado: EstadoReserva,
     pub fecha_creacion: DateTime<Utc>,
+    /// The whole reservation travels with its creation: whoever keeps a copy of it (the
+    /// query service's read model) needs nothing else.
+    pub itinerarios: Vec<Itinerario>,
 }
 evento_dominio!(ReservaCreada);
 

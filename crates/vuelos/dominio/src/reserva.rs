@@ -53,7 +53,7 @@ impl Reserva {
             id,
             id_cliente,
             estado: EstadoReserva::Pendiente,
-            itinerarios,
+            itinerarios: itinerarios.clone(),
             fecha_creacion: ahora,
             fecha_actualizacion: ahora,
         });
@@ -64,6 +64,7 @@ impl Reserva {
             id_cliente,
             estado: EstadoReserva::Pendiente,
             fecha_creacion: ahora,
+            itinerarios,
         });
         Ok(reserva)
     }

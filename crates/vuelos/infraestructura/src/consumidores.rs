@@ -33,8 +33,15 @@ impl ConsumidorComandos {
         }
     }
 
-    /// Records a refused command so the query can answer it, then dead-letters the message.
-    async fn rechazar(&self, registro: &ComandoVuelos, razon: String) -> Desenlace {
+    /// Records a refused command so the query can answer it, and publishes the refusal
+    /// (`EventoSolicitudRechazada`, for query services with their own read model) in the
+    /// same transaction, then dead-letters the message.
+    async fn rechazar(
+        &self,
+        registro: &ComandoVuelos,
+        id_mensaje: &str,
+        razon: String,
+    ) -> Desenlace {
         tracing::info!(tipo = registro.tipo(), razon = %razon, "comando rechazado");
         metrics::counter!("aeroalpes_comandos_total", "tipo" => registro.tipo(), "resultado" => "rechazado")
             .increment(1);
@@ -44,6 +51,13 @@ impl ConsumidorComandos {
         let accion = integracion::accion_de(registro);
         if let Some(id) = id {
             let razon_registrada = razon.clone();
+            let rechazo = integracion::rechazo_al_outbox(
+                id,
+                accion,
+                &razon,
+                id_mensaje,
+                registro.correlation_id(),
+            );
             let registro = self
                 .uow
                 .ejecutar(move |tx| {
@@ -53,8 +67,10 @@ impl ConsumidorComandos {
                             solicitudes.resolver_accion(id, accion, Some(&razon_registrada))
                         }
                         None => solicitudes.rechazar(id, &razon_registrada),
-                    }
-                    .map_err(ErrorUnidadTrabajo::from)
+                    }?;
+                    let rechazo = rechazo.map_err(ErrorPersistencia::inesperado)?;
+                    tx.agregar_al_outbox(&rechazo)
+                        .map_err(ErrorUnidadTrabajo::from)
                 })
                 .await;
             if let Err(error) = registro {
@@ -87,12 +103,16 @@ impl ManejadorMensajes for ConsumidorComandos {
             }
         };
         anotar_mensaje(registro.correlation_id(), registro.clave());
-        let comando = match integracion::a_comando(&registro) {
-            Ok(comando) => comando,
-            Err(error) => return self.rechazar(&registro, con_causas(&error)).await,
-        };
         // Messages of the tutorial's producers have no envelope id: the broker's id is stable.
         let id_mensaje = registro.id_mensaje().unwrap_or(&mensaje.id_broker);
+        let comando = match integracion::a_comando(&registro) {
+            Ok(comando) => comando,
+            Err(error) => {
+                return self
+                    .rechazar(&registro, id_mensaje, con_causas(&error))
+                    .await
+            }
+        };
         let en_curso = MensajeEnCurso::new(id_mensaje, registro.tipo())
             .correlacionado(registro.correlation_id().map(str::to_owned));
         let resultado = self
@@ -117,7 +137,10 @@ impl ManejadorMensajes for ConsumidorComandos {
                 error @ (ErrorVuelos::Regla(_)
                 | ErrorVuelos::NoEncontrada(_)
                 | ErrorVuelos::TransicionInvalida { .. }),
-            )) => self.rechazar(&registro, con_causas(&error)).await,
+            )) => {
+                self.rechazar(&registro, id_mensaje, con_causas(&error))
+                    .await
+            }
             Procesado::Ahora(Err(error)) => Desenlace::Reintentar(con_causas(&error)),
         }
     }

@@ -20,9 +20,9 @@ use vuelos_contrato::{
     ComandoCancelarReserva, ComandoCancelarReservaPayload, ComandoCrearReserva,
     ComandoCrearReservaPayload, ComandoPagarReserva, ComandoPagarReservaPayload, ComandoVuelos,
     ErrorAvro, ErrorConversion, EventoReservaAprobada, EventoReservaCancelada, EventoReservaCreada,
-    EventoReservaPagada, ItinerarioAvro, LegAvro, MensajeIntegracion, Metadatos, OdoAvro,
-    ReservaAprobadaPayload, ReservaCanceladaPayload, ReservaCreadaPayload, ReservaPagadaPayload,
-    SegmentoAvro, Sobre, TipoEventoVuelos,
+    EventoReservaPagada, EventoSolicitudRechazada, ItinerarioAvro, LegAvro, MensajeIntegracion,
+    Metadatos, OdoAvro, ReservaAprobadaPayload, ReservaCanceladaPayload, ReservaCreadaPayload,
+    ReservaPagadaPayload, SegmentoAvro, Sobre, SolicitudRechazadaPayload, TipoEventoVuelos,
 };
 use vuelos_dominio::{
     AccionReserva, Aeropuerto, EstadoReserva, IdCliente, IdReserva, Itinerario, Leg, Odo,
@@ -336,6 +336,7 @@ impl RegistroDeEvento for EventoReservaCreada {
             id_cliente: c.id_cliente,
             estado: c.estado,
             fecha_creacion: c.fecha,
+            itinerarios: Some(evento.itinerarios.iter().map(itinerario_avro).collect()),
         };
         Sobre::envolver(carga, metadatos, evento.fecha_evento)
     }
@@ -409,6 +410,43 @@ pub fn evento_al_outbox<E: EventoDeIntegracion>(
     saliente(&E::Registro::desde_evento(evento, &metadatos), &metadatos)
 }
 
+/// The itineraries an `EventoReservaCreada` carries, kept to the domain's rules: what a
+/// read model stores of the reservation. Events written before they travelled lack them.
+pub fn itinerarios_del_evento(
+    registro: &EventoReservaCreada,
+) -> Result<Vec<Itinerario>, ErrorConversion> {
+    let campos = Campos::de::<EventoReservaCreada>();
+    let carga = registro.carga()?;
+    lista(campos, &carga.itinerarios, "data.itinerarios", |i, ruta| {
+        itinerario(i, campos, ruta)
+    })
+}
+
+/// The outbox message that tells a command accepted asynchronously was refused: caused by
+/// the command's message (`id_mensaje`), in its conversation.
+pub fn rechazo_al_outbox(
+    id_reserva: IdReserva,
+    accion: Option<AccionReserva>,
+    razon: &str,
+    id_mensaje: &str,
+    correlacion: Option<&str>,
+) -> Result<MensajeSaliente, ErrorAvro> {
+    let ahora = Utc::now();
+    let metadatos = Metadatos::nuevos()
+        .causados_por(id_mensaje)
+        .correlacionados(correlacion.unwrap_or(id_mensaje));
+    let carga = SolicitudRechazadaPayload {
+        id_reserva: Some(id_reserva.to_string()),
+        accion: accion.map(|accion| accion.to_string()),
+        razon: Some(razon.to_owned()),
+        fecha: Some(milisegundos(ahora)),
+    };
+    saliente(
+        &EventoSolicitudRechazada::envolver(carga, &metadatos, ahora),
+        &metadatos,
+    )
+}
+
 /// Writes the integration message of a domain event to the outbox.
 pub fn al_outbox<E: EventoDeIntegracion>(
     evento: &E,
@@ -457,6 +495,7 @@ mod tests {
             id_cliente: Some(IdCliente::nuevo()),
             estado: EstadoReserva::Pendiente,
             fecha_creacion: fecha,
+            itinerarios: Vec::new(),
         };
 
         let mensaje = evento_al_outbox(&evento, None).unwrap();
@@ -487,6 +526,7 @@ mod tests {
             id_cliente: None,
             estado: EstadoReserva::Pendiente,
             fecha_creacion: fecha,
+            itinerarios: Vec::new(),
         };
         let comando = MensajeEnCurso::new("comando-1", "ComandoCrearReserva")
             .correlacionado(Some("peticion-9".into()));

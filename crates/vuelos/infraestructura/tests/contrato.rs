@@ -21,7 +21,7 @@ use seedwork_pruebas::bases;
 use vuelos_aplicacion::comandos::{ComandoReserva, CrearReserva, ManejadorReservas};
 use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
 use vuelos_contrato::{
-    contratos, ComandoVuelos, Decodificador, Direccion, EventoVuelos, Metadatos,
+    contratos, ComandoVuelos, Decodificador, Direccion, EventoVuelos, Metadatos, SolicitudVuelos,
 };
 use vuelos_dominio::{AccionReserva, EstadoReserva, IdCliente, IdReserva};
 use vuelos_infraestructura::integracion::{self, comando_al_outbox};
@@ -89,10 +89,15 @@ fn a_consumer_of_this_system_subscribes_to_every_topic_of_the_table() {
     for contrato in contratos() {
         // The command consumer of aeroalpes subscribes to the topics of
         // `ComandoVuelos::CONTRATOS`; the event consumers (aeroalpes, notificaciones, the ui)
-        // to those of `EventoVuelos::CONTRATOS`.
-        let consumidos: &[_] = match contrato.direccion {
-            Direccion::Comando => &ComandoVuelos::CONTRATOS,
-            Direccion::Evento => &EventoVuelos::CONTRATOS,
+        // to those of `EventoVuelos::CONTRATOS`, and a query service's projection to every
+        // topic of the table (the refusals of `SolicitudVuelos::CONTRATOS` are for it alone).
+        let consumidos: Vec<_> = match contrato.direccion {
+            Direccion::Comando => ComandoVuelos::CONTRATOS.to_vec(),
+            Direccion::Evento => EventoVuelos::CONTRATOS
+                .iter()
+                .chain(SolicitudVuelos::CONTRATOS.iter())
+                .copied()
+                .collect(),
         };
         assert!(
             consumidos.iter().any(|c| c.topico == contrato.topico),
@@ -186,6 +191,16 @@ async fn uno_de_cada_mensaje() -> BTreeMap<String, Vec<u8>> {
         .await
         .unwrap();
     mensajes.extend(filas.into_iter().map(|fila| (fila.topico, fila.carga)));
+    // A refusal is written by the command consumer (see `consumidores`), not a handler.
+    let rechazo = integracion::rechazo_al_outbox(
+        IdReserva::nuevo(),
+        Some(AccionReserva::Pagar),
+        "no se puede pagar una reserva en estado Pendiente",
+        &uuid::Uuid::now_v7().to_string(),
+        None,
+    )
+    .unwrap();
+    mensajes.insert(rechazo.topico, rechazo.carga);
     mensajes
 }
 
@@ -255,10 +270,15 @@ async fn every_message_of_the_table_crosses_the_real_broker_and_decodes_into_its
                 .comando(contrato.topico, datos, Some(contrato.esquema_json))
                 .expect("a command topic")
                 .map(|registro| registro.tipo()),
-            Direccion::Evento => decodificador
-                .evento(contrato.topico, datos, Some(contrato.esquema_json))
-                .expect("an event topic")
-                .map(|registro| registro.tipo()),
+            Direccion::Evento => {
+                match decodificador.evento(contrato.topico, datos, Some(contrato.esquema_json)) {
+                    Some(evento) => evento.map(|registro| registro.tipo()),
+                    None => decodificador
+                        .solicitud(contrato.topico, datos, Some(contrato.esquema_json))
+                        .expect("an event topic")
+                        .map(|registro| registro.tipo()),
+                }
+            }
         };
         assert_eq!(tipo.unwrap(), contrato.tipo, "{}", contrato.topico);
     }

@@ -17,7 +17,7 @@ use tokio::sync::{oneshot, Notify};
 use vuelos_aplicacion::comandos::{AprobarReserva, ComandoReserva, CrearReserva};
 use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
 use vuelos_aplicacion::{
-    AplicacionVuelos, ConsultaReserva, Conversacion, TransporteComandos, Vuelos,
+    AplicacionVuelos, ConsultaReserva, ConsultasVuelos, Conversacion, TransporteComandos,
 };
 use vuelos_contrato::{
     contratos, ComandoAprobarReserva, ComandoCrearReserva, EventoIntegracion,

@@ -14,7 +14,7 @@ use clientes_aplicacion::{
 use clientes_dominio::IdUsuario;
 use vuelos_aplicacion::comandos::ComandoReserva;
 use vuelos_aplicacion::dto::ReservaDTO;
-use vuelos_aplicacion::{ConsultaReserva, Conversacion, ErrorVuelos, Vuelos};
+use vuelos_aplicacion::{ConsultaReserva, ConsultasVuelos, Conversacion, ErrorVuelos, Vuelos};
 use vuelos_dominio::{FiltroReservas, IdReserva, Pagina};
 
 /// The routes of `aeroalpes_api` over `contexto`, as a test service.
@@ -35,9 +35,10 @@ pub(crate) use app;
 
 /// The context of a test: its fakes of both modules, [`TokensFalsos`] and a healthy
 /// database.
-pub fn contexto(vuelos: Arc<dyn Vuelos>, clientes: Arc<dyn Clientes>) -> Contexto {
+pub fn contexto<V: Vuelos>(vuelos: Arc<V>, clientes: Arc<dyn Clientes>) -> Contexto {
     Contexto {
-        vuelos,
+        vuelos: Some(vuelos.clone()),
+        consultas: vuelos,
         clientes,
         tokens: Arc::new(TokensFalsos),
         salud: Arc::new(Sana),
@@ -117,7 +118,10 @@ impl Vuelos for Ajeno {
     async fn enviar(&self, _: ComandoReserva, _: Conversacion) -> Result<IdReserva, ErrorVuelos> {
         no_esperado("vuelos")
     }
+}
 
+#[async_trait]
+impl ConsultasVuelos for Ajeno {
     async fn consultar(&self, _: IdReserva) -> Result<ConsultaReserva, ErrorVuelos> {
         no_esperado("vuelos")
     }

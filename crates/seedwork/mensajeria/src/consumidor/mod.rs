@@ -83,6 +83,9 @@ pub struct Suscripcion {
     pub entregas_maximas: usize,
     /// Notified once the subscription exists on the broker.
     pub aviso_listo: Option<Arc<tokio::sync::Notify>>,
+    /// A new subscription starts at the earliest message the broker retains (a read model
+    /// rebuilt from the events) instead of the next one published.
+    pub desde_el_principio: bool,
 }
 
 impl Suscripcion {
@@ -93,7 +96,14 @@ impl Suscripcion {
             nombre: nombre.into(),
             entregas_maximas: 10,
             aviso_listo: None,
+            desde_el_principio: false,
         }
+    }
+
+    /// Starts a new subscription at the earliest retained message.
+    pub fn desde_el_principio(mut self) -> Self {
+        self.desde_el_principio = true;
+        self
     }
 
     /// Notifies `aviso` once subscribed. A broker keeps a message only for the
@@ -222,7 +232,15 @@ async fn suscribir(
         .with_topic(&suscripcion.topico)
         .with_subscription(&suscripcion.nombre)
         .with_subscription_type(SubType::Shared)
-        .with_options(ConsumerOptions::default().durable(true))
+        .with_options(
+            ConsumerOptions::default()
+                .durable(true)
+                .with_initial_position(if suscripcion.desde_el_principio {
+                    pulsar::consumer::InitialPosition::Earliest
+                } else {
+                    pulsar::consumer::InitialPosition::Latest
+                }),
+        )
         .with_dead_letter_policy(DeadLetterPolicy {
             max_redeliver_count: suscripcion.entregas_maximas,
             dead_letter_topic: suscripcion.topico_dlq(),
