@@ -4,10 +4,13 @@
 # own under target/postgres-prueba (trust authentication, 127.0.0.1 only, port
 # POSTGRES_PRUEBA_PORT, default 55432), created and started when needed, with PostgreSQL
 # installed from the distribution when it is missing. Everything else goes to stderr.
+# `postgres-prueba.sh --detener` stops that cluster (scripts/escalado.sh, when it started it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -n "${TEST_DATABASE_URL:-}" ]; then
+detener=false
+[ "${1:-}" != --detener ] || detener=true
+if [ -n "${TEST_DATABASE_URL:-}" ] && ! $detener; then
 	echo "$TEST_DATABASE_URL"
 	exit 0
 fi
@@ -16,6 +19,9 @@ sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 binarios() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 bin=$(binarios)
+if $detener && [ -z "$bin" ]; then
+	exit 0
+fi
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
 	echo "postgres-prueba: installing PostgreSQL" >&2
 	$sudo apt-get update -qq >&2
@@ -35,6 +41,12 @@ como() {
 		"$@"
 	fi
 }
+if $detener; then
+	if [ -f "$datos/postmaster.pid" ]; then
+		como "$bin/pg_ctl" -D "$datos" -m fast -w -t 30 stop >&2
+	fi
+	exit 0
+fi
 if [ ! -f "$datos/PG_VERSION" ]; then
 	mkdir -p "$datos"
 	[ "$(id -u)" != 0 ] || chown postgres "$datos"

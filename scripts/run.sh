@@ -12,13 +12,10 @@
 # answers /health and the ui answers /.
 set -euo pipefail
 
-# A relative CARGO_TARGET_DIR is relative to where the script was started, as for cargo.
-target_dir="${CARGO_TARGET_DIR:-}"
-if [ -n "$target_dir" ] && [ "${target_dir#/}" = "$target_dir" ]; then
-	target_dir="$PWD/$target_dir"
-fi
+# shellcheck source=scripts/procesos.sh
+source "$(dirname "$0")/procesos.sh"
 cd "$(dirname "$0")/.."
-bin="${target_dir:-target}/release"
+bin="$directorio_target/release"
 
 port="${AEROALPES_PORT:-5000}"
 ui_port="${UI_PORT:-5678}"
@@ -31,27 +28,11 @@ plazo="${RUN_TIMEOUT_SECONDS:-30}"
 embedded_broker=false
 [ -n "${PULSAR_URL:-}${PULSAR_ADDRESS:-}${BROKER_HOST:-}" ] || embedded_broker=true
 
-fail() {
-	echo "run.sh: $*" >&2
-	exit 1
-}
-
 for name in aeroalpes notificaciones ui; do
 	[ -x "$bin/$name" ] ||
 		fail "$bin/$name is missing: build it with \`make run\` (or \`cargo build --release -p $name\`)"
 done
 
-# Fails when something already listens on the port (variable, default port).
-check_port() { # variable, port, service
-	local variable=$1 value=$2 service=$3
-	[[ "$value" =~ ^[0-9]+$ ]] && [ "$value" -le 65535 ] ||
-		fail "$variable=$value is not a port"
-	[ "$value" != 0 ] ||
-		fail "$variable=0: run.sh needs a fixed port for $service, to wait for it; set $variable to a free port"
-	if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$value" 2>/dev/null; then
-		fail "port $value ($service) is already in use; stop what listens on it or set $variable to a free port"
-	fi
-}
 check_port AEROALPES_PORT "$port" "aeroalpes' HTTP API"
 if $embedded_broker; then
 	check_port AEROALPES_BROKER_PORT "$broker_port" "aeroalpes' embedded broker"
@@ -62,7 +43,6 @@ check_port NOTIFICACIONES_METRICS_PORT "$metrics_port" "notificaciones' metrics"
 command -v curl >/dev/null || fail "curl is needed to wait for the services; install it (apt-get install curl)"
 
 mkdir -p data
-logs=$(mktemp -d)
 
 # Tokens survive a restart: without AEROALPES_JWT_SECRET, a key made once and kept in data/.
 if [ -z "${AEROALPES_JWT_SECRET:-}" ]; then
@@ -82,76 +62,7 @@ if [ -z "${AEROALPES_TOKEN_SERVICIO:-}" ]; then
 	export AEROALPES_TOKEN_SERVICIO
 fi
 
-names=()
-pids=()
-stop() {
-	trap - INT TERM EXIT
-	if [ ${#pids[@]} -gt 0 ]; then
-		kill -TERM "${pids[@]}" 2>/dev/null || true
-		wait "${pids[@]}" 2>/dev/null || true
-	fi
-	rm -rf "$logs"
-}
-trap 'stop; exit 130' INT
-trap 'stop; exit 143' TERM
-trap stop EXIT
-
-prefixed() { # name, command...
-	local name=$1
-	shift
-	# The log pipe ignores Ctrl-C, to show the services' shutdown; it ends with them.
-	"$@" > >(
-		trap '' INT
-		tee -a "$logs/$name.log" | sed -u "s/^/[$name] /"
-	) 2>&1 &
-	names+=("$name")
-	pids+=($!)
-}
-
-# Stops the others, prints the service's last log lines and exits non-zero.
-failed() { # name, why
-	local name=$1 why=$2 log="$logs/$1.log"
-	if [ ${#pids[@]} -gt 0 ]; then
-		kill -TERM "${pids[@]}" 2>/dev/null || true
-		wait "${pids[@]}" 2>/dev/null || true
-	fi
-	sleep 0.2 # the log pipes drain
-	{
-		echo
-		echo "run.sh: $name $why; stopped the others. Its last 20 log lines:"
-		tail -n 20 "$log" 2>/dev/null | sed "s/^/  [$name] /"
-	} >&2
-	exit 1
-}
-
-# The name of the first service that is no longer running, if any.
-exited() {
-	local i
-	for i in "${!pids[@]}"; do
-		if ! kill -0 "${pids[$i]}" 2>/dev/null; then
-			echo "${names[$i]}"
-			return 0
-		fi
-	done
-	return 1
-}
-
-# Waits until `check` succeeds; fails naming `service` when one exits or time runs out.
-deadline=$((SECONDS + plazo))
-wait_for() { # service, what it must answer, check command...
-	local service=$1 what=$2
-	shift 2
-	until "$@"; do
-		if name=$(exited); then
-			failed "$name" "exited before AeroAlpes was up"
-		fi
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			failed "$service" "did not answer $what within ${plazo}s"
-		fi
-		sleep 0.2
-	done
-}
-answers() { curl -sf --max-time 2 "$1" >/dev/null; }
+iniciar_servicios
 
 aeroalpes_env=()
 $embedded_broker && aeroalpes_env+=(AEROALPES_BROKER_ADMIN_PORT="$broker_admin_port")
@@ -188,8 +99,4 @@ and watch [notificaciones] log the mail. Ctrl-C stops everything.
 
 MSG
 
-# Runs until Ctrl-C (the traps stop everything) or until a service exits on its own.
-status=0
-wait -n "${pids[@]}" || status=$?
-name=$(exited) || name="a service"
-failed "$name" "exited (status $status)"
+esperar_servicios

@@ -72,3 +72,31 @@ async fn a_client_cannot_forge_a_log_line() {
         );
     }
 }
+
+/// A request id the caller chose (the gateway's, or a client's) is the request's id: it is
+/// answered back and names the access line. One that is not a plain token is replaced.
+#[tokio::test]
+async fn a_plain_request_id_from_the_caller_is_kept_and_an_odd_one_replaced() {
+    let app = spawn_app().await;
+    let con_id = |id: &str| {
+        app.cliente
+            .get(format!("{}/spec", app.direccion))
+            .header("x-request-id", id)
+            .send()
+    };
+    let propio = format!("gateway-{}", uuid::Uuid::new_v4().simple());
+    let respuesta = con_id(&propio).await.unwrap();
+    assert_eq!(respuesta.headers()["x-request-id"], propio.as_str());
+    assert!(
+        logs()
+            .lines()
+            .any(|l| l.contains("petición atendida") && l.contains(&propio)),
+        "the access line names {propio}"
+    );
+
+    for raro in ["dos palabras", &"x".repeat(65)] {
+        let respuesta = con_id(raro).await.unwrap();
+        let id = respuesta.headers()["x-request-id"].to_str().unwrap();
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{raro:?} answered {id}");
+    }
+}

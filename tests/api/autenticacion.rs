@@ -1,10 +1,14 @@
 //! Bearer tokens: optional on the tutorial's routes, required to read or change a user,
-//! and refused with 401 when expired, tampered with or malformed.
+//! and refused with 401 when expired, tampered with or malformed. Failed log-ins counted
+//! per client address behind a trusted proxy.
 
 use chrono::Utc;
 use serde_json::json;
 
-use crate::ayudantes::{json, reserva_bog_mad, spawn_app, token_firmado, AppDePrueba};
+use crate::ayudantes::{
+    cliente_desde, json, reserva_bog_mad, spawn_app, spawn_app_tras_proxies, token_firmado,
+    AppDePrueba,
+};
 
 /// A token the server issued, with one character of its signature changed.
 fn manipulado(token: &str) -> String {
@@ -148,4 +152,84 @@ async fn a_token_and_an_id_cliente_of_another_user_answer_403_and_write_nothing(
     let respuesta = app.post_reserva_con_token(&cuerpo, &token_ana).await;
     assert_eq!(respuesta.status(), 200, "the token's own id is accepted");
     assert_eq!(json(respuesta).await["id_cliente"], json!(ana));
+}
+
+/// A log-in with a wrong password for `email` through `cliente`, sending `cabeceras`: its
+/// status.
+async fn fallida(
+    app: &AppDePrueba,
+    cliente: &reqwest::Client,
+    email: &str,
+    cabeceras: &[(&str, &str)],
+) -> u16 {
+    let mut solicitud = cliente
+        .post(format!("{}/clientes/login", app.direccion))
+        .json(&json!({ "email": email, "password": "no es la clave" }));
+    for &(nombre, valor) in cabeceras {
+        solicitud = solicitud.header(nombre, valor);
+    }
+    let respuesta = solicitud.send().await.expect("the server answers");
+    respuesta.status().as_u16()
+}
+
+/// Five failed log-ins through `cliente` with `cabeceras`, each for another e-mail, so
+/// that only the address's count fills.
+async fn cinco_fallidas(app: &AppDePrueba, cliente: &reqwest::Client, cabeceras: &[(&str, &str)]) {
+    for intento in 0..5 {
+        let email = format!("nadie-{intento}@gmail.com");
+        assert_eq!(fallida(app, cliente, &email, cabeceras).await, 401);
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_failed_log_ins_count_per_x_real_ip() {
+    let app = spawn_app_tras_proxies("127.0.0.1").await;
+    let gateway = cliente_desde("127.0.0.1");
+    let ana = [("X-Real-IP", "203.0.113.7")];
+    cinco_fallidas(&app, &gateway, &ana).await;
+    assert_eq!(fallida(&app, &gateway, "otra@gmail.com", &ana).await, 429);
+    let por_cadena = [("X-Forwarded-For", "203.0.113.7, 127.0.0.1")];
+    assert_eq!(
+        fallida(&app, &gateway, "otra@gmail.com", &por_cadena).await,
+        429,
+        "X-Forwarded-For names the same client"
+    );
+    let beto = [("X-Real-IP", "203.0.113.8")];
+    assert_eq!(
+        fallida(&app, &gateway, "otra@gmail.com", &beto).await,
+        401,
+        "another client behind the same gateway is not throttled"
+    );
+}
+
+#[tokio::test]
+async fn an_untrusted_peer_sending_x_real_ip_is_throttled_by_its_own_address() {
+    let app = spawn_app_tras_proxies("127.0.0.1").await;
+    let (gateway, impostor) = (cliente_desde("127.0.0.1"), cliente_desde("127.0.0.2"));
+    let victima = [("X-Real-IP", "203.0.113.7")];
+    cinco_fallidas(&app, &impostor, &victima).await;
+    let otra = [("X-Real-IP", "203.0.113.8")];
+    assert_eq!(
+        fallida(&app, &impostor, "otra@gmail.com", &otra).await,
+        429,
+        "counted against its own address, whatever it names"
+    );
+    assert_eq!(
+        fallida(&app, &gateway, "otra@gmail.com", &victima).await,
+        401,
+        "the address it named was not throttled"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_a_malformed_x_real_ip_counts_against_the_proxy() {
+    let app = spawn_app_tras_proxies("127.0.0.1").await;
+    let gateway = cliente_desde("127.0.0.1");
+    cinco_fallidas(&app, &gateway, &[("X-Real-IP", "no es una dirección")]).await;
+    assert_eq!(fallida(&app, &gateway, "otra@gmail.com", &[]).await, 429);
+    let cliente = [("X-Real-IP", "203.0.113.7")];
+    assert_eq!(
+        fallida(&app, &gateway, "otra@gmail.com", &cliente).await,
+        401
+    );
 }

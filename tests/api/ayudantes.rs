@@ -5,7 +5,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use aeroalpes::configuracion::{BrokerEmbebido, Configuracion, Rol, SecretoJwt, TokenServicio};
+use aeroalpes::configuracion::{
+    BrokerEmbebido, Configuracion, ProxiesConfiables, Rol, SecretoJwt, TokenServicio,
+};
 use aeroalpes::startup::{Aplicacion, MIGRACIONES};
 use clientes_dominio::Email;
 use reqwest::{Client, Response};
@@ -94,14 +96,46 @@ pub async fn spawn_app_con_rol(
     url_broker: Option<String>,
     rol: Rol,
 ) -> AppDePrueba {
-    spawn_app_de(base, url_broker, rol).await
+    spawn_app_de(base, url_broker, rol, ProxiesConfiables::default()).await
+}
+
+/// The application on a fresh SQLite database, trusting the proxies `proxies` names as
+/// `AEROALPES_PROXIES_CONFIABLES` would (`127.0.0.1`: the connections of [`Client::new`]
+/// come from a trusted proxy, those of `cliente_desde("127.0.0.2")` do not).
+pub async fn spawn_app_tras_proxies(proxies: &str) -> AppDePrueba {
+    let proxies_confiables = Configuracion::desde(|nombre| {
+        (nombre == "AEROALPES_PROXIES_CONFIABLES").then(|| proxies.to_owned())
+    })
+    .expect("a list of trusted proxies")
+    .proxies_confiables;
+    spawn_app_de(
+        bases::sqlite(&MIGRACIONES),
+        None,
+        Rol::Todo,
+        proxies_confiables,
+    )
+    .await
+}
+
+/// An HTTP client whose connections come from the loopback address `ip` (any of
+/// 127.0.0.0/8 on Linux), so that a test can be several clients, or a proxy and a client.
+pub fn cliente_desde(ip: &str) -> Client {
+    Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().expect("an address"))
+        .build()
+        .expect("a client")
 }
 
 async fn spawn_app_configurada(base: BaseDePrueba, url_broker: Option<String>) -> AppDePrueba {
-    spawn_app_de(base, url_broker, Rol::Todo).await
+    spawn_app_de(base, url_broker, Rol::Todo, ProxiesConfiables::default()).await
 }
 
-async fn spawn_app_de(base: BaseDePrueba, url_broker: Option<String>, rol: Rol) -> AppDePrueba {
+async fn spawn_app_de(
+    base: BaseDePrueba,
+    url_broker: Option<String>,
+    rol: Rol,
+    proxies_confiables: ProxiesConfiables,
+) -> AppDePrueba {
     capturar_logs();
     let datos_broker = tempfile::tempdir().expect("a directory for the broker's data");
     let configuracion = Configuracion {
@@ -121,6 +155,7 @@ async fn spawn_app_de(base: BaseDePrueba, url_broker: Option<String>, rol: Rol) 
             .collect(),
         token_servicio: Some(TokenServicio::new(TOKEN_SERVICIO).expect("a long token")),
         rol,
+        proxies_confiables,
         ..Configuracion::default()
     };
     let aplicacion = Aplicacion::construir(&configuracion)
@@ -265,10 +300,15 @@ impl AppDePrueba {
         (id, self.token(email, PASSWORD).await)
     }
 
-    /// How many reservations and outbox rows the database holds.
+    /// How many reservations, and outbox rows about reservations (commands and events of
+    /// vuelos; registering a user writes clientes' event), the database holds.
     pub fn filas(&self) -> (usize, usize) {
         let mut conexion = self.base.base.conexion().expect("a connection");
-        let outbox = outbox::todas(&mut conexion).expect("the outbox").len();
+        let outbox = outbox::todas(&mut conexion)
+            .expect("the outbox")
+            .iter()
+            .filter(|fila| vuelos_contrato::contratos().any(|c| c.tipo == fila.tipo))
+            .count();
         (self.contar("reservas"), outbox)
     }
 

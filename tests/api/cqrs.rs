@@ -9,15 +9,28 @@ use aeroalpes::startup::{MIGRACIONES, MIGRACIONES_QUERIES};
 use seedwork_pruebas::bases::{self, BaseDePrueba};
 use serde_json::Value;
 
-use crate::ayudantes::{json, reserva_bog_mad, spawn_app_con_rol, AppDePrueba, TOKEN_SERVICIO};
+use crate::ayudantes::{
+    json, registro_natural, reserva_bog_mad, spawn_app_con_rol, AppDePrueba, TOKEN_SERVICIO,
+};
 
-const PLAZO: Duration = Duration::from_secs(30);
+// A bound, not a timing: a rebuild replays every topic, and CI machines are busy.
+const PLAZO: Duration = Duration::from_secs(60);
 
 /// Asks `ruta` of `app` as staff until `condicion` holds for its status and body.
 async fn hasta(app: &AppDePrueba, ruta: &str, condicion: impl Fn(u16, &Value) -> bool) -> Value {
+    hasta_con(app, ruta, TOKEN_SERVICIO, condicion).await
+}
+
+/// Asks `ruta` of `app` with `token` until `condicion` holds for its status and body.
+async fn hasta_con(
+    app: &AppDePrueba,
+    ruta: &str,
+    token: &str,
+    condicion: impl Fn(u16, &Value) -> bool,
+) -> Value {
     let limite = tokio::time::Instant::now() + PLAZO;
     loop {
-        let respuesta = app.get_con_token(ruta, TOKEN_SERVICIO).await;
+        let respuesta = app.get_con_token(ruta, token).await;
         let estado = respuesta.status().as_u16();
         let cuerpo: Value = respuesta.json().await.unwrap_or(Value::Null);
         if condicion(estado, &cuerpo) {
@@ -161,12 +174,12 @@ async fn el_servicio_de_consultas_responde_desde_su_propia_vista(
         *cuerpo == esperada
     })
     .await;
+    // Every message is replayed, on topics read side by side: each reservation converges
+    // to the same answer, whatever order its messages came in.
     for reserva in [&id, &otra] {
         let ruta = format!("/vuelos/reserva-query/{reserva}");
-        assert_eq!(
-            json(nueva.get_con_token(&ruta, TOKEN_SERVICIO).await).await,
-            json(queries.get_con_token(&ruta, TOKEN_SERVICIO).await).await
-        );
+        let esperada = json(queries.get_con_token(&ruta, TOKEN_SERVICIO).await).await;
+        hasta(&nueva, &ruta, |_, cuerpo| *cuerpo == esperada).await;
     }
     assert_eq!(
         nueva
@@ -202,6 +215,99 @@ async fn a_query_service_answers_from_its_own_read_model_and_a_new_one_rebuilds_
     el_servicio_de_consultas_responde_desde_su_propia_vista(escritura, lectura, reconstruida).await;
 }
 
+async fn los_usuarios_y_sus_reservas_se_consultan_en_la_vista(
+    escritura: BaseDePrueba,
+    lectura: BaseDePrueba,
+) {
+    let (comandos, queries) = servicios(escritura, lectura).await;
+    let (id_usuario, token) = comandos.usuario_con_token("ana@example.com").await;
+    let usuario = format!("/clientes/usuarios/{id_usuario}");
+
+    // The client's token is honoured by the query service once the registration reached it.
+    let registrado = hasta_con(&queries, &usuario, &token, |e, _| e == 200).await;
+    assert_eq!(registrado["email"], "ana@example.com");
+    assert_eq!(registrado["activo"], true);
+    assert_eq!(registrado["reservas"], serde_json::json!([]));
+
+    // A reservation booked with the token is the client's in both read models.
+    let respuesta = comandos
+        .post_con_token(
+            "/vuelos/reserva-commando",
+            &token,
+            reserva_bog_mad().to_string(),
+        )
+        .await;
+    assert_eq!(respuesta.status(), 202);
+    let id = json(respuesta).await["id"].as_str().unwrap().to_owned();
+    let reserva = hasta_con(
+        &queries,
+        &format!("/vuelos/reserva-query/{id}"),
+        &token,
+        |e, _| e == 200,
+    )
+    .await;
+    assert_eq!(reserva["id_cliente"], id_usuario.as_str());
+    let con_reserva = hasta_con(&queries, &usuario, &token, |_, u| {
+        u["reservas"] == serde_json::json!([id])
+    })
+    .await;
+    // The whole user travelled with its registration (but its password).
+    let registro = registro_natural("ana@example.com", "x");
+    for campo in ["nombres", "apellidos", "tipo", "fecha_nacimiento"] {
+        assert_eq!(con_reserva[campo], registro[campo], "{campo}");
+    }
+    assert_eq!(con_reserva["documento"], registro["cedula"]);
+    assert_eq!(con_reserva["es_empresarial"], true);
+    assert!(con_reserva.get("password").is_none());
+    let otro = comandos.usuario_con_token("otro@example.com").await.1;
+    hasta_con(
+        &queries,
+        &format!("/vuelos/reserva-query/{id}"),
+        &otro,
+        |e, _| e == 403,
+    )
+    .await;
+
+    // Staff lists users from the read model.
+    let todos = hasta(&queries, "/clientes/usuarios", |_, lista| {
+        lista.as_array().map(Vec::len) == Some(2)
+    })
+    .await;
+    assert_eq!(todos[0]["id"], id_usuario.as_str());
+
+    // Deactivated on the command service, the user's token is refused by the query service.
+    let respuesta = comandos
+        .post_con_token(&format!("{usuario}/desactivar"), &token, "")
+        .await;
+    assert_eq!(respuesta.status(), 200);
+    hasta_con(&queries, &usuario, &token, |e, _| e == 401).await;
+    let desactivados = hasta(&queries, "/clientes/usuarios/desactivados", |_, lista| {
+        lista.as_array().map(Vec::len) == Some(1)
+    })
+    .await;
+    assert_eq!(desactivados[0]["activo"], false);
+}
+
+#[tokio::test]
+async fn users_and_their_reservations_are_read_from_the_query_service_on_sqlite() {
+    los_usuarios_y_sus_reservas_se_consultan_en_la_vista(
+        bases::sqlite(&MIGRACIONES),
+        bases::sqlite(&MIGRACIONES_QUERIES),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn users_and_their_reservations_are_read_from_the_query_service_on_postgresql() {
+    let (Some(escritura), Some(lectura)) = (
+        bases::postgresql(&MIGRACIONES),
+        bases::postgresql(&MIGRACIONES_QUERIES),
+    ) else {
+        return;
+    };
+    los_usuarios_y_sus_reservas_se_consultan_en_la_vista(escritura, lectura).await;
+}
+
 #[tokio::test]
 async fn each_service_serves_only_the_routes_of_its_role() {
     let (comandos, queries) = servicios(
@@ -216,11 +322,22 @@ async fn each_service_serves_only_the_routes_of_its_role() {
     ] {
         assert_eq!(comandos.get(&ruta).await.status(), 404, "{ruta}");
     }
-    for ruta in ["/vuelos/reserva-commando", "/clientes/usuarios"] {
+    for ruta in ["/vuelos/reserva-commando", "/clientes/login"] {
         let respuesta = queries.post_crudo(ruta, "{}").await;
         assert_eq!(respuesta.status(), 404, "{ruta}");
         assert!(json(respuesta).await["error"].is_string());
     }
+    // A path both sides serve (`POST` registers, `GET` lists) takes only its role's method.
+    let registro = queries.post_crudo("/clientes/usuarios", "{}").await;
+    assert_eq!(registro.status(), 405);
+    assert_eq!(comandos.get("/clientes/usuarios").await.status(), 405);
+    assert_eq!(
+        comandos
+            .get(&format!("/clientes/usuarios/{id}"))
+            .await
+            .status(),
+        404
+    );
     assert_eq!(queries.get("/health/ready").await.status(), 200);
     assert_eq!(comandos.get("/health/ready").await.status(), 200);
 }

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on creating and changing POSTs: a retry gets the first answer and
 //! changes nothing, another request with the key is 422, and a retry after a creation that
-//! committed but was never answered books nothing new.
+//! committed but was never answered books nothing new. Anonymous keys belong to the
+//! client's address, the one a trusted proxy names when the request comes through it.
 
 use diesel::prelude::*;
 use reqwest::Response;
@@ -153,14 +154,8 @@ async fn refused_requests_keep_nothing_under_their_key() {
 #[tokio::test]
 async fn anonymous_clients_on_different_addresses_do_not_share_keys() {
     let app = spawn_app().await;
-    let desde = |ip: [u8; 4]| {
-        reqwest::Client::builder()
-            .local_address(std::net::IpAddr::from(ip))
-            .build()
-            .unwrap()
-    };
     let mut ids = Vec::new();
-    for cliente in [desde([127, 0, 0, 1]), desde([127, 0, 0, 2])] {
+    for cliente in [cliente_desde("127.0.0.1"), cliente_desde("127.0.0.2")] {
         let respuesta = cliente
             .post(format!("{}/vuelos/reserva", app.direccion))
             .header("Idempotency-Key", "1")
@@ -174,6 +169,107 @@ async fn anonymous_clients_on_different_addresses_do_not_share_keys() {
     }
     assert_ne!(ids[0], ids[1]);
     assert_eq!(app.filas().0, 2);
+}
+
+/// What an anonymous creation with a key answered: the reservation's id, and whether it was
+/// a replay.
+struct Anonima {
+    id: Value,
+    repetida: bool,
+}
+
+/// The fixture booked anonymously with `Idempotency-Key: 1` through `cliente`, sending
+/// `cabeceras` (what a proxy adds, or a client pretends).
+async fn anonima(
+    app: &AppDePrueba,
+    cliente: &reqwest::Client,
+    cabeceras: &[(&str, &str)],
+) -> Anonima {
+    let mut solicitud = cliente
+        .post(format!("{}/vuelos/reserva", app.direccion))
+        .header("Idempotency-Key", "1")
+        .json(&reserva_bog_mad());
+    for &(nombre, valor) in cabeceras {
+        solicitud = solicitud.header(nombre, valor);
+    }
+    let respuesta = solicitud.send().await.expect("the server answers");
+    assert_eq!(respuesta.status(), 200, "{cabeceras:?}");
+    let repetida = respuesta.headers().get("idempotency-replayed").is_some();
+    Anonima {
+        id: json(respuesta).await["id"].clone(),
+        repetida,
+    }
+}
+
+/// Behind the gateway every connection comes from the gateway: an anonymous key belongs to
+/// the client it names, in `X-Real-IP` or, without it, in `X-Forwarded-For`.
+#[tokio::test]
+async fn behind_a_trusted_proxy_anonymous_keys_belong_to_the_address_it_names() {
+    let app = spawn_app_tras_proxies("127.0.0.1").await;
+    let gateway = cliente_desde("127.0.0.1");
+    let ana = anonima(&app, &gateway, &[("X-Real-IP", "203.0.113.7")]).await;
+    let beto = anonima(&app, &gateway, &[("X-Real-IP", "203.0.113.8")]).await;
+    assert!(!ana.repetida && !beto.repetida, "two clients, two answers");
+    assert_ne!(ana.id, beto.id);
+    let ana_otra_vez = anonima(&app, &gateway, &[("X-Real-IP", "203.0.113.7")]).await;
+    assert!(
+        ana_otra_vez.repetida,
+        "the same client gets its answer again"
+    );
+    assert_eq!(ana_otra_vez.id, ana.id);
+    // The right-most hop that is not a trusted proxy.
+    let cadena = [("X-Forwarded-For", "198.51.100.1, 203.0.113.8, 127.0.0.1")];
+    let beto_otra_vez = anonima(&app, &gateway, &cadena).await;
+    assert!(beto_otra_vez.repetida);
+    assert_eq!(beto_otra_vez.id, beto.id);
+    assert_eq!(app.filas().0, 2);
+}
+
+/// A client that connects directly and names another client's address is not believed: it
+/// cannot read that client's answer, and its keys are its own address's whatever it names.
+#[tokio::test]
+async fn an_untrusted_peer_sending_x_real_ip_is_scoped_by_its_own_address() {
+    let app = spawn_app_tras_proxies("127.0.0.1").await;
+    let victima = anonima(
+        &app,
+        &cliente_desde("127.0.0.1"),
+        &[("X-Real-IP", "203.0.113.7")],
+    )
+    .await;
+    let impostor = cliente_desde("127.0.0.2");
+    let suplantada = anonima(&app, &impostor, &[("X-Real-IP", "203.0.113.7")]).await;
+    assert!(!suplantada.repetida, "not the victim's answer");
+    assert_ne!(suplantada.id, victima.id);
+    let cabeceras = [
+        ("X-Real-IP", "203.0.113.9"),
+        ("X-Forwarded-For", "203.0.113.9"),
+    ];
+    let otra = anonima(&app, &impostor, &cabeceras).await;
+    assert!(otra.repetida, "its own address's key, whatever it names");
+    assert_eq!(otra.id, suplantada.id);
+}
+
+/// Through a trusted proxy, an address header that does not parse (or a chain longer than
+/// is read) is no error: the key belongs to the proxy's own address.
+#[tokio::test]
+async fn behind_a_trusted_proxy_a_malformed_address_header_falls_back_to_the_peer() {
+    let app = spawn_app_tras_proxies("127.0.0.1").await;
+    let gateway = cliente_desde("127.0.0.1");
+    let primera = anonima(&app, &gateway, &[("X-Real-IP", "no es una dirección")]).await;
+    assert!(!primera.repetida);
+    let larga = vec!["127.0.0.1"; 1_000].join(",");
+    for cabeceras in [
+        &[][..],
+        &[("X-Real-IP", "203.0.113.7, 203.0.113.8")],
+        &[("X-Real-IP", "203.0.113.7:443")],
+        &[("X-Forwarded-For", "unknown")],
+        &[("X-Forwarded-For", "203.0.113.7,,127.0.0.1")],
+        &[("X-Forwarded-For", &larga)],
+    ] {
+        let otra = anonima(&app, &gateway, cabeceras).await;
+        assert!(otra.repetida, "{cabeceras:?}");
+        assert_eq!(otra.id, primera.id);
+    }
 }
 
 #[tokio::test]

@@ -7,17 +7,9 @@ use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::procesos::{binario, directorio_binarios, raiz, PLAZO};
+use crate::procesos::{binario, directorio_binarios, puerto_libre, raiz, PLAZO};
 
 const BANNER: &str = "AeroAlpes is up";
-
-/// A port nothing listens on (the listener is dropped at once).
-fn puerto_libre() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// Runs `comando` to its end, within `PLAZO`; answers its status and its stdout and stderr.
 fn ejecutar(mut comando: Command, salida: &Path) -> (ExitStatus, String) {

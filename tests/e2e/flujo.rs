@@ -81,22 +81,39 @@ pub async fn esperar_suscripciones(notificador: &crate::procesos::Proceso) {
 
 /// Polls `GET /vuelos/reserva-query/{id}` until it answers 200 with `estado`.
 pub async fn esperar_estado(cliente: &Client, http: &str, id: &str, estado: &str) -> Value {
+    esperar_estado_en(
+        cliente,
+        &format!("{http}/vuelos/reserva-query/{id}"),
+        estado,
+    )
+    .await
+}
+
+/// Polls `GET url` (a reservation's) until it answers 200 with `estado`.
+pub async fn esperar_estado_en(cliente: &Client, url: &str, estado: &str) -> Value {
+    esperar_en(cliente, url, estado, |reserva| reserva["estado"] == estado).await
+}
+
+/// Polls `GET url` until it answers 200 with a body that `cumple`; `que` says what is
+/// awaited, for the failure.
+pub async fn esperar_en(
+    cliente: &Client,
+    url: &str,
+    que: &str,
+    cumple: impl Fn(&Value) -> bool,
+) -> Value {
     let limite = tokio::time::Instant::now() + PLAZO;
     loop {
-        let respuesta = cliente
-            .get(format!("{http}/vuelos/reserva-query/{id}"))
-            .send()
-            .await
-            .unwrap();
+        let respuesta = cliente.get(url).send().await.unwrap();
         if respuesta.status() == 200 {
-            let reserva: Value = respuesta.json().await.unwrap();
-            if reserva["estado"] == estado {
-                return reserva;
+            let cuerpo: Value = respuesta.json().await.unwrap();
+            if cumple(&cuerpo) {
+                return cuerpo;
             }
         }
         assert!(
             tokio::time::Instant::now() < limite,
-            "{id} never reached {estado}"
+            "{url} never answered 200 with {que}"
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }

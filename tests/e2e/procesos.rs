@@ -30,6 +30,14 @@ pub fn binario(nombre: &str) -> PathBuf {
     ruta
 }
 
+/// A port nothing listens on (the listener is dropped at once).
+pub fn puerto_libre() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 pub fn raiz() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -179,6 +187,18 @@ pub struct Aeroalpes {
 }
 
 pub async fn aeroalpes(datos: &Path, url_base_datos: &str, url_broker: Option<&str>) -> Aeroalpes {
+    aeroalpes_con("aeroalpes", datos, url_base_datos, url_broker, &[]).await
+}
+
+/// [`aeroalpes`] named `nombre` in assertion messages, with `adicional` added to its
+/// environment (a replica's shared JWT secret, its role).
+pub async fn aeroalpes_con(
+    nombre: &str,
+    datos: &Path,
+    url_base_datos: &str,
+    url_broker: Option<&str>,
+    adicional: &[(&str, String)],
+) -> Aeroalpes {
     let mut entorno = vec![
         ("AEROALPES_HOST", "127.0.0.1".to_owned()),
         ("AEROALPES_PORT", "0".to_owned()),
@@ -193,7 +213,8 @@ pub async fn aeroalpes(datos: &Path, url_base_datos: &str, url_broker: Option<&s
     if let Some(url) = url_broker {
         entorno.push(("PULSAR_URL", url.to_owned()));
     }
-    let proceso = Proceso::iniciar("aeroalpes", &binario("aeroalpes"), &[], &entorno);
+    entorno.extend(adicional.iter().cloned());
+    let proceso = Proceso::iniciar(nombre, &binario("aeroalpes"), &[], &entorno);
     let puerto = proceso
         .numero_tras(&["aeroalpes escuchando"], "puerto=")
         .await;

@@ -3,9 +3,11 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+pub use aeroalpes_api::contexto::ProxiesConfiables;
 pub use aeroalpes_api::Rol;
 use clientes_dominio::Email;
 
+use aeroalpes_api::contexto::RedIp;
 use chrono::TimeDelta;
 use clientes_infraestructura::emisor_jwt::LONGITUD_MINIMA_SECRETO;
 use uuid::Uuid;
@@ -45,6 +47,10 @@ pub struct Configuracion {
     /// clientes, on the write model in `DATABASE_URL`) or `queries` (the query routes of
     /// vuelos, from a read model of its own in `DATABASE_URL`, fed by the events).
     pub rol: Rol,
+    /// `AEROALPES_PROXIES_CONFIABLES`: addresses and CIDR blocks, comma-separated, of the
+    /// proxies (the API gateway) whose `X-Real-IP` or `X-Forwarded-For` names the client
+    /// of a request; none by default, and then a client is its connection's peer.
+    pub proxies_confiables: ProxiesConfiables,
 }
 
 /// The service token. It never prints.
@@ -164,6 +170,10 @@ pub enum ErrorConfiguracion {
     Retencion(String),
     #[error("AEROALPES_ROL debe ser todo, comandos o queries, no '{0}'")]
     Rol(String),
+    #[error(
+        "AEROALPES_PROXIES_CONFIABLES debe ser una lista de direcciones IP y bloques CIDR (10.0.0.0/8, sin bits tras el prefijo) separados por comas: '{0}' no lo es"
+    )]
+    ProxiesConfiables(String),
 }
 
 impl Default for Configuracion {
@@ -182,6 +192,7 @@ impl Default for Configuracion {
             token_servicio: None,
             retencion_registros: seedwork_persistencia::barrido::RETENCION_POR_DEFECTO,
             rol: Rol::Todo,
+            proxies_confiables: ProxiesConfiables::default(),
         }
     }
 }
@@ -241,15 +252,11 @@ impl Configuracion {
                 .ok_or(ErrorConfiguracion::MaxPendientes(texto))?,
             None => Self::MAX_PENDIENTES_OUTBOX_POR_DEFECTO,
         };
-        let personal = variable("AEROALPES_PERSONAL")
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|email| !email.is_empty())
-            .map(|email| {
-                Email::parse(email).map_err(|_| ErrorConfiguracion::Personal(email.into()))
-            })
-            .collect::<Result<_, _>>()?;
+        let personal = lista(
+            variable("AEROALPES_PERSONAL"),
+            |email| Email::parse(email).ok(),
+            ErrorConfiguracion::Personal,
+        )?;
         let token_servicio = variable("AEROALPES_TOKEN_SERVICIO")
             .filter(|token| !token.trim().is_empty())
             .map(|token| TokenServicio::new(&token))
@@ -263,6 +270,11 @@ impl Configuracion {
             Some(texto) => Rol::parse(&texto).ok_or(ErrorConfiguracion::Rol(texto))?,
             None => Rol::Todo,
         };
+        let proxies_confiables = lista(
+            variable("AEROALPES_PROXIES_CONFIABLES"),
+            RedIp::parse,
+            ErrorConfiguracion::ProxiesConfiables,
+        )?;
         Ok(Self {
             host: variable("AEROALPES_HOST").unwrap_or_else(|| Self::HOST_POR_DEFECTO.into()),
             puerto,
@@ -277,8 +289,25 @@ impl Configuracion {
             token_servicio,
             retencion_registros,
             rol,
+            proxies_confiables,
         })
     }
+}
+
+/// The comma-separated entries of a variable (none when unset; blank ones skipped), each
+/// read by `leer`; the first it refuses is the `error` that names it.
+fn lista<T, C: FromIterator<T>>(
+    texto: Option<String>,
+    leer: impl Fn(&str) -> Option<T>,
+    error: fn(String) -> ErrorConfiguracion,
+) -> Result<C, ErrorConfiguracion> {
+    texto
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|entrada| !entrada.is_empty())
+        .map(|entrada| leer(entrada).ok_or_else(|| error(entrada.to_owned())))
+        .collect()
 }
 
 #[cfg(test)]
@@ -310,6 +339,44 @@ mod tests {
             desde(&[("AEROALPES_ROL", "lecturas")]),
             Err(ErrorConfiguracion::Rol(ref texto)) if texto == "lecturas"
         ));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_blocks_and_none_by_default() {
+        assert_eq!(
+            desde(&[]).unwrap().proxies_confiables,
+            ProxiesConfiables::default()
+        );
+        let proxies = desde(&[(
+            "AEROALPES_PROXIES_CONFIABLES",
+            " 127.0.0.1, 10.0.0.0/8 ,fd00::/8,",
+        )])
+        .unwrap()
+        .proxies_confiables;
+        for confiable in ["127.0.0.1", "10.20.30.40", "fd00::1"] {
+            assert!(proxies.confia_en(confiable.parse().unwrap()), "{confiable}");
+        }
+        for ajena in ["127.0.0.2", "11.0.0.1", "::1"] {
+            assert!(!proxies.confia_en(ajena.parse().unwrap()), "{ajena}");
+        }
+    }
+
+    #[test]
+    fn a_trusted_proxy_that_is_not_an_address_or_a_block_is_a_clear_error() {
+        for (lista, mala) in [
+            ("127.0.0.1, gateway", "gateway"),
+            ("10.0.0.0/33", "10.0.0.0/33"),
+            ("10.1.2.3/8", "10.1.2.3/8"),
+            ("10.0.0.1:80", "10.0.0.1:80"),
+        ] {
+            assert!(
+                matches!(
+                    desde(&[("AEROALPES_PROXIES_CONFIABLES", lista)]),
+                    Err(ErrorConfiguracion::ProxiesConfiables(ref texto)) if texto == mala
+                ),
+                "{lista}"
+            );
+        }
     }
 
     #[test]

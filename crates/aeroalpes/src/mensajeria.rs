@@ -1,8 +1,9 @@
 //! The messaging side of the monolith: the broker (the configured one, or `pulsar-embedded`
 //! started in this process), the outbox relay, the command consumer
 //! (`aeroalpes-sub-comandos`) and the event consumer (`aeroalpes-sub-eventos`); or, on a
-//! query service, the projection that feeds its read model (`aeroalpes-vista-<generation>`,
-//! from the earliest retained message of every topic of the contract). They run
+//! query service, the projections that feed its read models of reservations and users
+//! (`aeroalpes-vista-<generation>`, from the earliest retained message of every topic of
+//! both modules' contracts). They run
 //! until the application stops, and the HTTP side never waits for the broker: accepted
 //! commands wait in the outbox until it is reachable. Whether the broker is connected is
 //! kept in a flag that `/health/ready` reads: set once the relay runs, cleared while its
@@ -16,8 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use clientes_infraestructura::ProyeccionUsuarios;
 use seedwork_mensajeria::barrendero;
-use seedwork_mensajeria::{conectar, consumir, RelevoOutbox, Suscripcion};
+use seedwork_mensajeria::{conectar, consumir, Broker, RelevoOutbox, Suscripcion};
 use seedwork_persistencia::barrido::{self, Barrido};
 use seedwork_persistencia::UnidadTrabajoDiesel;
 use tokio::sync::{watch, Notify};
@@ -198,6 +200,20 @@ async fn senal(mut apagado: watch::Receiver<bool>) {
     let _ = apagado.wait_for(|apagar| *apagar).await;
 }
 
+/// The broker at `url`, once it answers (the client retries the connection until then);
+/// `None` when stopping first or when the client gives up (logged).
+async fn conectado(url: &str, apagado: &watch::Receiver<bool>) -> Option<Broker> {
+    let broker = tokio::select! {
+        _ = senal(apagado.clone()) => return None,
+        broker = conectar(url) => broker,
+    };
+    broker
+        .inspect_err(|error| {
+            tracing::error!(url = %url, error = %ConCausas(error), "no se pudo conectar al broker")
+        })
+        .ok()
+}
+
 /// Connects, then runs the projection of the read model on every topic of the contract
 /// under the subscription `nombre`, each from the earliest retained message. The broker
 /// counts as connected once every subscription exists.
@@ -208,31 +224,34 @@ async fn proyectar(
     broker_conectado: Arc<AtomicBool>,
     apagado: watch::Receiver<bool>,
 ) {
-    let broker = tokio::select! {
-        _ = senal(apagado.clone()) => return,
-        broker = conectar(&url) => broker,
-    };
-    let broker = match broker {
-        Ok(broker) => broker,
-        Err(error) => {
-            tracing::error!(url = %url, error = %ConCausas(&error), "no se pudo conectar al broker");
-            return;
-        }
+    let Some(broker) = conectado(&url, &apagado).await else {
+        return;
     };
     tracing::info!(url = %url, suscripcion = %nombre, "conectado al broker: proyección de la vista");
-    let proyeccion = Arc::new(ProyeccionVista::new(uow));
+    let reservas = Arc::new(ProyeccionVista::new(uow.clone()));
+    let usuarios = Arc::new(ProyeccionUsuarios::new(uow));
     let mut tareas = Vec::new();
     let mut avisos = Vec::new();
-    for contrato in contratos() {
+    let mut suscribir = |topico: &str| {
         let aviso = Arc::new(Notify::new());
         avisos.push(aviso.clone());
-        let suscripcion = Suscripcion::compartida(contrato.topico, nombre.clone())
+        Suscripcion::compartida(topico, nombre.clone())
             .desde_el_principio()
-            .con_aviso_de_listo(aviso);
+            .con_aviso_de_listo(aviso)
+    };
+    for contrato in contratos() {
         tareas.push(tokio::spawn(consumir(
             broker.clone(),
-            suscripcion,
-            proyeccion.clone(),
+            suscribir(contrato.topico),
+            reservas.clone(),
+            senal(apagado.clone()),
+        )));
+    }
+    for contrato in clientes_contrato::contratos() {
+        tareas.push(tokio::spawn(consumir(
+            broker.clone(),
+            suscribir(contrato.topico),
+            usuarios.clone(),
             senal(apagado.clone()),
         )));
     }
@@ -254,17 +273,8 @@ async fn supervisar(
     retencion_outbox: Duration,
     apagado: watch::Receiver<bool>,
 ) {
-    // The client retries the connection until the broker answers.
-    let broker = tokio::select! {
-        _ = senal(apagado.clone()) => return,
-        broker = conectar(&url) => broker,
-    };
-    let broker = match broker {
-        Ok(broker) => broker,
-        Err(error) => {
-            tracing::error!(url = %url, error = %ConCausas(&error), "no se pudo conectar al broker");
-            return;
-        }
+    let Some(broker) = conectado(&url, &apagado).await else {
+        return;
     };
     tracing::info!(url = %url, "conectado al broker");
 
@@ -301,8 +311,10 @@ async fn supervisar(
     tokio::select! {
         _ = senal(apagado.clone()) => {}
         _ = suscritos => {
-            let esquemas: HashMap<String, String> =
-                contratos().map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned())).collect();
+            let esquemas: HashMap<String, String> = contratos()
+                .chain(clientes_contrato::contratos())
+                .map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned()))
+                .collect();
             // The relay gets a connection of its own. The `pulsar` crate leaves Nagle's
             // algorithm on, so on a shared connection a SEND queued behind a consumer's ack
             // (which gets no reply) waits for the broker's delayed ACK, about 40 ms.

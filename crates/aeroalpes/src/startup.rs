@@ -9,8 +9,13 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Metricas, Rol, Salud};
 use chrono::TimeDelta;
-use clientes_aplicacion::{agregar_reserva, AplicacionClientes};
-use clientes_infraestructura::{EmisorTokensJwt, FabricaRepositorioUsuariosDiesel, HasherArgon2};
+use clientes_aplicacion::{
+    agregar_reserva, AplicacionClientes, ConsultasVistaClientes, ReservasDeCliente,
+};
+use clientes_dominio::IdUsuario;
+use clientes_infraestructura::{
+    EmisorTokensJwt, FabricaRepositorioUsuariosDiesel, FabricaVistaUsuariosDiesel, HasherArgon2,
+};
 use seedwork_dominio::{ConCausas, ErrorPersistencia};
 use seedwork_persistencia::{
     outbox, BaseDatos, ManejadoresEventos, Migraciones, RegistroIdempotencia, TransaccionDiesel,
@@ -37,12 +42,12 @@ pub const MIGRACIONES: [Migraciones; 3] = [
 ];
 
 /// The tables of a query service's database: the seedwork's (its inbox, and the
-/// idempotency keys of the middleware every process runs), the read model of vuelos, and
-/// clientes' (users are read on every request that carries a token).
+/// idempotency keys of the middleware every process runs) and the read models of vuelos
+/// and clientes. Nothing of the write model.
 pub const MIGRACIONES_QUERIES: [Migraciones; 3] = [
     seedwork_persistencia::MIGRACIONES,
     vuelos_infraestructura::MIGRACIONES_VISTA,
-    clientes_infraestructura::MIGRACIONES,
+    clientes_infraestructura::vista::MIGRACIONES_VISTA,
 ];
 
 /// What `/health/ready` asks: the database, the messaging side's view of the broker
@@ -145,6 +150,7 @@ pub fn componer(
         }
     });
     integracion::registrar_manejadores(&mut eventos);
+    clientes_infraestructura::integracion::registrar_manejadores(&mut eventos);
     let uow =
         UnidadTrabajoDiesel::new(base.clone(), Arc::new(eventos)).con_aviso_outbox(aviso_outbox);
     let vuelos = Arc::new(AplicacionVuelos::new(
@@ -152,9 +158,10 @@ pub fn componer(
         FabricaRepositoriosDiesel,
         TransporteOutbox::new(uow.clone()),
     ));
-    let clientes =
+    let clientes = Arc::new(
         AplicacionClientes::new(uow.clone(), usuarios, HasherArgon2::new(), tokens.clone())
-            .con_personal(configuracion.personal.clone());
+            .con_personal(configuracion.personal.clone()),
+    );
 
     let salud = Arc::new(SaludAeroalpes {
         base,
@@ -165,44 +172,93 @@ pub fn componer(
         contexto: Contexto {
             vuelos: Some(vuelos.clone()),
             consultas: vuelos,
-            clientes: Arc::new(clientes),
+            clientes: Some(clientes.clone()),
+            consultas_clientes: clientes,
             tokens: Arc::new(tokens),
             salud: salud.clone(),
             metricas: Arc::new(MetricasAeroalpes { salud }),
-            idempotencia: Arc::new(IdempotenciaDiesel::new(
-                RegistroIdempotencia::new(base_idempotencia, TimeDelta::seconds(60)),
-                configuracion.secreto_jwt.como_bytes(),
-            )),
-            token_servicio: configuracion
-                .token_servicio
-                .as_ref()
-                .map(|token| token.como_str().to_owned()),
+            idempotencia: idempotencia(base_idempotencia, configuracion),
+            token_servicio: token_servicio(configuracion),
             limites: Default::default(),
+            proxies_confiables: configuracion.proxies_confiables.clone(),
         },
         uow,
     }
 }
 
-/// Wires a query service over its own database `base`: the queries of vuelos answered
-/// from the read model (which the projection keeps current), and no command.
+/// The reservations of a client, for clientes' queries on a query service: from the
+/// vuelos read model of the same database. The two modules meet here, as they do on the
+/// write side through vuelos' domain event.
+struct ReservasDeLaVista;
+
+impl ReservasDeCliente<TransaccionDiesel> for ReservasDeLaVista {
+    fn reservas(
+        &self,
+        tx: &mut TransaccionDiesel,
+        id: IdUsuario,
+    ) -> Result<Vec<uuid::Uuid>, ErrorPersistencia> {
+        vista::reservas_de_cliente(tx.conexion(), &id.to_string())?
+            .iter()
+            .map(|texto| {
+                uuid::Uuid::parse_str(texto).map_err(|e| {
+                    ErrorPersistencia::datos_invalidos(format!("la reserva {texto} en la vista"), e)
+                })
+            })
+            .collect()
+    }
+}
+
+/// Wires a query service over its own database `base`: the queries of vuelos and
+/// clientes answered from the read models (which the projections keep current), and no
+/// command.
 pub fn componer_queries(
     base: BaseDatos,
     tokens: EmisorTokensJwt,
     broker_conectado: Arc<AtomicBool>,
     configuracion: &Configuracion,
 ) -> Composicion {
-    let mut composicion = componer(
-        base.clone(),
-        tokens,
-        Arc::new(Notify::new()),
+    let uow = UnidadTrabajoDiesel::new(base.clone(), Arc::new(ManejadoresEventos::new()));
+    let salud = Arc::new(SaludAeroalpes {
+        base: base.clone(),
         broker_conectado,
-        configuracion,
-    );
-    let uow = UnidadTrabajoDiesel::new(base, Arc::new(ManejadoresEventos::new()));
-    composicion.contexto.vuelos = None;
-    composicion.contexto.consultas = Arc::new(ConsultasVista::new(uow.clone(), FabricaVistaDiesel));
-    composicion.uow = uow;
-    composicion
+        max_pendientes: configuracion.max_pendientes_outbox,
+    });
+    Composicion {
+        contexto: Contexto {
+            vuelos: None,
+            consultas: Arc::new(ConsultasVista::new(uow.clone(), FabricaVistaDiesel)),
+            clientes: None,
+            consultas_clientes: Arc::new(ConsultasVistaClientes::new(
+                uow.clone(),
+                FabricaVistaUsuariosDiesel,
+                ReservasDeLaVista,
+                configuracion.personal.clone(),
+            )),
+            tokens: Arc::new(tokens),
+            salud: salud.clone(),
+            metricas: Arc::new(MetricasAeroalpes { salud }),
+            idempotencia: idempotencia(base, configuracion),
+            token_servicio: token_servicio(configuracion),
+            limites: Default::default(),
+            proxies_confiables: configuracion.proxies_confiables.clone(),
+        },
+        uow,
+    }
+}
+
+/// The record of `Idempotency-Key`s over `base`.
+fn idempotencia(base: BaseDatos, configuracion: &Configuracion) -> Arc<IdempotenciaDiesel> {
+    Arc::new(IdempotenciaDiesel::new(
+        RegistroIdempotencia::new(base, TimeDelta::seconds(60)),
+        configuracion.secreto_jwt.como_bytes(),
+    ))
+}
+
+fn token_servicio(configuracion: &Configuracion) -> Option<String> {
+    configuracion
+        .token_servicio
+        .as_ref()
+        .map(|token| token.como_str().to_owned())
 }
 
 /// A built application, bound to its port but not yet serving; its messaging runs.

@@ -97,7 +97,11 @@ async fn portador_de(solicitud: &HttpRequest) -> Result<Portador, ErrorApi> {
         return Ok(Portador(Some(Principal::Servicio)));
     }
     let id = contexto.tokens.verificar(token)?;
-    match contexto.clientes.acceso(ObtenerAcceso { id }).await? {
+    match contexto
+        .consultas_clientes
+        .acceso(ObtenerAcceso { id })
+        .await?
+    {
         Acceso::Cliente => Ok(Portador(Some(Principal::Cliente(id)))),
         Acceso::Personal => Ok(Portador(Some(Principal::Personal(id)))),
         Acceso::Ninguno => Err(ErrorApi::NoAutenticado(

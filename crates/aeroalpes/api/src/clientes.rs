@@ -18,20 +18,40 @@ use crate::autenticacion::Portador;
 use crate::contexto::Contexto;
 use crate::cuerpo;
 use crate::errores::{CuerpoError, ErrorApi};
+use crate::Rol;
 
-pub fn rutas(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/clientes/usuarios")
-            .route(web::post().to(registrar))
-            .route(web::get().to(listar_usuarios)),
-    )
-    // Before `/clientes/usuarios/{id}`, which would otherwise take "desactivados" for an id.
-    .service(
-        web::resource("/clientes/usuarios/desactivados").route(web::get().to(listar_desactivados)),
-    )
-    .service(web::resource("/clientes/usuarios/{id}").route(web::get().to(obtener_usuario)))
-    .service(web::resource("/clientes/usuarios/{id}/desactivar").route(web::post().to(desactivar)))
-    .service(web::resource("/clientes/login").route(web::post().to(iniciar_sesion)));
+/// The routes of clientes a process of role `rol` serves: the commands (`POST`) where the
+/// write model is, the queries (`GET`) where the queries are answered.
+pub fn rutas(rol: Rol) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |cfg| {
+        // One resource per path: actix answers a path from the first resource that has it.
+        let mut usuarios = web::resource("/clientes/usuarios");
+        if rol.sirve_comandos() {
+            usuarios = usuarios.route(web::post().to(registrar));
+        }
+        if rol.sirve_consultas() {
+            usuarios = usuarios.route(web::get().to(listar_usuarios));
+        }
+        cfg.service(usuarios);
+        if rol.sirve_consultas() {
+            // Before `/clientes/usuarios/{id}`, which would otherwise take "desactivados"
+            // for an id.
+            cfg.service(
+                web::resource("/clientes/usuarios/desactivados")
+                    .route(web::get().to(listar_desactivados)),
+            )
+            .service(
+                web::resource("/clientes/usuarios/{id}").route(web::get().to(obtener_usuario)),
+            );
+        }
+        if rol.sirve_comandos() {
+            cfg.service(
+                web::resource("/clientes/usuarios/{id}/desactivar")
+                    .route(web::post().to(desactivar)),
+            )
+            .service(web::resource("/clientes/login").route(web::post().to(iniciar_sesion)));
+        }
+    }
 }
 
 /// The answer to a registration.
@@ -72,7 +92,7 @@ pub async fn registrar(
     let solicitud: RegistroUsuarioDTO = cuerpo_con_password(payload).await?;
     let _turno = contexto.limites.turno_hash().await?;
     let usuario = contexto
-        .clientes
+        .comandos_clientes()?
         .registrar(solicitud.try_into_domain()?)
         .await?;
     Ok(HttpResponse::Created()
@@ -98,16 +118,16 @@ pub async fn iniciar_sesion(
     let credenciales = cuerpo_con_password::<CredencialesDTO>(payload)
         .await?
         .try_into_domain()?;
-    // Failures count against the e-mail and the address the connection comes from (the
-    // socket's peer, not a header a client could choose).
+    // Failures count against the e-mail and the client's address: the connection's peer,
+    // or the address a trusted proxy (the gateway) names; never a header a client chose.
     let por_email = format!("email:{}", credenciales.email);
     let mut claves = vec![por_email.clone()];
-    if let Some(direccion) = solicitud.peer_addr() {
-        claves.push(format!("ip:{}", direccion.ip()));
+    if let Some(direccion) = contexto.proxies_confiables.direccion_cliente(&solicitud) {
+        claves.push(format!("ip:{direccion}"));
     }
     contexto.limites.comprobar(&claves)?;
     let _turno = contexto.limites.turno_hash().await?;
-    match contexto.clientes.autenticar(credenciales).await {
+    match contexto.comandos_clientes()?.autenticar(credenciales).await {
         Ok(token) => {
             contexto.limites.exito(&por_email);
             Ok(HttpResponse::Ok().json(token))
@@ -138,7 +158,10 @@ pub async fn obtener_usuario(
     portador.exigir_credenciales()?;
     let id = id_usuario(&id)?;
     portador.exigir_usuario(id.uuid())?;
-    let usuario = contexto.clientes.obtener(ObtenerUsuario { id }).await?;
+    let usuario = contexto
+        .consultas_clientes
+        .obtener(ObtenerUsuario { id })
+        .await?;
     Ok(HttpResponse::Ok().json(usuario))
 }
 
@@ -162,7 +185,7 @@ pub async fn desactivar(
     let id = id_usuario(&id)?;
     portador.exigir_usuario(id.uuid())?;
     let usuario = contexto
-        .clientes
+        .comandos_clientes()?
         .desactivar(DesactivarUsuario { id })
         .await?;
     Ok(HttpResponse::Ok().json(usuario))
@@ -178,7 +201,10 @@ pub async fn listar_usuarios(
     contexto: web::Data<Contexto>,
 ) -> Result<HttpResponse, ErrorApi> {
     portador.exigir_personal()?;
-    let usuarios = contexto.clientes.listar_todos(ObtenerTodosUsuarios).await?;
+    let usuarios = contexto
+        .consultas_clientes
+        .listar_todos(ObtenerTodosUsuarios)
+        .await?;
     Ok(HttpResponse::Ok().json(usuarios))
 }
 
@@ -194,7 +220,7 @@ pub async fn listar_desactivados(
 ) -> Result<HttpResponse, ErrorApi> {
     portador.exigir_personal()?;
     let usuarios = contexto
-        .clientes
+        .consultas_clientes
         .listar_desactivados(ObtenerUsuariosDesactivados)
         .await?;
     Ok(HttpResponse::Ok().json(usuarios))

@@ -1,12 +1,17 @@
 //! What the routes share: the application ports of every module, chosen by the
-//! composition root. The routes name no adapter: each port here is a trait.
+//! composition root. The routes name no adapter: each port here is a trait. And who the
+//! client of a request is ([`ProxiesConfiables::direccion_cliente`]).
+
+mod direccion_cliente;
 
 use std::sync::Arc;
 
-use clientes_aplicacion::{Clientes, EmisorTokens, ErrorToken};
+use clientes_aplicacion::{Clientes, ConsultasClientes, EmisorTokens, ErrorToken};
 use clientes_dominio::IdUsuario;
 use seedwork_dominio::Causa;
 use vuelos_aplicacion::{ConsultasVuelos, Vuelos};
+
+pub use direccion_cliente::{ProxiesConfiables, RedIp};
 
 /// Checks bearer tokens (any [`EmisorTokens`] is one).
 pub trait VerificadorTokens: Send + Sync + 'static {
@@ -122,8 +127,12 @@ pub struct Contexto {
     /// The vuelos module's queries: from the write model in the monolith, from the
     /// service's own read model on a query service.
     pub consultas: Arc<dyn ConsultasVuelos>,
-    /// The clientes module: its one entry point.
-    pub clientes: Arc<dyn Clientes>,
+    /// The clientes module's commands (and its queries on the write model). `None` on a
+    /// query service.
+    pub clientes: Option<Arc<dyn Clientes>>,
+    /// The clientes module's queries, and the access of the user of every token: from the
+    /// write model in the monolith, from the service's own read model on a query service.
+    pub consultas_clientes: Arc<dyn ConsultasClientes>,
     pub tokens: Arc<dyn VerificadorTokens>,
     pub salud: Arc<dyn Salud>,
     pub metricas: Arc<dyn Metricas>,
@@ -134,16 +143,26 @@ pub struct Contexto {
     pub limites: crate::limites::Limites,
     /// Requests sent with an `Idempotency-Key`.
     pub idempotencia: Arc<dyn Idempotencia>,
+    /// The proxies whose word on a client's address is believed
+    /// (`AEROALPES_PROXIES_CONFIABLES`): see [`ProxiesConfiables::direccion_cliente`].
+    pub proxies_confiables: ProxiesConfiables,
 }
 
 impl Contexto {
     /// The vuelos commands, or 503 where this service takes none (a route that needs them
     /// is not mounted there; this keeps a wiring mistake from being a panic).
     pub fn comandos_vuelos(&self) -> Result<&dyn Vuelos, crate::errores::ErrorApi> {
-        self.vuelos.as_deref().ok_or_else(|| {
-            crate::errores::ErrorApi::NoDisponible(
-                "este servicio solo responde consultas; los comandos van al de comandos".into(),
-            )
-        })
+        self.vuelos.as_deref().ok_or_else(sin_comandos)
     }
+
+    /// The clientes commands, or 503 where this service takes none.
+    pub fn comandos_clientes(&self) -> Result<&dyn Clientes, crate::errores::ErrorApi> {
+        self.clientes.as_deref().ok_or_else(sin_comandos)
+    }
+}
+
+fn sin_comandos() -> crate::errores::ErrorApi {
+    crate::errores::ErrorApi::NoDisponible(
+        "este servicio solo responde consultas; los comandos van al de comandos".into(),
+    )
 }

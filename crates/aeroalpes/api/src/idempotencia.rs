@@ -20,7 +20,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
 use sha2::{Digest, Sha256};
 
-use crate::contexto::{Contexto, EstadoIdempotencia, RespuestaGuardada};
+use crate::contexto::{Contexto, EstadoIdempotencia, ProxiesConfiables, RespuestaGuardada};
 use crate::errores::ErrorApi;
 
 /// The header clients send.
@@ -57,7 +57,7 @@ pub async fn middleware(
         Ok(cuerpo) => cuerpo,
         Err(error) => return Ok(solicitud.error_response(error)),
     };
-    let ambito = ambito_de(&solicitud);
+    let ambito = ambito_de(&solicitud, &contexto.proxies_confiables);
     let huella = {
         let mut huella = Sha256::new();
         huella.update(solicitud.method().as_str());
@@ -157,10 +157,11 @@ fn repetida(guardada: RespuestaGuardada) -> HttpResponse {
 }
 
 /// Whose keys a request's are: those of its credentials (the `Authorization` header, so a
-/// client's keys are its own), or, without credentials, those of its address (the
-/// connection's, as the log-in throttle counts it), so that two anonymous clients that pick
-/// the same key never see each other's answers.
-fn ambito_de(solicitud: &ServiceRequest) -> String {
+/// client's keys are its own), or, without credentials, those of the client's address
+/// ([`ProxiesConfiables::direccion_cliente`], as the log-in throttle counts it: behind the
+/// gateway, the address the gateway served), so that two anonymous clients that pick the
+/// same key never see each other's answers.
+fn ambito_de(solicitud: &ServiceRequest, proxies: &ProxiesConfiables) -> String {
     let mut ambito = Sha256::new();
     match solicitud.headers().get(AUTHORIZATION) {
         Some(credenciales) => {
@@ -169,8 +170,8 @@ fn ambito_de(solicitud: &ServiceRequest) -> String {
         }
         None => {
             ambito.update(b"anonimo\0");
-            if let Some(direccion) = solicitud.peer_addr() {
-                ambito.update(direccion.ip().to_string());
+            if let Some(direccion) = proxies.direccion_cliente(solicitud.request()) {
+                ambito.update(direccion.to_string());
             }
         }
     }

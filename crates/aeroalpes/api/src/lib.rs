@@ -33,13 +33,23 @@ pub enum Rol {
     /// Every route, on one write model: the monolith.
     #[default]
     Todo,
-    /// The command routes of vuelos and every route of clientes, on the write model.
+    /// The command routes (`POST`) of every module, on the write model.
     Comandos,
-    /// The query routes of vuelos, from the service's own read model.
+    /// The query routes (`GET`) of every module, from the service's own read model.
     Queries,
 }
 
 impl Rol {
+    /// Whether it serves the command routes (and so holds the write model).
+    pub fn sirve_comandos(self) -> bool {
+        self != Self::Queries
+    }
+
+    /// Whether it serves the query routes.
+    pub fn sirve_consultas(self) -> bool {
+        self != Self::Comandos
+    }
+
     /// The role an `AEROALPES_ROL` value names (`todo`, `comandos`, `queries`), in any case.
     pub fn parse(texto: &str) -> Option<Self> {
         match texto.trim().to_ascii_lowercase().as_str() {
@@ -65,13 +75,13 @@ pub fn rutas_de(rol: Rol) -> impl Fn(&mut web::ServiceConfig) + Clone {
         .configure(salud::rutas)
         .configure(metricas::rutas)
         .configure(documentacion::rutas);
-        if rol != Rol::Queries {
-            cfg.configure(vuelos::rutas_comandos)
-                .configure(clientes::rutas);
+        if rol.sirve_comandos() {
+            cfg.configure(vuelos::rutas_comandos);
         }
-        if rol != Rol::Comandos {
+        if rol.sirve_consultas() {
             cfg.configure(vuelos::rutas_consultas);
         }
+        cfg.configure(clientes::rutas(rol));
         cfg.default_service(web::to(ruta_desconocida));
     }
 }

@@ -14,9 +14,9 @@ use clientes_aplicacion::dto::{
     CiudadDTO, DocumentoDTO, PaisDTO, TipoClienteDTO, TokenDTO, UsuarioDTO,
 };
 use clientes_aplicacion::{
-    Acceso, AutenticarUsuario, Clientes, DatosCliente, DesactivarUsuario, ErrorClientes,
-    ObtenerAcceso, ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados,
-    RegistrarUsuario,
+    Acceso, AutenticarUsuario, Clientes, ConsultasClientes, DatosCliente, DesactivarUsuario,
+    ErrorClientes, ObtenerAcceso, ObtenerTodosUsuarios, ObtenerUsuario,
+    ObtenerUsuariosDesactivados, RegistrarUsuario,
 };
 use clientes_dominio::IdUsuario;
 use serde_json::{json, Value};
@@ -87,7 +87,10 @@ impl Clientes for Fake {
         self.anotar(Pedido::Desactivar(comando));
         Ok(self.usuario.clone())
     }
+}
 
+#[async_trait]
+impl ConsultasClientes for Fake {
     async fn obtener(&self, query: ObtenerUsuario) -> Result<UsuarioDTO, ErrorClientes> {
         self.anotar(Pedido::Obtener(query));
         Ok(self.usuario.clone())

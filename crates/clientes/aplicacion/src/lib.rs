@@ -21,6 +21,7 @@ pub mod password;
 pub mod puertos;
 pub mod queries;
 pub mod servicio;
+pub mod vista;
 
 #[cfg(test)]
 mod pruebas;
@@ -44,4 +45,5 @@ pub use queries::obtener_usuario::{ManejadorObtenerUsuario, ObtenerUsuario};
 pub use queries::obtener_usuarios_desactivados::{
     ManejadorObtenerUsuariosDesactivados, ObtenerUsuariosDesactivados,
 };
-pub use servicio::{AplicacionClientes, Clientes};
+pub use servicio::{AplicacionClientes, Clientes, ConsultasClientes};
+pub use vista::{ConsultasVistaClientes, FabricaVistaUsuarios, ReservasDeCliente, VistaUsuarios};

@@ -20,23 +20,11 @@ use crate::queries::obtener_usuarios_desactivados::{
     ManejadorObtenerUsuariosDesactivados, ObtenerUsuariosDesactivados,
 };
 
-/// What the edges of the service may ask of the clientes module. Each method documents the
-/// errors it answers.
+/// The questions the edges of the service may ask of the clientes module: answered from
+/// the write model by [`AplicacionClientes`], and from a query service's own read model by
+/// `crate::vista::ConsultasVistaClientes`. Each method documents the errors it answers.
 #[async_trait]
-pub trait Clientes: Send + Sync + 'static {
-    /// Registers a user and answers it, active and without reservations: `Regla` (date
-    /// rules), `EmailDuplicado`, `Persistencia`, `Inesperado` (hashing).
-    async fn registrar(&self, comando: RegistrarUsuario) -> Result<UsuarioDTO, ErrorClientes>;
-
-    /// Exchanges credentials for a bearer token naming the user: `CredencialesInvalidas`
-    /// for an unknown e-mail, a wrong password or a deactivated user alike; `Persistencia`;
-    /// `Inesperado` (hashing or signing).
-    async fn autenticar(&self, comando: AutenticarUsuario) -> Result<TokenDTO, ErrorClientes>;
-
-    /// Deactivates a user (twice changes nothing) and answers it: `NoEncontrado`,
-    /// `Persistencia`.
-    async fn desactivar(&self, comando: DesactivarUsuario) -> Result<UsuarioDTO, ErrorClientes>;
-
+pub trait ConsultasClientes: Send + Sync + 'static {
     /// One user with its reservations: `NoEncontrado`, `Persistencia`.
     async fn obtener(&self, query: ObtenerUsuario) -> Result<UsuarioDTO, ErrorClientes>;
 
@@ -54,6 +42,25 @@ pub trait Clientes: Send + Sync + 'static {
         &self,
         query: ObtenerUsuariosDesactivados,
     ) -> Result<Vec<UsuarioDTO>, ErrorClientes>;
+}
+
+/// What the edges of the service may ask of the clientes module where it keeps its write
+/// model: its commands, and its queries answered from that model. Each method documents
+/// the errors it answers.
+#[async_trait]
+pub trait Clientes: ConsultasClientes {
+    /// Registers a user and answers it, active and without reservations: `Regla` (date
+    /// rules), `EmailDuplicado`, `Persistencia`, `Inesperado` (hashing).
+    async fn registrar(&self, comando: RegistrarUsuario) -> Result<UsuarioDTO, ErrorClientes>;
+
+    /// Exchanges credentials for a bearer token naming the user: `CredencialesInvalidas`
+    /// for an unknown e-mail, a wrong password or a deactivated user alike; `Persistencia`;
+    /// `Inesperado` (hashing or signing).
+    async fn autenticar(&self, comando: AutenticarUsuario) -> Result<TokenDTO, ErrorClientes>;
+
+    /// Deactivates a user (twice changes nothing) and answers it: `NoEncontrado`,
+    /// `Persistencia`.
+    async fn desactivar(&self, comando: DesactivarUsuario) -> Result<UsuarioDTO, ErrorClientes>;
 }
 
 /// The clientes application over a unit of work `U`, the repositories of `F`, the password
@@ -137,7 +144,17 @@ where
     async fn desactivar(&self, comando: DesactivarUsuario) -> Result<UsuarioDTO, ErrorClientes> {
         self.desactivar.manejar(comando).await
     }
+}
 
+#[async_trait]
+impl<U, F, H, T, R> ConsultasClientes for AplicacionClientes<U, F, H, T, R>
+where
+    U: UnidadTrabajo,
+    F: FabricaRepositorioUsuarios<U::Transaccion>,
+    H: HasherPasswords,
+    T: EmisorTokens,
+    R: Reloj,
+{
     async fn obtener(&self, query: ObtenerUsuario) -> Result<UsuarioDTO, ErrorClientes> {
         self.obtener.manejar(query).await
     }

@@ -4,9 +4,10 @@ use chrono::{DateTime, Utc};
 use seedwork_dominio::evento_dominio;
 use uuid::Uuid;
 
-use crate::cliente::TipoCliente;
+use crate::cliente::{Cliente, TipoCliente};
 use crate::email::Email;
 use crate::ids::{IdReservaCliente, IdUsuario};
+use crate::nombre::Nombre;
 
 /// A user registered as a natural or company client.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +17,10 @@ pub struct UsuarioRegistrado {
     pub id_usuario: IdUsuario,
     pub email: Email,
     pub tipo: TipoCliente,
+    /// The whole user travels with its registration (but its password): whoever keeps a
+    /// copy of users (the query service's read model) needs nothing else.
+    pub nombre: Nombre,
+    pub cliente: Cliente,
 }
 evento_dominio!(UsuarioRegistrado);
 

@@ -111,6 +111,8 @@ impl Usuario {
             id_usuario: usuario.id,
             email: usuario.email.clone(),
             tipo: usuario.cliente.tipo(),
+            nombre: usuario.nombre.clone(),
+            cliente: usuario.cliente.clone(),
         });
         Ok(usuario)
     }

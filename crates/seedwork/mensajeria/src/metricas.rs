@@ -143,6 +143,10 @@ fn describir() {
         "Relay batches that failed (broker lost or refused); the relay retries them"
     );
     describe_counter!(
+        "aeroalpes_vista_mensajes_total",
+        "Messages a query replica's projection applied to its read model (or absorbed as redeliveries), or dead-lettered"
+    );
+    describe_counter!(
         "aeroalpes_inbox_duplicados_total",
         "Messages delivered again that the inbox absorbed, by record type"
     );

@@ -169,6 +169,10 @@ impl BaseDatos {
         };
         let pool = Pool::builder()
             .max_size(tamano)
+            // Connections open as work needs them, up to `tamano`, and those above two close
+            // after ten idle minutes: N command and M query replicas on one PostgreSQL
+            // server hold what their load needs, not 16 each from the start.
+            .min_idle(Some(2))
             .connection_timeout(ESPERA_CONEXION)
             .build(Conector(motor.clone()))
             .map_err(|e| {

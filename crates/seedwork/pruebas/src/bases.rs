@@ -1,6 +1,7 @@
 //! Real databases for the adapter tests of every module: a fresh SQLite file always, and a
 //! fresh PostgreSQL database when `TEST_DATABASE_URL` names a server, each migrated with
-//! the modules the test names. Each is created for one test and dropped with it.
+//! the modules the test names (or left empty, for processes that migrate it themselves).
+//! Each is created for one test and dropped with it.
 
 use std::collections::BTreeSet;
 
@@ -56,6 +57,28 @@ pub fn sqlite(modulos: &[Migraciones]) -> BaseDePrueba {
 /// CI (`CI` set) an unset variable fails the test instead: a PostgreSQL variant must not
 /// pass there by not running.
 pub fn postgresql(modulos: &[Migraciones]) -> Option<BaseDePrueba> {
+    let BaseVacia { url, _limpieza } = postgresql_vacia()?;
+    let base = BaseDatos::conectar(&url, modulos).expect("a fresh PostgreSQL database");
+    Some(BaseDePrueba {
+        nombre: "postgresql",
+        url,
+        base,
+        _limpieza,
+    })
+}
+
+/// A PostgreSQL database made for one test and dropped with it, left empty: the processes a
+/// test starts on it migrate it themselves.
+pub struct BaseVacia {
+    /// Its `DATABASE_URL`.
+    pub url: String,
+    _limpieza: Limpieza,
+}
+
+/// A fresh, empty PostgreSQL database on the server of `TEST_DATABASE_URL`, or `None` as
+/// [`postgresql`]. The test holds no pool on it: a test that runs several aeroalpes processes
+/// (each keeps its own pool open) leaves the server's connections to them.
+pub fn postgresql_vacia() -> Option<BaseVacia> {
     let Ok(servidor) = std::env::var("TEST_DATABASE_URL") else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -72,13 +95,9 @@ pub fn postgresql(modulos: &[Migraciones]) -> Option<BaseDePrueba> {
         .execute(&mut conexion)
         .expect("permission to create a test database");
     let url = con_base(&servidor, &nombre);
-    let limpieza = Limpieza::Postgresql { servidor, nombre };
-    let base = BaseDatos::conectar(&url, modulos).expect("a fresh PostgreSQL database");
-    Some(BaseDePrueba {
-        nombre: "postgresql",
+    Some(BaseVacia {
         url,
-        base,
-        _limpieza: limpieza,
+        _limpieza: Limpieza::Postgresql { servidor, nombre },
     })
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::errores::ErrorAvro;
 use crate::sobre::Sobre;
-use crate::{mensaje_integracion, Contrato, MensajeIntegracion};
+use crate::{contrato_de_comando, Contrato, MensajeIntegracion};
 
 /// Record `Aeropuerto`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,10 +81,30 @@ pub type ComandoCancelarReserva = Sobre<ComandoCancelarReservaPayload>;
 /// Pay an approved reservation, on `comandos-pagar-reserva`.
 pub type ComandoPagarReserva = Sobre<ComandoPagarReservaPayload>;
 
-mensaje_integracion!(ComandoCrearReserva, "comandos-reserva");
-mensaje_integracion!(ComandoAprobarReserva, "comandos-aprobar-reserva");
-mensaje_integracion!(ComandoCancelarReserva, "comandos-cancelar-reserva");
-mensaje_integracion!(ComandoPagarReserva, "comandos-pagar-reserva");
+seedwork_contrato::mensaje_integracion!(
+    ComandoCrearReserva,
+    ComandoCrearReservaPayload,
+    "comandos-reserva",
+    id_reserva
+);
+seedwork_contrato::mensaje_integracion!(
+    ComandoAprobarReserva,
+    ComandoAprobarReservaPayload,
+    "comandos-aprobar-reserva",
+    id_reserva
+);
+seedwork_contrato::mensaje_integracion!(
+    ComandoCancelarReserva,
+    ComandoCancelarReservaPayload,
+    "comandos-cancelar-reserva",
+    id_reserva
+);
+seedwork_contrato::mensaje_integracion!(
+    ComandoPagarReserva,
+    ComandoPagarReservaPayload,
+    "comandos-pagar-reserva",
+    id_reserva
+);
 
 /// Every command record of vuelos, as a closed set: a consumer decodes a message into one
 /// of these and handles each with an exhaustive `match`, so a record added here and not
@@ -100,10 +120,10 @@ pub enum ComandoVuelos {
 impl ComandoVuelos {
     /// One entry per variant: the topics the command consumer subscribes to.
     pub const CONTRATOS: [Contrato; 4] = [
-        Contrato::comando::<ComandoCrearReserva>(),
-        Contrato::comando::<ComandoAprobarReserva>(),
-        Contrato::comando::<ComandoCancelarReserva>(),
-        Contrato::comando::<ComandoPagarReserva>(),
+        contrato_de_comando::<ComandoCrearReserva>(),
+        contrato_de_comando::<ComandoAprobarReserva>(),
+        contrato_de_comando::<ComandoCancelarReserva>(),
+        contrato_de_comando::<ComandoPagarReserva>(),
     ];
 
     /// Decodes a message of one of the topics of [`Self::CONTRATOS`]; `None` for any other.

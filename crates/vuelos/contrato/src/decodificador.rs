@@ -1,13 +1,10 @@
-//! The one decoder of vuelos' messages: it resolves each message with the schema its
-//! producer wrote it with (the broker hands that out by version), parsing each writer
-//! schema once into a bounded cache, and turns a panic of the Avro library on hostile bytes
-//! into an error, so such a message is dead-lettered instead of taking a consumer down.
-
-use std::collections::HashMap;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, PoisonError};
+//! The one decoder of vuelos' messages: each closed set of records (commands, events,
+//! requests) decoded by topic, with the writer's schema (see
+//! [`seedwork_contrato::EsquemasEscritor`]).
 
 use apache_avro::Schema;
+use seedwork_contrato::escritores::sin_panico;
+use seedwork_contrato::EsquemasEscritor;
 
 use crate::comandos::ComandoVuelos;
 use crate::errores::ErrorAvro;
@@ -21,13 +18,12 @@ type DecodificadorDeConjunto<T> = fn(&str, &[u8], Option<&Schema>) -> Option<Res
 /// Decodes records, sharing parsed writer schemas between every topic of a process.
 #[derive(Debug, Default)]
 pub struct Decodificador {
-    esquemas: Mutex<HashMap<Arc<str>, Arc<Schema>>>,
+    esquemas: EsquemasEscritor,
 }
 
 impl Decodificador {
-    /// More distinct writer schemas than this means something odd is producing: the cache
-    /// starts over rather than grow without bound.
-    pub const MAXIMO_ESQUEMAS: usize = 64;
+    /// See [`EsquemasEscritor::MAXIMO_ESQUEMAS`].
+    pub const MAXIMO_ESQUEMAS: usize = EsquemasEscritor::MAXIMO_ESQUEMAS;
 
     pub fn new() -> Self {
         Self::default()
@@ -40,8 +36,7 @@ impl Decodificador {
         carga: &[u8],
         escritor: Option<&str>,
     ) -> Result<R, ErrorAvro> {
-        let esquema = self.esquema_escritor(escritor, R::ESQUEMA_JSON)?;
-        sin_panico(R::TIPO, || R::decodificar(carga, esquema.as_deref()))
+        self.esquemas.decodificar(carga, escritor)
     }
 
     /// Decodes a command of a topic of [`ComandoVuelos::CONTRATOS`]; `None` for another.
@@ -84,7 +79,7 @@ impl Decodificador {
         decodificar: DecodificadorDeConjunto<T>,
     ) -> Option<Result<T, ErrorAvro>> {
         let (tipo, propio) = propio_de(topico)?;
-        let esquema = match self.esquema_escritor(escritor, propio) {
+        let esquema = match self.esquemas.esquema(escritor, propio) {
             Ok(esquema) => esquema,
             Err(error) => return Some(Err(error)),
         };
@@ -92,37 +87,9 @@ impl Decodificador {
             .unwrap_or_else(|panico| Some(Err(panico)))
     }
 
-    /// The writer's schema when it is not the record's own (`propio`), parsed once.
-    fn esquema_escritor(
-        &self,
-        escritor: Option<&str>,
-        propio: &str,
-    ) -> Result<Option<Arc<Schema>>, ErrorAvro> {
-        let Some(texto) = escritor.filter(|texto| *texto != propio) else {
-            return Ok(None);
-        };
-        // A panic while the lock was held cannot leave the map half-written: take it anyway.
-        let mut esquemas = self.esquemas.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(esquema) = esquemas.get(texto) {
-            return Ok(Some(esquema.clone()));
-        }
-        let esquema = Arc::new(
-            Schema::parse_str(texto)
-                .map_err(|e| ErrorAvro::EsquemaEscritor { causa: Box::new(e) })?,
-        );
-        if esquemas.len() >= Self::MAXIMO_ESQUEMAS {
-            esquemas.clear();
-        }
-        esquemas.insert(Arc::from(texto), esquema.clone());
-        Ok(Some(esquema))
-    }
-
     /// How many writer schemas are cached (for tests of the bound).
     pub fn esquemas_en_cache(&self) -> usize {
-        self.esquemas
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.esquemas.en_cache()
     }
 }
 
@@ -131,13 +98,6 @@ fn propio_de(topico: &str) -> Option<(&'static str, &'static str)> {
     contratos()
         .find(|c| c.topico == topico)
         .map(|c| (c.tipo, c.esquema_json))
-}
-
-fn sin_panico<T>(
-    tipo: &'static str,
-    decodificar: impl FnOnce() -> Result<T, ErrorAvro>,
-) -> Result<T, ErrorAvro> {
-    panic::catch_unwind(AssertUnwindSafe(decodificar)).unwrap_or(Err(ErrorAvro::Panico { tipo }))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::campos::Campos;
 use crate::errores::{ErrorAvro, ErrorConversion};
 use crate::sobre::Sobre;
-use crate::{mensaje_integracion, Contrato, MensajeIntegracion};
+use crate::{contrato_de_evento, Contrato, MensajeIntegracion};
 
 /// The states a reservation can be published in, as the `estado` field spells them.
 pub const ESTADOS_RESERVA: [&str; 4] = ["Pendiente", "Aprobada", "Pagada", "Cancelada"];
@@ -68,10 +68,30 @@ pub type EventoReservaCancelada = Sobre<ReservaCanceladaPayload>;
 /// A reservation was paid, on `eventos-reserva-pagada`.
 pub type EventoReservaPagada = Sobre<ReservaPagadaPayload>;
 
-mensaje_integracion!(EventoReservaCreada, "eventos-reserva");
-mensaje_integracion!(EventoReservaAprobada, "eventos-reserva-aprobada");
-mensaje_integracion!(EventoReservaCancelada, "eventos-reserva-cancelada");
-mensaje_integracion!(EventoReservaPagada, "eventos-reserva-pagada");
+seedwork_contrato::mensaje_integracion!(
+    EventoReservaCreada,
+    ReservaCreadaPayload,
+    "eventos-reserva",
+    id_reserva
+);
+seedwork_contrato::mensaje_integracion!(
+    EventoReservaAprobada,
+    ReservaAprobadaPayload,
+    "eventos-reserva-aprobada",
+    id_reserva
+);
+seedwork_contrato::mensaje_integracion!(
+    EventoReservaCancelada,
+    ReservaCanceladaPayload,
+    "eventos-reserva-cancelada",
+    id_reserva
+);
+seedwork_contrato::mensaje_integracion!(
+    EventoReservaPagada,
+    ReservaPagadaPayload,
+    "eventos-reserva-pagada",
+    id_reserva
+);
 
 /// A reservation changed: the read model of every reservation event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,10 +229,10 @@ pub enum EventoVuelos {
 impl EventoVuelos {
     /// One entry per variant: the topics the event consumers subscribe to.
     pub const CONTRATOS: [Contrato; 4] = [
-        Contrato::evento::<EventoReservaCreada>(),
-        Contrato::evento::<EventoReservaAprobada>(),
-        Contrato::evento::<EventoReservaCancelada>(),
-        Contrato::evento::<EventoReservaPagada>(),
+        contrato_de_evento::<EventoReservaCreada>(),
+        contrato_de_evento::<EventoReservaAprobada>(),
+        contrato_de_evento::<EventoReservaCancelada>(),
+        contrato_de_evento::<EventoReservaPagada>(),
     ];
 
     /// Decodes a message of one of the topics of [`Self::CONTRATOS`]; `None` for any other.

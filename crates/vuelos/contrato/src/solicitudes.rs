@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::errores::ErrorAvro;
 use crate::sobre::Sobre;
-use crate::{mensaje_integracion, Contrato, MensajeIntegracion};
+use crate::{contrato_para_la_vista, Contrato, MensajeIntegracion};
 
 /// The payload of `EventoSolicitudRechazada`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,7 +25,12 @@ pub struct SolicitudRechazadaPayload {
 /// `causation_id` is the id of the refused command's message.
 pub type EventoSolicitudRechazada = Sobre<SolicitudRechazadaPayload>;
 
-mensaje_integracion!(EventoSolicitudRechazada, "eventos-solicitud-rechazada");
+seedwork_contrato::mensaje_integracion!(
+    EventoSolicitudRechazada,
+    SolicitudRechazadaPayload,
+    "eventos-solicitud-rechazada",
+    id_reserva
+);
 
 /// The records about requests, as a closed set (one today).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +40,7 @@ pub enum SolicitudVuelos {
 
 impl SolicitudVuelos {
     /// One entry per variant.
-    pub const CONTRATOS: [Contrato; 1] = [Contrato::para_la_vista::<EventoSolicitudRechazada>()];
+    pub const CONTRATOS: [Contrato; 1] = [contrato_para_la_vista::<EventoSolicitudRechazada>()];
 
     /// Decodes a message of one of the topics of [`Self::CONTRATOS`]; `None` for any other.
     pub fn decodificar(

@@ -8,6 +8,7 @@
 use chrono::Utc;
 use seedwork_aplicacion::ErrorUnidadTrabajo;
 use seedwork_dominio::{ErrorPersistencia, EventoDominio};
+use seedwork_persistencia::outbox::{self, saliente};
 use seedwork_persistencia::{
     ManejadoresEventos, MensajeEnCurso, MensajeSaliente, TransaccionDiesel,
 };
@@ -84,22 +85,6 @@ pub fn accion_de(registro: &ComandoVuelos) -> Option<AccionReserva> {
         ComandoVuelos::Cancelar(_) => Some(CancelarReserva::ACCION),
         ComandoVuelos::Pagar(_) => Some(PagarReserva::ACCION),
     }
-}
-
-/// The outbox message of a record: Avro-encoded, keyed by reservation so that the messages
-/// of one reservation stay in order, its conversation ids as properties.
-fn saliente<M: MensajeIntegracion>(
-    registro: &M,
-    metadatos: &Metadatos,
-) -> Result<MensajeSaliente, ErrorAvro> {
-    Ok(MensajeSaliente {
-        id_mensaje: metadatos.id_mensaje,
-        topico: M::TOPICO.to_owned(),
-        tipo: M::TIPO.to_owned(),
-        clave: registro.clave().map(str::to_owned),
-        carga: registro.codificar()?,
-        propiedades: metadatos.propiedades(),
-    })
 }
 
 fn id_reserva(
@@ -401,12 +386,7 @@ pub fn evento_al_outbox<E: EventoDeIntegracion>(
     evento: &E,
     causa: Option<&MensajeEnCurso>,
 ) -> Result<MensajeSaliente, ErrorAvro> {
-    let metadatos = match causa {
-        Some(causa) => Metadatos::con_id(evento.id_evento())
-            .causados_por(causa.id_mensaje.clone())
-            .correlacionados(causa.correlacion()),
-        None => Metadatos::con_id(evento.id_evento()),
-    };
+    let metadatos = outbox::metadatos_de_evento(evento.id_evento(), causa);
     saliente(&E::Registro::desde_evento(evento, &metadatos), &metadatos)
 }
 

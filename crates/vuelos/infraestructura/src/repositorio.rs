@@ -93,7 +93,8 @@ fn a_fila(reserva: &Reserva, version: i64) -> Result<FilaReserva, ErrorPersisten
     })
 }
 
-fn estados(filtro: FiltroReservas) -> Vec<&'static str> {
+/// The states a listing's filter takes in.
+pub(crate) fn estados(filtro: FiltroReservas) -> Vec<&'static str> {
     use EstadoReserva::*;
     match filtro {
         FiltroReservas::Todas => EstadoReserva::TODOS.iter().map(|e| e.as_str()).collect(),

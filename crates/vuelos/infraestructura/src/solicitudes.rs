@@ -53,26 +53,7 @@ impl RepositorioSolicitudes for RepositorioSolicitudesDiesel<'_> {
         let Some((accion, estado, razon, fecha)) = fila else {
             return Ok(None);
         };
-        let accion = AccionReserva::TODAS
-            .into_iter()
-            .find(|a| a.to_string() == accion)
-            .ok_or_else(|| {
-                ErrorPersistencia::inesperado(format!(
-                    "acción desconocida en ultimas_solicitudes: {accion}"
-                ))
-            })?;
-        let desenlace = match estado.as_str() {
-            EN_PROCESO => DesenlaceSolicitud::EnProceso,
-            APLICADA => DesenlaceSolicitud::Aplicada,
-            _ => DesenlaceSolicitud::Rechazada {
-                razon: razon.unwrap_or_default(),
-            },
-        };
-        Ok(Some(UltimaSolicitud {
-            accion,
-            desenlace,
-            fecha: fecha.and_utc(),
-        }))
+        ultima_solicitud(&accion, &estado, razon, fecha, "ultimas_solicitudes").map(Some)
     }
 
     fn aceptar_accion(
@@ -127,9 +108,42 @@ impl RepositorioSolicitudes for RepositorioSolicitudesDiesel<'_> {
     }
 }
 
-const EN_PROCESO: &str = "EnProceso";
-const RECHAZADA: &str = "Rechazada";
-const APLICADA: &str = "Aplicada";
+pub(crate) const EN_PROCESO: &str = "EnProceso";
+pub(crate) const RECHAZADA: &str = "Rechazada";
+pub(crate) const APLICADA: &str = "Aplicada";
+
+/// The action a stored (or published) name spells.
+pub fn accion_de(texto: &str) -> Option<AccionReserva> {
+    AccionReserva::TODAS
+        .into_iter()
+        .find(|accion| accion.to_string() == texto)
+}
+
+/// The latest lifecycle request a stored row of `tabla` tells: its action, state (one of
+/// the constants above), reason and date.
+pub(crate) fn ultima_solicitud(
+    accion: &str,
+    estado: &str,
+    razon: Option<String>,
+    fecha: NaiveDateTime,
+    tabla: &str,
+) -> Result<UltimaSolicitud, ErrorPersistencia> {
+    let accion = accion_de(accion).ok_or_else(|| {
+        ErrorPersistencia::inesperado(format!("acción desconocida en {tabla}: {accion}"))
+    })?;
+    let desenlace = match estado {
+        EN_PROCESO => DesenlaceSolicitud::EnProceso,
+        APLICADA => DesenlaceSolicitud::Aplicada,
+        _ => DesenlaceSolicitud::Rechazada {
+            razon: razon.unwrap_or_default(),
+        },
+    };
+    Ok(UltimaSolicitud {
+        accion,
+        desenlace,
+        fecha: fecha.and_utc(),
+    })
+}
 
 /// Records that the creation of `id` was accepted and is on its way.
 fn registrar(conexion: &mut Conexion, id: IdReserva) -> Result<(), ErrorPersistencia> {

@@ -7,8 +7,8 @@ use aeroalpes_api::{BacklogOutbox, Contexto, InformeSalud, Metricas, Salud, Veri
 use async_trait::async_trait;
 use clientes_aplicacion::dto::{TokenDTO, UsuarioDTO};
 use clientes_aplicacion::{
-    Acceso, AutenticarUsuario, Clientes, DesactivarUsuario, ErrorClientes, ErrorToken,
-    ObtenerAcceso, ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados,
+    Acceso, AutenticarUsuario, Clientes, ConsultasClientes, DesactivarUsuario, ErrorClientes,
+    ErrorToken, ObtenerAcceso, ObtenerTodosUsuarios, ObtenerUsuario, ObtenerUsuariosDesactivados,
     RegistrarUsuario,
 };
 use clientes_dominio::IdUsuario;
@@ -35,17 +35,19 @@ pub(crate) use app;
 
 /// The context of a test: its fakes of both modules, [`TokensFalsos`] and a healthy
 /// database.
-pub fn contexto<V: Vuelos>(vuelos: Arc<V>, clientes: Arc<dyn Clientes>) -> Contexto {
+pub fn contexto<V: Vuelos, C: Clientes>(vuelos: Arc<V>, clientes: Arc<C>) -> Contexto {
     Contexto {
         vuelos: Some(vuelos.clone()),
         consultas: vuelos,
-        clientes,
+        clientes: Some(clientes.clone()),
+        consultas_clientes: clientes,
         tokens: Arc::new(TokensFalsos),
         salud: Arc::new(Sana),
         metricas: Arc::new(MetricasFijas),
         token_servicio: None,
         limites: Default::default(),
         idempotencia: Arc::new(SinIdempotencia),
+        proxies_confiables: Default::default(),
     }
 }
 
@@ -144,7 +146,10 @@ impl Clientes for Ajeno {
     async fn desactivar(&self, _: DesactivarUsuario) -> Result<UsuarioDTO, ErrorClientes> {
         no_esperado("clientes")
     }
+}
 
+#[async_trait]
+impl ConsultasClientes for Ajeno {
     async fn obtener(&self, _: ObtenerUsuario) -> Result<UsuarioDTO, ErrorClientes> {
         no_esperado("clientes")
     }

@@ -16,8 +16,10 @@ use crate::esquema::outbox;
 use crate::unidad_trabajo::{TransaccionDiesel, UnidadTrabajoDiesel};
 
 pub mod reclamo;
+pub mod registro;
 
 pub use reclamo::Reclamo;
+pub use registro::{metadatos_de_evento, saliente};
 
 /// A message to publish on a topic once the transaction commits.
 #[derive(Debug, Clone, PartialEq, Eq)]

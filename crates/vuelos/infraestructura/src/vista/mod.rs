@@ -16,9 +16,11 @@ use seedwork_dominio::ErrorPersistencia;
 use seedwork_persistencia::{de_diesel, Conexion, Migraciones, TransaccionDiesel};
 use vuelos_aplicacion::dto::{ItinerarioDTO, ReservaDTO, UltimaSolicitudDTO};
 use vuelos_aplicacion::mapeadores::formatear_fecha;
-use vuelos_aplicacion::{
-    DesenlaceSolicitud, EstadoSolicitud, FabricaVista, UltimaSolicitud, VistaReservas,
-};
+use vuelos_aplicacion::{EstadoSolicitud, FabricaVista, UltimaSolicitud, VistaReservas};
+
+use crate::repositorio::estados;
+pub use crate::solicitudes::accion_de;
+use crate::solicitudes::{ultima_solicitud, APLICADA, EN_PROCESO, RECHAZADA};
 use vuelos_dominio::{AccionReserva, EstadoReserva, FiltroReservas, IdReserva, Pagina};
 
 /// The read model's tables, for a query service's database (with the seedwork's, for its
@@ -54,14 +56,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    vista_generacion (id) {
+    vista_generacion (fila) {
+        fila -> Integer,
         id -> Text,
     }
 }
-
-const EN_PROCESO: &str = "EnProceso";
-const APLICADA: &str = "Aplicada";
-const RECHAZADA: &str = "Rechazada";
 
 /// How far along the lifecycle a state is: a row only ever moves to a higher rank.
 pub fn rango(estado: EstadoReserva) -> i32 {
@@ -74,21 +73,33 @@ pub fn rango(estado: EstadoReserva) -> i32 {
 
 /// The generation of the read model in this database: the one recorded, or a new one
 /// recorded now (a new or rebuilt database). It names the projection's subscriptions.
+/// Replicas starting at once on one new database agree: one row can exist, and whoever
+/// loses the race to write it reads the winner's.
 pub fn generacion(conexion: &mut Conexion) -> Result<String, ErrorPersistencia> {
-    let existente: Option<String> = vista_generacion::table
-        .select(vista_generacion::id)
-        .first(conexion)
-        .optional()
-        .map_err(de_diesel)?;
-    if let Some(generacion) = existente {
+    let leer = |conexion: &mut Conexion| {
+        vista_generacion::table
+            .select(vista_generacion::id)
+            .first::<String>(conexion)
+            .optional()
+            .map_err(de_diesel)
+    };
+    if let Some(generacion) = leer(conexion)? {
         return Ok(generacion);
     }
     let nueva = uuid::Uuid::now_v7().simple().to_string();
-    diesel::insert_into(vista_generacion::table)
-        .values(vista_generacion::id.eq(&nueva))
+    let escrita = diesel::insert_into(vista_generacion::table)
+        .values((
+            vista_generacion::fila.eq(1),
+            vista_generacion::id.eq(&nueva),
+        ))
         .execute(conexion)
-        .map_err(de_diesel)?;
-    Ok(nueva)
+        .map_err(de_diesel);
+    match escrita {
+        Ok(_) => Ok(nueva),
+        Err(ErrorPersistencia::Duplicado(_)) => leer(conexion)?
+            .ok_or_else(|| ErrorPersistencia::inesperado("la generación de la vista desapareció")),
+        Err(error) => Err(error),
+    }
 }
 
 /// Binds the read model to the unit of work's open transaction.
@@ -143,15 +154,6 @@ impl FilaVista {
     }
 }
 
-fn estados(filtro: FiltroReservas) -> Vec<&'static str> {
-    use EstadoReserva::*;
-    match filtro {
-        FiltroReservas::Todas => EstadoReserva::TODOS.iter().map(|e| e.as_str()).collect(),
-        FiltroReservas::ConEstado(estado) => vec![estado.as_str()],
-        FiltroReservas::NoPagadas => vec![Pendiente.as_str(), Aprobada.as_str()],
-    }
-}
-
 impl VistaReservasDiesel<'_> {
     /// The latest lifecycle command accepted asynchronously on `id`, by when it was issued.
     fn ultima(&mut self, id: &str) -> Result<Option<UltimaSolicitud>, ErrorPersistencia> {
@@ -173,33 +175,12 @@ impl VistaReservasDiesel<'_> {
                 .first(self.conexion)
                 .optional()
                 .map_err(de_diesel)?;
-        let Some((accion, estado, razon, fecha)) = fila else {
-            return Ok(None);
-        };
-        let accion = accion.unwrap_or_default();
-        let accion = accion_de(&accion).ok_or_else(|| {
-            ErrorPersistencia::inesperado(format!("acción desconocida en la vista: {accion}"))
-        })?;
-        let desenlace = match estado.as_str() {
-            EN_PROCESO => DesenlaceSolicitud::EnProceso,
-            APLICADA => DesenlaceSolicitud::Aplicada,
-            _ => DesenlaceSolicitud::Rechazada {
-                razon: razon.unwrap_or_default(),
-            },
-        };
-        Ok(Some(UltimaSolicitud {
-            accion,
-            desenlace,
-            fecha: fecha.and_utc(),
-        }))
+        fila.map(|(accion, estado, razon, fecha)| {
+            let accion = accion.unwrap_or_default();
+            ultima_solicitud(&accion, &estado, razon, fecha, "vista_solicitudes")
+        })
+        .transpose()
     }
-}
-
-/// The action a stored (or published) name spells.
-pub fn accion_de(texto: &str) -> Option<AccionReserva> {
-    AccionReserva::TODAS
-        .into_iter()
-        .find(|accion| accion.to_string() == texto)
 }
 
 impl VistaReservas for VistaReservasDiesel<'_> {
@@ -314,19 +295,21 @@ pub fn cambiar_estado(
     estado: EstadoReserva,
     fecha: NaiveDateTime,
 ) -> Result<(), ErrorPersistencia> {
-    let avanzadas = diesel::update(
-        vista_reservas::table
-            .find(id)
-            .filter(vista_reservas::rango.lt(rango(estado))),
-    )
-    .set((
-        vista_reservas::estado.eq(estado.as_str()),
-        vista_reservas::rango.eq(rango(estado)),
-        vista_reservas::fecha_actualizacion.eq(fecha),
-    ))
-    .execute(conexion)
-    .map_err(de_diesel)?;
-    if avanzadas > 0 {
+    let avanzar = |conexion: &mut Conexion| {
+        diesel::update(
+            vista_reservas::table
+                .find(id)
+                .filter(vista_reservas::rango.lt(rango(estado))),
+        )
+        .set((
+            vista_reservas::estado.eq(estado.as_str()),
+            vista_reservas::rango.eq(rango(estado)),
+            vista_reservas::fecha_actualizacion.eq(fecha),
+        ))
+        .execute(conexion)
+        .map_err(de_diesel)
+    };
+    if avanzar(conexion)? > 0 {
         return Ok(());
     }
     let existe: Option<String> = vista_reservas::table
@@ -335,19 +318,25 @@ pub fn cambiar_estado(
         .first(conexion)
         .optional()
         .map_err(de_diesel)?;
-    if existe.is_none() {
-        diesel::insert_into(vista_reservas::table)
-            .values((
-                vista_reservas::id.eq(id),
-                vista_reservas::id_cliente.eq(id_cliente),
-                vista_reservas::estado.eq(estado.as_str()),
-                vista_reservas::rango.eq(rango(estado)),
-                vista_reservas::fecha_creacion.eq(fecha),
-                vista_reservas::fecha_actualizacion.eq(fecha),
-            ))
-            .execute(conexion)
-            .map_err(de_diesel)?;
+    if existe.is_some() {
+        // On PostgreSQL each statement sees what committed before it: the row may have
+        // been committed (by its creation, on another topic's consumer) after the update
+        // above looked. Moving it forward now applies the change, or finds it already
+        // further along.
+        avanzar(conexion)?;
+        return Ok(());
     }
+    diesel::insert_into(vista_reservas::table)
+        .values((
+            vista_reservas::id.eq(id),
+            vista_reservas::id_cliente.eq(id_cliente),
+            vista_reservas::estado.eq(estado.as_str()),
+            vista_reservas::rango.eq(rango(estado)),
+            vista_reservas::fecha_creacion.eq(fecha),
+            vista_reservas::fecha_actualizacion.eq(fecha),
+        ))
+        .execute(conexion)
+        .map_err(de_diesel)?;
     Ok(())
 }
 
@@ -427,4 +416,18 @@ pub fn resolver(
             .map_err(de_diesel)?;
     }
     Ok(())
+}
+
+/// The ids of the reservations of client `id_cliente`, oldest first: what a query service
+/// answers as a user's reservations.
+pub fn reservas_de_cliente(
+    conexion: &mut Conexion,
+    id_cliente: &str,
+) -> Result<Vec<String>, ErrorPersistencia> {
+    vista_reservas::table
+        .filter(vista_reservas::id_cliente.eq(id_cliente))
+        .order((vista_reservas::fecha_creacion, vista_reservas::id))
+        .select(vista_reservas::id)
+        .load(conexion)
+        .map_err(de_diesel)
 }

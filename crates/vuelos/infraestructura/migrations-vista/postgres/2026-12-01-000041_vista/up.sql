@@ -32,9 +32,11 @@ CREATE TABLE vista_solicitudes (
     fecha TIMESTAMP NOT NULL
 );
 CREATE INDEX vista_solicitudes_por_reserva ON vista_solicitudes (id_reserva, fecha_aceptacion);
--- One row: the generation of this read model, which names its subscriptions. A new
--- (or dropped and recreated) database is a new generation that replays every retained
--- event from the earliest.
+-- One row (fila = 1): the generation of this read model, which names its subscriptions.
+-- A new (or dropped and recreated) database is a new generation that replays every
+-- retained event from the earliest; replicas that share the database share its generation
+-- (and split its subscriptions), however many start at once.
 CREATE TABLE vista_generacion (
-    id TEXT PRIMARY KEY NOT NULL
+    fila INTEGER PRIMARY KEY NOT NULL CHECK (fila = 1),
+    id TEXT NOT NULL
 );
