@@ -6,11 +6,18 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run reset test coverage deps system-deps python-deps lint bench bench-http bench-eventos bench-broker soak drenaje clean
+.PHONY: run run-escalado reset test coverage deps system-deps python-deps lint bench bench-http bench-eventos bench-broker bench-escalado soak drenaje clean
 
 run: system-deps
 	$(CARGO) build --release -p aeroalpes -p notificaciones -p ui
 	./scripts/run.sh
+
+# The scaled topology on this machine (scripts/escalado.sh): the nginx gateway on :8000 in
+# front of 2 command and 2 query replicas, PostgreSQL, the standalone broker and
+# notificaciones. Debug builds, as the end-to-end tests use.
+run-escalado: system-deps
+	$(CARGO) build --bins -p aeroalpes -p notificaciones -p pulsar-embedded
+	./scripts/escalado.sh
 
 # Removes the data of `make run` (data/: the SQLite file and the embedded broker's data),
 # keeping the build.
@@ -61,6 +68,12 @@ deps: system-deps python-deps
 # chromium and chromium-driver (chromedriver) run the ui's browser test, headless. jq is
 # used by the README's examples (run under test); promtool (package prometheus) checks the
 # Prometheus configuration of the observability profile.
+# nginx is the gateway of `make run-escalado` and of tests/e2e/gateway.rs, which start it
+# themselves on their own ports (`nginx -p DIR -c FILE`). Debian's package would start and
+# enable a system nginx on port 80; a policy-rc.d that refuses every start (the way Debian
+# documents for installing without starting) keeps it stopped during the install, unless
+# the machine already has one (containers usually do), and systemctl keeps it from
+# starting at the next boot.
 system-deps:
 	@missing=""; \
 	command -v protoc >/dev/null || missing="$$missing protobuf-compiler"; \
@@ -75,6 +88,17 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@if [ ! -x /usr/sbin/nginx ]; then \
+		echo "installing: nginx (not started as a service)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) sh -ec 'politica=/usr/sbin/policy-rc.d; \
+			if [ ! -e $$politica ]; then \
+				printf "#!/bin/sh\nexit 101\n" >$$politica; chmod 755 $$politica; \
+				trap "rm -f $$politica" EXIT; \
+			fi; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx'; \
+		if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --quiet nginx || true; fi; \
 	fi
 
 python-deps:
@@ -97,6 +121,13 @@ bench-eventos:
 	$(CARGO) build --release -p aeroalpes -p carga
 	./scripts/bench-http.sh --ruta /vuelos/reserva-commando --modo evento --concurrencia 32 --total 20000
 	./scripts/bench-http.sh --ruta /vuelos/reserva-commando --modo evento --concurrencia 64 --total 10000 --tasa 1000
+
+# Scaling out (README, "Scaling out"): reservations/s end to end and the read model's lag for
+# the single process (SQLite, PostgreSQL) and 1+1, 2+2 replicas behind the gateway.
+bench-escalado: system-deps
+	$(CARGO) build --release -p aeroalpes -p carga -p pulsar-embedded
+	@url="$${DATABASE_URL_BENCH:-$${TEST_DATABASE_URL:-$$(./scripts/postgres-prueba.sh)}}" && \
+		DATABASE_URL_BENCH="$$url" ./scripts/bench_escalado.py
 
 bench-broker:
 	$(CARGO) bench -p pulsar-embedded --bench throughput

@@ -1,10 +1,13 @@
-"""What the measurement scripts (soak.py, drenaje.py) share: free ports, JSON over HTTP, a
-registered client's token, and stopping the processes they start."""
+"""What the measurement scripts (soak.py, drenaje.py, bench_escalado.py) share: free ports,
+waiting for a URL, JSON over HTTP, a registered client's token, and stopping the processes
+they start."""
 
 import json
 import signal
 import socket
 import subprocess
+import sys
+import time
 import urllib.request
 
 
@@ -12,6 +15,20 @@ def puerto_libre():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def esperar(url, plazo=60):
+    """Asks `url` until it answers 200, within `plazo` seconds; exits the script otherwise."""
+    limite = time.time() + plazo
+    while time.time() < limite:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit(f"{url} did not answer 200 within {plazo} s")
 
 
 def pedir(metodo, url, cuerpo=None, token=None):

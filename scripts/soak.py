@@ -28,22 +28,11 @@ import tempfile
 import time
 import urllib.request
 
-from medicion import detener, puerto_libre, token_de_cliente
+from medicion import detener, esperar, puerto_libre, token_de_cliente
 
 RAIZ = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def esperar(url, plazo=60):
-    limite = time.time() + plazo
-    while time.time() < limite:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"soak: {url} did not answer within {plazo} s")
 
 
 def contar(ruta, tablas):

@@ -101,15 +101,19 @@ fn the_deployment_checker_names_each_fault_of_a_broken_compose_file() {
     let casos = [
         (
             "the broker's profile renamed away",
-            con_cambio(&compose, "profiles: [\"pulsar\"]", "profiles: [\"broker\"]"),
-            "profile pulsar is empty",
+            con_cambio(
+                &compose,
+                "profiles: [\"pulsar\"]\n    command: bin/pulsar standalone",
+                "profiles: [\"broker\"]\n    command: bin/pulsar standalone",
+            ),
+            "profile pulsar starts ['pulsar-retencion'], expected ['pulsar', 'pulsar-retencion']",
         ),
         (
             "a dependency in the short syntax",
             con_cambio(
                 &compose,
-                "    depends_on:\n      postgres:\n        condition: service_healthy\n",
-                "    depends_on:\n      - postgres\n",
+                "      - \"5000:5000\"\n    depends_on:\n      postgres:\n        condition: service_healthy\n",
+                "      - \"5000:5000\"\n    depends_on:\n      - postgres\n",
             ),
             "service aeroalpes: depends_on postgres without `condition: service_healthy`",
         ),
@@ -181,8 +185,8 @@ fn the_deployment_checker_names_each_fault_of_a_broken_compose_file() {
             "the secrets in a file git does not ignore",
             con_cambio(
                 &compose,
-                "env_file: secretos.env",
-                "env_file: deploy/secretos.env",
+                "# AEROALPES_TOKEN_SERVICIO: the ui's service token.\n    env_file: secretos.env",
+                "# AEROALPES_TOKEN_SERVICIO: the ui's service token.\n    env_file: deploy/secretos.env",
             ),
             "deploy/secretos.env holds secrets but is not in .gitignore",
         ),

@@ -6,9 +6,11 @@
 //! not measured. With `--tasa` the requests are paced to that many per second (open loop),
 //! so latency is measured below saturation.
 //!
-//! Two modes: `http` measures each request's response time; `evento` (for the
+//! Three modes: `http` measures each request's response time; `evento` (for the
 //! asynchronous route) measures, per reservation, from the POST until its
-//! `EventoReservaCreada` reaches a consumer on the broker.
+//! `EventoReservaCreada` reaches a consumer on the broker; `lectura` (for the asynchronous
+//! route, through a gateway to query replicas) from the POST until the query its 202
+//! points at (`Location`) answers 200: the lag of the read model as a client sees it.
 #![forbid(unsafe_code)]
 
 mod estadisticas;
@@ -31,6 +33,8 @@ enum Modo {
     Http,
     /// Latency from the POST to the reservation's event on the broker.
     Evento,
+    /// Latency from the POST to its query (`Location`) answering 200.
+    Lectura,
 }
 
 #[derive(Debug, Parser)]
@@ -81,11 +85,14 @@ async fn main() -> anyhow::Result<()> {
         argumentos.ruta
     );
     let llegadas = match argumentos.modo {
-        Modo::Http => None,
+        Modo::Http | Modo::Lectura => None,
         Modo::Evento => Some(Llegadas::escuchar(&argumentos.broker).await?),
     };
+    let leer =
+        (argumentos.modo == Modo::Lectura).then(|| argumentos.url.trim_end_matches('/').to_owned());
     let carga = Carga {
         url,
+        leer,
         cuerpo,
         concurrencia: argumentos.concurrencia,
         tasa: argumentos.tasa,
@@ -120,6 +127,8 @@ async fn main() -> anyhow::Result<()> {
 
 struct Carga {
     url: String,
+    /// `lectura` mode: the base URL the 202's `Location` is relative to.
+    leer: Option<String>,
     cuerpo: Vec<u8>,
     concurrencia: u64,
     tasa: Option<u64>,
@@ -141,6 +150,39 @@ fn cabeceras(token: Option<&str>) -> anyhow::Result<reqwest::header::HeaderMap> 
     Ok(cabeceras)
 }
 
+/// How long `lectura` mode waits for one reservation to be readable.
+const PLAZO_LECTURA: Duration = Duration::from_secs(30);
+
+/// `lectura` mode: after a 202, polls its `Location` (relative to `base`) until it answers
+/// 200, and answers the reservation's id then; `None` for a refused request or a query
+/// that never answered within [`PLAZO_LECTURA`] (counted as an error).
+async fn leida(
+    cliente: &reqwest::Client,
+    base: &str,
+    respuesta: reqwest::Result<reqwest::Response>,
+) -> Option<String> {
+    let respuesta = respuesta.ok().filter(|r| r.status().as_u16() == 202)?;
+    let ubicacion = respuesta
+        .headers()
+        .get(reqwest::header::LOCATION)?
+        .to_str()
+        .ok()?
+        .to_owned();
+    let id = respuesta.json::<serde_json::Value>().await.ok()?["id"]
+        .as_str()?
+        .to_owned();
+    let limite = Instant::now() + PLAZO_LECTURA;
+    while Instant::now() < limite {
+        if let Ok(consulta) = cliente.get(format!("{base}{ubicacion}")).send().await {
+            if consulta.status().as_u16() == 200 {
+                return Some(id);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    None
+}
+
 impl Carga {
     /// Sends `total` requests from the workers; answers every latency (in `evento` mode,
     /// the POST's start time of each accepted reservation, to be matched with its event).
@@ -151,6 +193,7 @@ impl Carga {
         let trabajadores: Vec<_> = (0..self.concurrencia)
             .map(|_| {
                 let (url, cuerpo, tasa) = (self.url.clone(), self.cuerpo.clone(), self.tasa);
+                let leer = self.leer.clone();
                 let cabeceras = self.cabeceras.clone();
                 let (enviadas, hechas) = (enviadas.clone(), hechas.clone());
                 tokio::spawn(async move {
@@ -175,6 +218,12 @@ impl Carga {
                         }
                         let salida = Instant::now();
                         let respuesta = cliente.post(&url).body(cuerpo.clone()).send().await;
+                        if let Some(base) = &leer {
+                            let leida = leida(&cliente, base, respuesta).await;
+                            muestras.registrar(salida, salida.elapsed(), leida);
+                            hechas.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
                         let id = match respuesta {
                             Ok(respuesta) if respuesta.status().is_success() => respuesta
                                 .json::<serde_json::Value>()

@@ -32,13 +32,20 @@ import yaml
 # working set. The broker (profile pulsar) is started on its own, first (README,
 # "Deployment"): services reach it by name and wait for it themselves.
 PERFILES = {
-    "pulsar": {"pulsar"},
+    "pulsar": {"pulsar", "pulsar-retencion"},
     "aeroalpes": {"postgres", "aeroalpes"},
     "monolito": {"postgres", "aeroalpes"},
     "notificacion": {"notificacion"},
     "adaptador": {"postgres", "aeroalpes", "adaptador"},
     "ui": {"postgres", "aeroalpes", "ui"},
     "observabilidad": {"prometheus", "grafana"},
+    "escalado": {
+        "postgres",
+        "postgres-lecturas",
+        "aeroalpes-comandos",
+        "aeroalpes-queries",
+        "gateway",
+    },
 }
 
 # The services Prometheus must scrape (each serves GET /metrics).
@@ -276,7 +283,14 @@ class Revision:
             self.problema(
                 f"service {nombre}: no restart policy (`restart: unless-stopped`): it stays down after a crash or a slow dependency"
             )
-        if not self.tiene_chequeo_de_salud(nombre):
+        # A one-shot job (it runs to completion and is retried only when it fails) has no
+        # health to report; nothing may wait for it to be healthy.
+        trabajo = reinicio == "on-failure"
+        if trabajo:
+            for otro in self.servicios:
+                if nombre in self.dependencias(otro):
+                    self.problema(f"service {otro}: depends on {nombre}, a one-shot job")
+        elif not self.tiene_chequeo_de_salud(nombre):
             self.problema(f"service {nombre}: no healthcheck (in docker-compose.yml or its Dockerfile)")
 
         dependencias = servicio.get("depends_on") or {}
