@@ -322,23 +322,6 @@ async fn a_backlog_over_its_quota_refuses_or_disconnects_producers_or_is_evicted
     let pulsar = client(broker.address()).await;
     for namespace in ["hold", "exception", "eviction"] {
         create_namespace(admin, namespace).await;
-        let quota = format!(
-            r#"{{"limitSize": 4096, "limitTime": -1, "policy": "{}"}}"#,
-            match namespace {
-                "hold" => "producer_request_hold",
-                "exception" => "producer_exception",
-                _ => "consumer_backlog_eviction",
-            }
-        );
-        let path = format!("/admin/v2/namespaces/public/{namespace}/backlogQuota");
-        assert_eq!(set(admin, "POST", &path, &quota).await.0, 204);
-        let (status, map) = admin_get(
-            admin,
-            &format!("/admin/v2/namespaces/public/{namespace}/backlogQuotaMap"),
-        )
-        .await;
-        assert_eq!(status, 200);
-        assert_eq!(map["destination_storage"]["limitSize"], 4096, "{map}");
     }
     // 40 messages of ~200 bytes: 8 KiB of backlog on an idle subscription.
     let sent: Vec<String> = (0..40)
@@ -364,6 +347,28 @@ async fn a_backlog_over_its_quota_refuses_or_disconnects_producers_or_is_evicted
                 .unwrap();
         }
         producers.push(producer);
+    }
+    // The quotas come once the backlogs are there: set before, a policy check (every
+    // 100 ms here) could disconnect the "exception" producer halfway through its sends on a
+    // slow machine.
+    for namespace in ["hold", "exception", "eviction"] {
+        let quota = format!(
+            r#"{{"limitSize": 4096, "limitTime": -1, "policy": "{}"}}"#,
+            match namespace {
+                "hold" => "producer_request_hold",
+                "exception" => "producer_exception",
+                _ => "consumer_backlog_eviction",
+            }
+        );
+        let path = format!("/admin/v2/namespaces/public/{namespace}/backlogQuota");
+        assert_eq!(set(admin, "POST", &path, &quota).await.0, 204);
+        let (status, map) = admin_get(
+            admin,
+            &format!("/admin/v2/namespaces/public/{namespace}/backlogQuotaMap"),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(map["destination_storage"]["limitSize"], 4096, "{map}");
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
 
