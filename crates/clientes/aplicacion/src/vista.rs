@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use clientes_dominio::{Email, IdUsuario};
+use clientes_dominio::{AccesoUsuario, Email, IdUsuario};
 use seedwork_aplicacion::UnidadTrabajo;
 use seedwork_dominio::ErrorPersistencia;
 use uuid::Uuid;
@@ -29,6 +29,9 @@ use crate::servicio::ConsultasClientes;
 pub trait VistaUsuarios {
     /// The user, once its registration has been seen.
     fn usuario(&mut self, id: IdUsuario) -> Result<Option<UsuarioDTO>, ErrorPersistencia>;
+    /// The user's e-mail and state only, once its registration has been seen: read on
+    /// every request with a token.
+    fn acceso(&mut self, id: IdUsuario) -> Result<Option<AccesoUsuario>, ErrorPersistencia>;
     /// Every registered user (or the deactivated ones only), oldest registration first.
     fn listar(&mut self, solo_desactivados: bool) -> Result<Vec<UsuarioDTO>, ErrorPersistencia>;
 }
@@ -115,13 +118,9 @@ where
         let (fabrica, personal) = (self.fabrica.clone(), self.personal.clone());
         self.uow
             .consultar(move |tx| {
-                Ok(match fabrica.vista(tx).usuario(query.id)? {
-                    Some(usuario) if !usuario.activo => Acceso::Ninguno,
-                    Some(usuario)
-                        if Email::parse(&usuario.email).is_ok_and(|e| personal.contains(&e)) =>
-                    {
-                        Acceso::Personal
-                    }
+                Ok(match fabrica.vista(tx).acceso(query.id)? {
+                    Some(acceso) if !acceso.activo => Acceso::Ninguno,
+                    Some(acceso) if personal.contains(&acceso.email) => Acceso::Personal,
                     Some(_) => Acceso::Cliente,
                     None => Acceso::Ninguno,
                 })

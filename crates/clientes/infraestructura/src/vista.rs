@@ -11,7 +11,7 @@ use clientes_aplicacion::dto::{
 };
 use clientes_aplicacion::{FabricaVistaUsuarios, VistaUsuarios};
 use clientes_contrato::{EventoClientes, UsuarioRegistradoPayload};
-use clientes_dominio::{Email, IdUsuario};
+use clientes_dominio::{AccesoUsuario, Email, IdUsuario};
 use diesel::prelude::*;
 use diesel_migrations::embed_migrations;
 use seedwork_aplicacion::{ErrorUnidadTrabajo, UnidadTrabajo};
@@ -98,6 +98,25 @@ impl VistaUsuarios for VistaUsuariosDiesel<'_> {
             .map_err(de_diesel)?
             .map(FilaUsuario::a_dto)
             .transpose()
+    }
+
+    fn acceso(&mut self, id: IdUsuario) -> Result<Option<AccesoUsuario>, ErrorPersistencia> {
+        let fila: Option<(Option<String>, bool)> = vista_usuarios::table
+            .find(id.to_string())
+            .filter(vista_usuarios::datos.is_not_null())
+            .select((vista_usuarios::email, vista_usuarios::activo))
+            .first(self.conexion)
+            .optional()
+            .map_err(de_diesel)?;
+        fila.map(|(email, activo)| {
+            let email = email.unwrap_or_default();
+            Email::parse(&email)
+                .map(|email| AccesoUsuario { email, activo })
+                .map_err(|regla| {
+                    ErrorPersistencia::datos_invalidos(format!("el e-mail del usuario {id}"), regla)
+                })
+        })
+        .transpose()
     }
 
     fn listar(&mut self, solo_desactivados: bool) -> Result<Vec<UsuarioDTO>, ErrorPersistencia> {
