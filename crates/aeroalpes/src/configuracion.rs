@@ -51,6 +51,10 @@ pub struct Configuracion {
     /// proxies (the API gateway) whose `X-Real-IP` or `X-Forwarded-For` names the client
     /// of a request; none by default, and then a client is its connection's peer.
     pub proxies_confiables: ProxiesConfiables,
+    /// `AEROALPES_ESCRITURA_AGRUPADA` (`true` or `false`): whether one writer commits the
+    /// units of work that wait together in one transaction (group commit). Unset: on with
+    /// SQLite, off with PostgreSQL.
+    pub escritura_agrupada: Option<bool>,
 }
 
 /// The service token. It never prints.
@@ -168,6 +172,8 @@ pub enum ErrorConfiguracion {
         "AEROALPES_RETENCION_REGISTROS_HORAS debe ser un número de horas (decimales admitidos) entre 0.017 (un minuto) y 8784, no '{0}'"
     )]
     Retencion(String),
+    #[error("AEROALPES_ESCRITURA_AGRUPADA debe ser true o false, no '{0}'")]
+    EscrituraAgrupada(String),
     #[error("AEROALPES_ROL debe ser todo, comandos o queries, no '{0}'")]
     Rol(String),
     #[error(
@@ -193,6 +199,7 @@ impl Default for Configuracion {
             retencion_registros: seedwork_persistencia::barrido::RETENCION_POR_DEFECTO,
             rol: Rol::Todo,
             proxies_confiables: ProxiesConfiables::default(),
+            escritura_agrupada: None,
         }
     }
 }
@@ -270,6 +277,14 @@ impl Configuracion {
             Some(texto) => Rol::parse(&texto).ok_or(ErrorConfiguracion::Rol(texto))?,
             None => Rol::Todo,
         };
+        let escritura_agrupada = match variable("AEROALPES_ESCRITURA_AGRUPADA") {
+            Some(texto) => match texto.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" => Some(true),
+                "false" | "0" => Some(false),
+                _ => return Err(ErrorConfiguracion::EscrituraAgrupada(texto)),
+            },
+            None => None,
+        };
         let proxies_confiables = lista(
             variable("AEROALPES_PROXIES_CONFIABLES"),
             RedIp::parse,
@@ -290,6 +305,7 @@ impl Configuracion {
             retencion_registros,
             rol,
             proxies_confiables,
+            escritura_agrupada,
         })
     }
 }
@@ -338,6 +354,18 @@ mod tests {
         assert!(matches!(
             desde(&[("AEROALPES_ROL", "lecturas")]),
             Err(ErrorConfiguracion::Rol(ref texto)) if texto == "lecturas"
+        ));
+    }
+
+    #[test]
+    fn group_commit_follows_the_engine_unless_set_and_anything_but_a_boolean_is_refused() {
+        assert_eq!(desde(&[]).unwrap().escritura_agrupada, None);
+        let agrupada = |texto| desde(&[("AEROALPES_ESCRITURA_AGRUPADA", texto)]);
+        assert_eq!(agrupada(" TRUE ").unwrap().escritura_agrupada, Some(true));
+        assert_eq!(agrupada("0").unwrap().escritura_agrupada, Some(false));
+        assert!(matches!(
+            agrupada("quizas"),
+            Err(ErrorConfiguracion::EscrituraAgrupada(ref texto)) if texto == "quizas"
         ));
     }
 

@@ -280,6 +280,10 @@ impl Aplicacion {
             Rol::Todo | Rol::Comandos => BaseDatos::conectar(&url, &MIGRACIONES),
         })
         .await??;
+        let base = match configuracion.escritura_agrupada {
+            Some(agrupada) => base.con_escritura_agrupada(agrupada)?,
+            None => base,
+        };
         if configuracion.secreto_jwt.es_generado() {
             tracing::warn!(
                 "AEROALPES_JWT_SECRET no está definido: se generó un secreto aleatorio; los \

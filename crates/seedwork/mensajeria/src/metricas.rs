@@ -23,6 +23,10 @@ const CUBETAS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// Buckets of the histograms that count how many things went together (a group commit's
+/// units of work, a consumer's batch of messages).
+const CUBETAS_TAMANO: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
+
 static REGISTRO: OnceLock<PrometheusHandle> = OnceLock::new();
 
 /// The process' registry, installed as the global recorder on first use. Call it at start
@@ -34,10 +38,16 @@ pub fn registro() -> PrometheusHandle {
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), CUBETAS)
                 .and_then(|b| {
                     b.set_buckets_for_metric(Matcher::Suffix("_segundos".into()), CUBETAS)
+                })
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Suffix("_unidades".into()), CUBETAS_TAMANO)
+                })
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Suffix("_mensajes".into()), CUBETAS_TAMANO)
                 });
             let recorder = match constructor {
                 Ok(constructor) => constructor.build_recorder(),
-                // Only an empty bucket list is refused: the constant is not empty.
+                // Only an empty bucket list is refused: the constants are not empty.
                 Err(_) => PrometheusBuilder::new().build_recorder(),
             };
             let handle = recorder.handle();
@@ -158,6 +168,14 @@ fn describir() {
         "aeroalpes_mensaje_duracion_segundos",
         Unit::Seconds,
         "Time a consumer's handler took on one message, by subscription"
+    );
+    describe_histogram!(
+        "aeroalpes_escritura_grupo_unidades",
+        "Units of work committed together by the group writer (SQLite), per transaction"
+    );
+    describe_histogram!(
+        "aeroalpes_consumidor_lote_mensajes",
+        "Messages a consumer handled together, per batch, by subscription"
     );
     describe_counter!(
         "aeroalpes_mensajes_reentregados_total",

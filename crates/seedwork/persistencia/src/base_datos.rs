@@ -11,6 +11,7 @@ use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use seedwork_dominio::ErrorPersistencia;
 
 use crate::conexion::Conexion;
+use crate::escritor::Escritor;
 use crate::migraciones::{self, Migraciones};
 
 /// The engine behind a `DATABASE_URL`.
@@ -111,6 +112,8 @@ pub struct BaseDatos {
     /// SQLite has one writer at a time. Writers queue here, in process, instead of
     /// polling the file lock with SQLite's busy handler, whose sleeps would cap throughput.
     cerrojo_escritura: Option<Arc<Mutex<()>>>,
+    /// SQLite: the thread that writes the units of work in groups (group commit).
+    escritor: Option<Escritor>,
 }
 
 /// How long a unit of work waits for a connection before failing (the HTTP edge answers
@@ -169,6 +172,10 @@ impl BaseDatos {
         };
         let pool = Pool::builder()
             .max_size(tamano)
+            // A SQLite file does not go away under an open connection, so checking each
+            // connection with a query when it leaves the pool only costs a round trip per
+            // unit of work; PostgreSQL's are checked (the server may have restarted).
+            .test_on_check_out(matches!(motor, Motor::Postgresql(_)))
             // Connections open as work needs them, up to `tamano`, and those above two close
             // after ten idle minutes: N command and M query replicas on one PostgreSQL
             // server hold what their load needs, not 16 each from the start.
@@ -182,7 +189,10 @@ impl BaseDatos {
             pool,
             motor,
             cerrojo_escritura: cerrojo,
+            escritor: None,
         };
+        let agrupada = matches!(base.motor, Motor::Sqlite(_));
+        let base = base.con_escritura_agrupada(agrupada)?;
         let mut conexion = base.pool.get().map_err(|e| {
             ErrorConfiguracionBaseDatos::Conexion(base.motor.descripcion(), e.to_string())
         })?;
@@ -192,6 +202,26 @@ impl BaseDatos {
         Ok(base)
     }
 
+    /// Turns group commit on or off (see `escritor`): when on, one thread writes the units
+    /// of work of the whole process, those that wait together in one transaction; when off,
+    /// each unit commits alone on a connection of its own. On by default on SQLite (one
+    /// writer at a time anyway), off on PostgreSQL. Call it before cloning the database.
+    pub fn con_escritura_agrupada(
+        mut self,
+        agrupada: bool,
+    ) -> Result<Self, ErrorConfiguracionBaseDatos> {
+        self.escritor = if agrupada {
+            let escritor = Escritor::iniciar(self.pool.clone(), self.cerrojo_escritura.clone())
+                .map_err(|e| {
+                    ErrorConfiguracionBaseDatos::Conexion(self.motor.descripcion(), e.to_string())
+                })?;
+            Some(escritor)
+        } else {
+            None
+        };
+        Ok(self)
+    }
+
     pub fn motor(&self) -> &Motor {
         &self.motor
     }
@@ -199,6 +229,16 @@ impl BaseDatos {
     /// A connection from the pool; blocks up to the pool's timeout.
     pub fn conexion(&self) -> Result<PooledConnection<Conector>, r2d2::PoolError> {
         self.pool.get()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pool_para_pruebas(&self) -> Pool<Conector> {
+        self.pool.clone()
+    }
+
+    /// The group writer, where the engine has one (SQLite).
+    pub(crate) fn escritor(&self) -> Option<&Escritor> {
+        self.escritor.as_ref()
     }
 
     /// Takes the in-process write lock (SQLite only; `None` on PostgreSQL).

@@ -36,6 +36,15 @@ impl Conexion {
         }
     }
 
+    /// Opens a savepoint inside the open transaction: [`Self::confirmar`] then releases it
+    /// and [`Self::revertir`] rolls back to it, leaving the transaction open.
+    pub(crate) fn punto_de_guardado(&mut self) -> QueryResult<()> {
+        match self {
+            Conexion::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+            Conexion::Sqlite(c) => AnsiTransactionManager::begin_transaction(c),
+        }
+    }
+
     pub(crate) fn confirmar(&mut self) -> QueryResult<()> {
         match self {
             Conexion::Postgresql(c) => AnsiTransactionManager::commit_transaction(c),

@@ -12,6 +12,7 @@ pub mod barrido;
 pub mod base_datos;
 pub mod conexion;
 pub mod errores;
+mod escritor;
 pub mod esquema;
 pub mod idempotencia;
 pub mod inbox;

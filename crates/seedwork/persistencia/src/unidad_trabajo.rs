@@ -30,6 +30,21 @@ pub struct TransaccionDiesel {
 }
 
 impl TransaccionDiesel {
+    /// A transaction about to begin on `conexion`.
+    pub(crate) fn nueva(conexion: PooledConnection<Conector>) -> Self {
+        Self {
+            conexion,
+            eventos: VecDeque::new(),
+            outbox_escrito: false,
+            mensaje: None,
+        }
+    }
+
+    /// The connection itself, for beginning and ending the transaction and its savepoints.
+    pub(crate) fn conexion_abierta(&mut self) -> &mut Conexion {
+        &mut self.conexion
+    }
+
     /// The connection, inside the open transaction, for repositories to use.
     pub fn conexion(&mut self) -> &mut Conexion {
         &mut self.conexion
@@ -129,32 +144,19 @@ impl UnidadTrabajoDiesel {
             .base
             .conexion()
             .map_err(|e| persistencia(ErrorPersistencia::no_disponible(e)))?;
-        let mensaje = match modo {
-            Modo::Escritura => self.mensaje.as_ref(),
-            Modo::Lectura => None,
-        };
-        let mut tx = TransaccionDiesel {
-            conexion,
-            eventos: VecDeque::new(),
-            outbox_escrito: false,
-            mensaje: mensaje.map(|vinculado| vinculado.mensaje.clone()),
-        };
+        let mut tx = TransaccionDiesel::nueva(conexion);
         tx.conexion
             .comenzar(modo)
             .map_err(|e| persistencia(de_diesel(e)))?;
-
-        let resultado = registrar_mensaje(&mut tx, mensaje)
-            .map_err(E::from)
-            .and_then(|()| trabajo(&mut tx));
-        let resultado = resultado.and_then(|r| match modo {
-            Modo::Escritura => self.despachar_eventos(&mut tx).map(|()| r).map_err(E::from),
-            Modo::Lectura => Ok(r),
-        });
+        let resultado = match modo {
+            Modo::Escritura => self.dentro_de(&mut tx, trabajo),
+            Modo::Lectura => trabajo(&mut tx),
+        };
         match resultado {
             Ok(r) => match tx.conexion.confirmar() {
                 Ok(()) => {
-                    if let (true, Some(aviso)) = (tx.outbox_escrito, &self.aviso_outbox) {
-                        aviso.notify_one();
+                    if tx.outbox_escrito {
+                        self.avisar_outbox();
                     }
                     Ok(r)
                 }
@@ -167,6 +169,32 @@ impl UnidadTrabajoDiesel {
                 revertir(&mut tx);
                 Err(error)
             }
+        }
+    }
+
+    /// Runs one write unit inside the open transaction `tx`: records the bound message in
+    /// the inbox (refusing one already handled), runs `trabajo`, then dispatches the
+    /// domain events it raised. The caller commits or rolls back.
+    pub(crate) fn dentro_de<R, E>(
+        &self,
+        tx: &mut TransaccionDiesel,
+        trabajo: impl FnOnce(&mut TransaccionDiesel) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        E: From<ErrorUnidadTrabajo>,
+    {
+        tx.eventos.clear();
+        tx.mensaje = self.mensaje.as_ref().map(|v| v.mensaje.clone());
+        registrar_mensaje(tx, self.mensaje.as_ref())
+            .map_err(E::from)
+            .and_then(|()| trabajo(tx))
+            .and_then(|r| self.despachar_eventos(tx).map(|()| r).map_err(E::from))
+    }
+
+    /// Wakes the relay: a commit wrote to the outbox.
+    pub(crate) fn avisar_outbox(&self) {
+        if let Some(aviso) = &self.aviso_outbox {
+            aviso.notify_one();
         }
     }
 
@@ -184,6 +212,9 @@ impl UnidadTrabajoDiesel {
         R: Send + 'static,
         E: From<ErrorUnidadTrabajo> + Send + 'static,
     {
+        if let (Modo::Escritura, Some(escritor)) = (modo, self.base.escritor()) {
+            return escritor.encargar(self.clone(), trabajo).await;
+        }
         let uow = self.clone();
         crate::base_datos::en_hilo_acotado(crate::base_datos::ESPERA_TRABAJO, move || {
             uow.ejecutar_bloqueando(modo, trabajo)
