@@ -1,7 +1,8 @@
-//! The consumer loop: receives the messages of one subscription, hands each to a handler,
-//! and acts on the outcome. Processed messages are acknowledged (after the handler's
-//! commit); transient failures are negatively acknowledged after a backoff so the broker
-//! redelivers them; permanent ones are published to the topic's dead-letter topic
+//! The consumer loop: receives the messages of one subscription in batches (what has
+//! arrived by the time it is free), hands each to a handler, and acts on the outcome.
+//! Processed messages are acknowledged (after the handler's commit: on SQLite the units of
+//! a batch share one group commit); transient failures are negatively acknowledged after a
+//! backoff so the broker redelivers them; permanent ones are published to the topic's dead-letter topic
 //! (`<topic>-DLQ`) with the reason, then acknowledged, so one bad message never blocks the
 //! rest. A message redelivered too often also ends in the dead-letter topic. Which of
 //! those a message gets is decided in `acuse`; this module talks to the broker.
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use pulsar::consumer::{DeadLetterPolicy, Message};
 use pulsar::producer::Message as MensajeSaliente;
 use pulsar::{Consumer, ConsumerOptions, SubType, TokioExecutor};
@@ -119,11 +120,16 @@ impl Suscripcion {
     }
 }
 
+/// Messages handled together at most: those already received when the consumer is free.
+/// Their units of work run side by side (one group commit on SQLite), messages with the
+/// same key (the same reservation) one after the other, in the order they arrived.
+const LOTE: usize = 64;
+
 const ESPERA_MINIMA: Duration = Duration::from_millis(100);
 const ESPERA_MAXIMA: Duration = Duration::from_secs(5);
 
-/// Consumes until `apagado` resolves. The message in hand is always finished first: the
-/// shutdown signal is only looked at between messages.
+/// Consumes until `apagado` resolves. The batch in hand is always finished first: the
+/// shutdown signal is only looked at between batches.
 pub async fn consumir<M: ManejadorMensajes>(
     broker: Broker,
     suscripcion: Suscripcion,
@@ -174,17 +180,36 @@ pub async fn consumir<M: ManejadorMensajes>(
                 }
                 siguiente = consumidor.next() => siguiente,
             };
-            match siguiente {
-                Some(Ok(mensaje)) => {
-                    bucle
-                        .atender(&mut consumidor, manejador.as_ref(), mensaje)
-                        .await
-                }
+            let mut lote = match siguiente {
+                Some(Ok(mensaje)) => vec![mensaje],
                 Some(Err(error)) => {
                     tracing::warn!(topico = %suscripcion.topico, error = %ConCausas(&error), "error al recibir; se vuelve a suscribir");
                     break;
                 }
                 None => break,
+            };
+            // What else has arrived joins it, without waiting for more.
+            let mut cortado = false;
+            while lote.len() < LOTE {
+                match consumidor.next().now_or_never() {
+                    Some(Some(Ok(mensaje))) => lote.push(mensaje),
+                    Some(Some(Err(error))) => {
+                        tracing::warn!(topico = %suscripcion.topico, error = %ConCausas(&error), "error al recibir; se vuelve a suscribir");
+                        cortado = true;
+                        break;
+                    }
+                    Some(None) => {
+                        cortado = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            bucle
+                .atender(&mut consumidor, manejador.as_ref(), lote)
+                .await;
+            if cortado {
+                break;
             }
         }
     }
@@ -260,70 +285,108 @@ struct Bucle<'a> {
     reintentos: Reintentos,
 }
 
+/// A message of a batch, as the broker gave it and as its handler sees it, with the span
+/// that names it on every line logged about it.
+struct EnCurso {
+    mensaje: Message<Vec<u8>>,
+    entrante: MensajeEntrante,
+    span: tracing::Span,
+}
+
 impl Bucle<'_> {
+    /// Handles a batch: messages with the same key in order, the others side by side; then
+    /// tells the broker what became of each.
     async fn atender<M: ManejadorMensajes>(
         &mut self,
         consumidor: &mut Consumer<Vec<u8>, TokioExecutor>,
         manejador: &M,
-        mensaje: Message<Vec<u8>>,
+        mensajes: Vec<Message<Vec<u8>>>,
     ) {
-        let entrante = self.entrante(consumidor, &mensaje).await;
-        let id = entrante.id_broker.clone();
-        // Every line logged while this message is handled names it; the handler adds the
-        // conversation and the reservation once it has decoded them (`anotar_mensaje`).
-        let span = tracing::info_span!(
-            "mensaje",
-            suscripcion = %self.suscripcion.nombre,
-            id = %id,
-            correlation_id = Empty,
-            id_reserva = Empty
-        );
-        self.acusar(consumidor, manejador, mensaje, entrante)
-            .instrument(span)
-            .await
+        metrics::histogram!("aeroalpes_consumidor_lote_mensajes", "suscripcion" => self.suscripcion.nombre.clone())
+            .record(mensajes.len() as f64);
+        let mut lote = Vec::with_capacity(mensajes.len());
+        for mensaje in mensajes {
+            let entrante = self.entrante(consumidor, &mensaje).await;
+            // Every line logged while this message is handled names it; the handler adds
+            // the conversation and the reservation once it has decoded them
+            // (`anotar_mensaje`).
+            let span = tracing::info_span!(
+                "mensaje",
+                suscripcion = %self.suscripcion.nombre,
+                id = %entrante.id_broker,
+                correlation_id = Empty,
+                id_reserva = Empty
+            );
+            lote.push(EnCurso {
+                mensaje,
+                entrante,
+                span,
+            });
+        }
+        let a_manejar = lote
+            .iter()
+            .map(|en_curso| (en_curso.entrante.clone(), en_curso.span.clone()))
+            .collect();
+        let desenlaces = manejar_lote(manejador, a_manejar, &self.suscripcion.nombre).await;
+        let mut reintentar = Vec::new();
+        for (en_curso, desenlace) in lote.into_iter().zip(desenlaces) {
+            let span = en_curso.span.clone();
+            if let Some(espera) = self
+                .acusar(consumidor, &en_curso, desenlace)
+                .instrument(span)
+                .await
+            {
+                reintentar.push((en_curso, espera));
+            }
+        }
+        // Those to retry wait once for the batch, so that an outage is not hammered, then
+        // go back to the broker.
+        if let Some(espera) = reintentar.iter().map(|(_, espera)| *espera).max() {
+            tokio::time::sleep(espera).await;
+        }
+        for (en_curso, _) in reintentar {
+            if let Err(error) = consumidor.nack(&en_curso.mensaje).await {
+                let _guard = en_curso.span.enter();
+                tracing::warn!(topico = %self.suscripcion.topico, error = %ConCausas(&error), "no se pudo pedir que se reentregue el mensaje");
+            }
+        }
     }
 
-    async fn acusar<M: ManejadorMensajes>(
+    /// Acknowledges or dead-letters a handled message; answers the wait before asking for a
+    /// message to retry again.
+    async fn acusar(
         &mut self,
         consumidor: &mut Consumer<Vec<u8>, TokioExecutor>,
-        manejador: &M,
-        mensaje: Message<Vec<u8>>,
-        entrante: MensajeEntrante,
-    ) {
-        let id = entrante.id_broker.clone();
+        en_curso: &EnCurso,
+        desenlace: Desenlace,
+    ) -> Option<Duration> {
+        let EnCurso {
+            mensaje, entrante, ..
+        } = en_curso;
+        let id = &entrante.id_broker;
         let entregas = entrante.reintentos;
-        let suscripcion = self.suscripcion.nombre.clone();
-        if entregas > 0 {
-            metrics::counter!("aeroalpes_mensajes_reentregados_total", "suscripcion" => suscripcion.clone())
-                .increment(1);
-        }
-        let inicio = Instant::now();
-        let desenlace = manejador.manejar(entrante.clone()).await;
-        metrics::histogram!("aeroalpes_mensaje_duracion_segundos", "suscripcion" => suscripcion.clone())
-            .record(inicio.elapsed().as_secs_f64());
-        self.reintentos.anotar(&id, &desenlace);
+        self.reintentos.anotar(id, &desenlace);
         let acuse = Acuse::de(desenlace, entregas);
         let resultado = match &acuse {
             Acuse::Confirmar => "procesado",
             Acuse::Reintentar { .. } => "reintentar",
             Acuse::AColaDeMuertos { .. } => "dead_letter",
         };
-        metrics::counter!("aeroalpes_mensajes_manejados_total", "suscripcion" => suscripcion, "resultado" => resultado)
+        metrics::counter!("aeroalpes_mensajes_manejados_total", "suscripcion" => self.suscripcion.nombre.clone(), "resultado" => resultado)
             .increment(1);
         let resultado = match acuse {
-            Acuse::Confirmar => consumidor.ack(&mensaje).await,
+            Acuse::Confirmar => consumidor.ack(mensaje).await,
             Acuse::Reintentar { razon, espera } => {
                 tracing::warn!(topico = %self.suscripcion.topico, entregas, razon = %razon, "mensaje no procesado; se reintentará");
-                tokio::time::sleep(espera).await;
-                consumidor.nack(&mensaje).await
+                return Some(espera);
             }
             Acuse::AColaDeMuertos { razon } => {
                 tracing::warn!(topico = %self.suscripcion.topico, razon = %razon, "mensaje rechazado: va a la cola de mensajes muertos");
-                match self.a_dlq(&entrante, &razon).await {
-                    Ok(()) => consumidor.ack(&mensaje).await,
+                match self.a_dlq(entrante, &razon).await {
+                    Ok(()) => consumidor.ack(mensaje).await,
                     Err(error) => {
                         tracing::error!(error = %ConCausas(&error), "no se pudo publicar en la cola de mensajes muertos; se reintentará");
-                        consumidor.nack(&mensaje).await
+                        consumidor.nack(mensaje).await
                     }
                 }
             }
@@ -332,6 +395,7 @@ impl Bucle<'_> {
             // The broker will redeliver an unacknowledged message; handlers are idempotent.
             tracing::warn!(topico = %self.suscripcion.topico, error = %ConCausas(&error), "no se pudo confirmar el mensaje");
         }
+        None
     }
 
     async fn entrante(
@@ -411,6 +475,64 @@ impl Bucle<'_> {
     }
 }
 
+/// Hands each message of `lote` to the handler, inside its span: those with the same key
+/// one after the other in the order they arrived (the messages of one reservation keep
+/// their order), the rest side by side. Answers the outcomes in the batch's order.
+async fn manejar_lote<M: ManejadorMensajes>(
+    manejador: &M,
+    lote: Vec<(MensajeEntrante, tracing::Span)>,
+    suscripcion: &str,
+) -> Vec<Desenlace> {
+    let mut cadenas: Vec<Vec<(usize, MensajeEntrante, tracing::Span)>> = Vec::new();
+    let mut por_clave: HashMap<String, usize> = HashMap::new();
+    for (indice, (entrante, span)) in lote.into_iter().enumerate() {
+        let cadena = match entrante.clave.clone() {
+            Some(clave) => *por_clave.entry(clave).or_insert_with(|| {
+                cadenas.push(Vec::new());
+                cadenas.len() - 1
+            }),
+            None => {
+                cadenas.push(Vec::new());
+                cadenas.len() - 1
+            }
+        };
+        cadenas[cadena].push((indice, entrante, span));
+    }
+    let manejadas = futures::future::join_all(cadenas.into_iter().map(|cadena| async move {
+        let mut desenlaces = Vec::with_capacity(cadena.len());
+        for (indice, entrante, span) in cadena {
+            let desenlace = manejar_uno(manejador, entrante, suscripcion)
+                .instrument(span)
+                .await;
+            desenlaces.push((indice, desenlace));
+        }
+        desenlaces
+    }))
+    .await;
+    let mut desenlaces: Vec<(usize, Desenlace)> = manejadas.into_iter().flatten().collect();
+    desenlaces.sort_unstable_by_key(|(indice, _)| *indice);
+    desenlaces
+        .into_iter()
+        .map(|(_, desenlace)| desenlace)
+        .collect()
+}
+
+async fn manejar_uno<M: ManejadorMensajes>(
+    manejador: &M,
+    entrante: MensajeEntrante,
+    suscripcion: &str,
+) -> Desenlace {
+    if entrante.reintentos > 0 {
+        metrics::counter!("aeroalpes_mensajes_reentregados_total", "suscripcion" => suscripcion.to_owned())
+            .increment(1);
+    }
+    let inicio = Instant::now();
+    let desenlace = manejador.manejar(entrante).await;
+    metrics::histogram!("aeroalpes_mensaje_duracion_segundos", "suscripcion" => suscripcion.to_owned())
+        .record(inicio.elapsed().as_secs_f64());
+    desenlace
+}
+
 fn id_broker(mensaje: &Message<Vec<u8>>) -> String {
     let id = mensaje.message_id();
     format!(
@@ -419,4 +541,85 @@ fn id_broker(mensaje: &Message<Vec<u8>>) -> String {
         id.entry_id,
         id.batch_index.unwrap_or(-1)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Records when each message starts and ends; each takes 10 ms (of paused time).
+    #[derive(Default)]
+    struct Registro(Mutex<Vec<String>>);
+
+    #[async_trait]
+    impl ManejadorMensajes for Registro {
+        async fn manejar(&self, mensaje: MensajeEntrante) -> Desenlace {
+            let id = mensaje.id_broker.clone();
+            self.0.lock().unwrap().push(format!("+{id}"));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            self.0.lock().unwrap().push(format!("-{id}"));
+            if id == "veneno" {
+                Desenlace::Rechazado("no se puede leer".into())
+            } else {
+                Desenlace::Procesado
+            }
+        }
+    }
+
+    fn mensaje(id: &str, clave: Option<&str>) -> (MensajeEntrante, tracing::Span) {
+        let entrante = MensajeEntrante {
+            topico: "t".into(),
+            id_broker: id.into(),
+            carga: Vec::new(),
+            clave: clave.map(str::to_owned),
+            propiedades: BTreeMap::new(),
+            esquema_escritor: None,
+            reintentos: 0,
+        };
+        (entrante, tracing::Span::none())
+    }
+
+    fn posicion(eventos: &[String], evento: &str) -> usize {
+        eventos.iter().position(|e| e == evento).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn messages_of_one_key_are_handled_in_order_and_other_keys_side_by_side() {
+        let registro = Registro::default();
+        let lote = vec![
+            mensaje("a1", Some("A")),
+            mensaje("b1", Some("B")),
+            mensaje("a2", Some("A")),
+            mensaje("veneno", Some("C")),
+            mensaje("a3", Some("A")),
+            mensaje("sin-clave", None),
+        ];
+
+        let desenlaces = manejar_lote(&registro, lote, "s").await;
+
+        assert_eq!(
+            desenlaces,
+            [
+                Desenlace::Procesado,
+                Desenlace::Procesado,
+                Desenlace::Procesado,
+                Desenlace::Rechazado("no se puede leer".into()),
+                Desenlace::Procesado,
+                Desenlace::Procesado,
+            ],
+            "one outcome per message, in the batch's order"
+        );
+        let eventos = registro.0.lock().unwrap().clone();
+        // A's messages one after the other, in the order they arrived.
+        assert!(posicion(&eventos, "-a1") < posicion(&eventos, "+a2"));
+        assert!(posicion(&eventos, "-a2") < posicion(&eventos, "+a3"));
+        // The other keys did not wait for A: they all started before A's first ended.
+        for otro in ["+b1", "+veneno", "+sin-clave"] {
+            assert!(
+                posicion(&eventos, otro) < posicion(&eventos, "-a1"),
+                "{eventos:?}"
+            );
+        }
+    }
 }
