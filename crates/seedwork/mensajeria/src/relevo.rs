@@ -37,8 +37,10 @@ pub const PROPIEDAD_SECUENCIA: &str = "outbox_secuencia";
 pub const PROPIEDAD_TIPO: &str = "tipo";
 
 const LOTE: i64 = 256;
+/// The backoff between failed batches: at most a second, so that a backlog waits at most
+/// that long once the broker answers again.
 const ESPERA_MINIMA: Duration = Duration::from_millis(100);
-const ESPERA_MAXIMA: Duration = Duration::from_secs(5);
+const ESPERA_MAXIMA: Duration = Duration::from_secs(1);
 /// How often the relay looks even when no commit woke it (rows of another replica, or a
 /// wake-up missed while it was publishing).
 const SONDEO: Duration = Duration::from_millis(500);

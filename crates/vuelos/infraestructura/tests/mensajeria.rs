@@ -102,17 +102,27 @@ impl Sistema {
         );
         let mut detener = vec![detener_relevo];
         let consumidor = Arc::new(ConsumidorComandos::new(uow.clone()));
+        let mut listos = Vec::new();
         for topico in [ComandoCrearReserva::TOPICO, ComandoAprobarReserva::TOPICO] {
             let (tx, rx) = oneshot::channel::<()>();
             detener.push(tx);
+            let listo = Arc::new(Notify::new());
+            listos.push(listo.clone());
             tokio::spawn(consumir(
                 broker.clone(),
-                Suscripcion::compartida(topico, SUSCRIPCION_COMANDOS),
+                Suscripcion::compartida(topico, SUSCRIPCION_COMANDOS).con_aviso_de_listo(listo),
                 consumidor.clone(),
                 async move {
                     let _ = rx.await;
                 },
             ));
+        }
+        // Subscribed before anything is published (or the broker restarted): a broker keeps
+        // a message only for the subscriptions that exist when it arrives.
+        for listo in listos {
+            tokio::time::timeout(PLAZO, listo.notified())
+                .await
+                .expect("the command consumers subscribe");
         }
         Self {
             _directorio: directorio,
@@ -601,6 +611,197 @@ async fn the_relay_publishes_one_batch_per_step_in_order_and_reports_how_many() 
             assert_eq!(registro.clave(), Some(id.to_string().as_str()), "in order");
         }
         nada_mas(&mut consumidor).await;
+        embebido.shutdown().await;
+    }
+}
+
+/// Publishes each record's bytes (and, in the middle, `veneno` when given) at once, keyed
+/// by its reservation as the relay keys them, so that the consumer receives them in
+/// batches; waits for every receipt.
+async fn rafaga(sistema: &Sistema, registros: &[ComandoCrearReserva], veneno: Option<&[u8]>) {
+    let mut productor = sistema
+        .broker
+        .producer()
+        .with_topic(ComandoCrearReserva::TOPICO)
+        .build()
+        .await
+        .unwrap();
+    let mitad = registros.len() / 2;
+    let mut recibos = Vec::new();
+    for (n, registro) in registros.iter().enumerate() {
+        if n == mitad {
+            if let Some(veneno) = veneno {
+                let mensaje = pulsar::producer::Message {
+                    payload: veneno.to_vec(),
+                    ..Default::default()
+                };
+                recibos.push(productor.send_non_blocking(mensaje).await.unwrap());
+            }
+        }
+        let mensaje = pulsar::producer::Message {
+            payload: registro.codificar().unwrap(),
+            partition_key: registro.clave().map(str::to_owned),
+            ..Default::default()
+        };
+        recibos.push(productor.send_non_blocking(mensaje).await.unwrap());
+    }
+    for recibo in recibos {
+        recibo.await.unwrap();
+    }
+}
+
+/// The creation records of `n` new reservations.
+fn creaciones(n: usize) -> (Vec<IdReserva>, Vec<ComandoCrearReserva>) {
+    let ids: Vec<IdReserva> = (0..n).map(|_| IdReserva::nuevo()).collect();
+    let registros = ids
+        .iter()
+        .map(|id| ComandoCrearReserva::desde_comando(&comando(*id), &Metadatos::nuevos()))
+        .collect();
+    (ids, registros)
+}
+
+#[tokio::test]
+async fn a_burst_with_one_poison_message_dead_letters_that_one_and_books_every_other() {
+    for base in bases::todas(&MIGRACIONES) {
+        let nombre = base.nombre;
+        let sistema = Sistema::arrancar(base).await;
+        let mut muertos = sistema
+            .suscriptor(&format!("{}-DLQ", ComandoCrearReserva::TOPICO))
+            .await;
+        let (ids, registros) = creaciones(40);
+
+        rafaga(&sistema, &registros, Some(b"\xff\xfe no es avro")).await;
+
+        for id in &ids {
+            sistema.esperar_estado(*id, "Pendiente").await;
+        }
+        let muerto = recibir(&mut muertos).await;
+        assert_eq!(muerto.payload.data, b"\xff\xfe no es avro", "on {nombre}");
+        nada_mas(&mut muertos).await;
+        let creadas = filas_outbox(&sistema.uow)
+            .await
+            .iter()
+            .filter(|f| f.tipo == EventoReservaCreada::TIPO)
+            .count();
+        assert_eq!(creadas, 40, "one event per booking on {nombre}");
+        sistema.apagar().await;
+    }
+}
+
+#[tokio::test]
+async fn a_burst_delivered_twice_over_changes_nothing_twice() {
+    for base in bases::todas(&MIGRACIONES) {
+        let nombre = base.nombre;
+        let sistema = Sistema::arrancar(base).await;
+        let mut eventos = sistema.suscriptor(EventoReservaCreada::TOPICO).await;
+        let (ids, registros) = creaciones(30);
+        // Each message twice in a row (a redelivery inside one batch), then the whole burst
+        // again once it is handled (the redelivery of a batch after a crash).
+        let dobles: Vec<ComandoCrearReserva> = registros
+            .iter()
+            .flat_map(|r| [r.clone(), r.clone()])
+            .collect();
+
+        rafaga(&sistema, &dobles, None).await;
+        for id in &ids {
+            sistema.esperar_estado(*id, "Pendiente").await;
+        }
+        rafaga(&sistema, &registros, None).await;
+
+        let mut vistas = std::collections::HashSet::new();
+        while vistas.len() < ids.len() {
+            let mensaje = recibir(&mut eventos).await;
+            let evento = EventoReservaCreada::decodificar(&mensaje.payload.data, None).unwrap();
+            assert!(
+                vistas.insert(evento.a_notificacion().unwrap().id_reserva),
+                "a second event for one reservation on {nombre}"
+            );
+        }
+        nada_mas(&mut eventos).await;
+        let creadas = filas_outbox(&sistema.uow)
+            .await
+            .iter()
+            .filter(|f| f.tipo == EventoReservaCreada::TIPO)
+            .count();
+        assert_eq!(creadas, 30, "on {nombre}");
+        sistema.apagar().await;
+    }
+}
+
+#[tokio::test]
+async fn a_backlog_written_during_an_outage_is_published_whole_once_and_in_order_when_the_broker_returns(
+) {
+    for base in bases::todas(&MIGRACIONES) {
+        let nombre = base.nombre;
+        let directorio = tempfile::tempdir().unwrap();
+        let embebido = pulsar_embedded::start(pulsar_embedded::Config::local(directorio.path()))
+            .await
+            .unwrap();
+        let direccion = embebido.address();
+        let broker = conectar(&format!("pulsar://{direccion}")).await.unwrap();
+        // A durable subscription, made before the outage, keeps everything published after.
+        let observador = |broker: Broker| async move {
+            broker
+                .consumer()
+                .with_topic(ComandoAprobarReserva::TOPICO)
+                .with_subscription("observador")
+                .build::<Vec<u8>>()
+                .await
+                .unwrap()
+        };
+        observador(broker.clone()).await.close().await.unwrap();
+        let aviso = Arc::new(Notify::new());
+        let uow = UnidadTrabajoDiesel::new(base.base.clone(), Arc::new(ManejadoresEventos::new()))
+            .con_aviso_outbox(aviso.clone());
+        let esquemas: HashMap<String, String> = contratos()
+            .map(|c| (c.tipo.to_owned(), c.esquema_json.to_owned()))
+            .collect();
+        let (detener, apagado) = oneshot::channel::<()>();
+        tokio::spawn(
+            RelevoOutbox::new(uow.clone(), broker.clone(), esquemas, aviso).ejecutar(async move {
+                let _ = apagado.await;
+            }),
+        );
+
+        embebido.shutdown().await;
+        // More than two of the relay's batches, written while the relay fails and backs off.
+        let transporte = TransporteOutbox::new(uow.clone());
+        let ids: Vec<IdReserva> = (0..600).map(|_| IdReserva::nuevo()).collect();
+        for id in &ids {
+            transporte
+                .enviar(
+                    ComandoReserva::Aprobar(AprobarReserva { id: *id }),
+                    Conversacion::default(),
+                )
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let embebido =
+            pulsar_embedded::start(pulsar_embedded::Config::new(direccion, directorio.path()))
+                .await
+                .unwrap();
+
+        let mut consumidor = observador(broker.clone()).await;
+        for (n, id) in ids.iter().enumerate() {
+            let mensaje = recibir(&mut consumidor).await;
+            let registro = ComandoAprobarReserva::decodificar(&mensaje.payload.data, None).unwrap();
+            assert_eq!(
+                registro.clave(),
+                Some(id.to_string().as_str()),
+                "row {n} in order on {nombre}"
+            );
+        }
+        nada_mas(&mut consumidor).await;
+        let limite = tokio::time::Instant::now() + PLAZO;
+        while !filas_outbox(&uow).await.iter().all(|f| f.publicado) {
+            assert!(
+                tokio::time::Instant::now() < limite,
+                "every row marked on {nombre}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let _ = detener.send(());
         embebido.shutdown().await;
     }
 }
