@@ -1,6 +1,6 @@
 //! Mappers between the DTOs and the domain of the vuelos module.
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Utc};
 use seedwork_dominio::{Entidad, ReglaIncumplida};
 use vuelos_dominio::{Aeropuerto, Itinerario, Leg, Odo, Reserva, Segmento};
 
@@ -49,8 +49,11 @@ pub fn parse_fecha(texto: &str) -> Result<DateTime<Utc>, ReglaIncumplida> {
     Ok(fecha)
 }
 
+/// `fecha` as [`FORMATO_FECHA`] writes it (`2027-03-10T22:05:00Z`), through chrono's
+/// RFC 3339 writer: the same text for the years a flight can have, without reading the
+/// format string again for every date of every response.
 pub fn formatear_fecha(fecha: DateTime<Utc>) -> String {
-    fecha.format(FORMATO_FECHA).to_string()
+    fecha.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 impl AeropuertoDTO {
@@ -226,6 +229,16 @@ mod tests {
         fn any_valid_date_survives_a_round_trip_through_text(segundos in 946_684_800i64..4_133_980_800) {
             let fecha = DateTime::from_timestamp(segundos, 0).unwrap();
             prop_assert_eq!(parse_fecha(&formatear_fecha(fecha)), Ok(fecha));
+        }
+
+        #[test]
+        // Any instant of years 1 to 9999, with nanoseconds: the same text as the format.
+        fn a_date_is_written_as_its_format_says(
+            segundos in -62_135_596_800i64..253_402_300_799,
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let fecha = DateTime::from_timestamp(segundos, nanos).unwrap();
+            prop_assert_eq!(formatear_fecha(fecha), fecha.format(FORMATO_FECHA).to_string());
         }
 
         #[test]

@@ -2,7 +2,7 @@
 //! to this crate. They happen to read like the API's JSON today, but they are a separate
 //! format with its own date format: changing the API's JSON does not touch stored rows.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use vuelos_dominio::{Aeropuerto, Itinerario, Leg, Odo, Segmento};
 
@@ -61,8 +61,10 @@ fn aeropuerto(aeropuerto: &Aeropuerto) -> AeropuertoAlmacenado {
     }
 }
 
+/// The stored text of a date, [`FORMATO_FECHA_ALMACENADA`] written by chrono's RFC 3339
+/// writer (the same text, without reading the format string for every date).
 fn fecha(fecha: DateTime<Utc>) -> String {
-    fecha.format(FORMATO_FECHA_ALMACENADA).to_string()
+    fecha.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn leer_fecha(texto: &str) -> Result<DateTime<Utc>, ErrorItinerarioAlmacenado> {
