@@ -6,7 +6,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run run-escalado reset test coverage deps system-deps python-deps lint bench bench-http bench-eventos bench-broker bench-escalado soak drenaje clean
+.PHONY: run run-escalado reset test coverage deps system-deps python-deps lint bench bench-volumen bench-http bench-eventos bench-broker bench-escalado soak drenaje clean
 
 run: system-deps
 	$(CARGO) build --release -p aeroalpes -p notificaciones -p ui
@@ -108,10 +108,22 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# The figures in README.md: requests/s and latency of POST /vuelos/reserva on SQLite, and
-# reservations/s from POST /vuelos/reserva-commando to EventoReservaCreada, at full speed
-# and paced at 1,000/s. `make bench-broker` measures pulsar-embedded alone.
-bench: bench-http bench-eventos
+# The figures of README.md, "Speed": side by side on SQLite and PostgreSQL, synchronous
+# POST /vuelos/reserva at 1, 8, 32 and 128 connections; reservations/s end to end at full
+# speed and p50/p99 paced at half of it; the drain after a 30 s broker outage (medians of
+# 3 rounds; scripts/bench.py). `make bench-volumen`: the same rates and the queries'
+# latency with 10^4, 10^5 and 10^6 reservations stored. `make bench-http` and
+# `make bench-eventos` are quick single runs on SQLite; `make bench-broker` measures
+# pulsar-embedded alone.
+bench: system-deps
+	$(CARGO) build --release -p aeroalpes -p carga -p pulsar-embedded
+	@url="$${DATABASE_URL_BENCH:-$${TEST_DATABASE_URL:-$$(./scripts/postgres-prueba.sh)}}" && \
+		DATABASE_URL_BENCH="$$url" ./scripts/bench.py
+
+bench-volumen: system-deps
+	$(CARGO) build --release -p aeroalpes -p carga -p pulsar-embedded
+	@url="$${DATABASE_URL_BENCH:-$${TEST_DATABASE_URL:-$$(./scripts/postgres-prueba.sh)}}" && \
+		DATABASE_URL_BENCH="$$url" ./scripts/bench_volumen.py
 
 bench-http:
 	$(CARGO) build --release -p aeroalpes -p carga

@@ -31,10 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 
-from medicion import detener, esperar, puerto_libre
+from medicion import base_nueva, detener, esperar, puerto_libre
 
 RAIZ = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(RAIZ, "target")), "release")
@@ -42,19 +40,6 @@ NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 SECRETO = "un secreto de la medicion de escalado de aeroalpes 0123456789"
 
 
-
-
-def psql(servidor, sql):
-    subprocess.run(["psql", servidor, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=True,
-                   stdout=subprocess.DEVNULL)
-
-
-def base_nueva(servidor, nombre):
-    """A fresh database `nombre` on the server, as a URL."""
-    psql(servidor, f'DROP DATABASE IF EXISTS "{nombre}" WITH (FORCE)')
-    psql(servidor, f'CREATE DATABASE "{nombre}"')
-    partes = urllib.parse.urlsplit(servidor)
-    return urllib.parse.urlunsplit(partes._replace(path=f"/{nombre}"))
 
 
 class Topologia:

@@ -1,6 +1,6 @@
-"""What the measurement scripts (soak.py, drenaje.py, bench_escalado.py) share: free ports,
-waiting for a URL, JSON over HTTP, a registered client's token, and stopping the processes
-they start."""
+"""What the measurement scripts (bench.py, soak.py, drenaje.py, bench_escalado.py) share:
+free ports, waiting for a URL, JSON over HTTP, a registered client's token, fresh
+PostgreSQL databases, and stopping the processes they start."""
 
 import json
 import signal
@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 
@@ -63,3 +64,17 @@ def detener(procesos):
                 proceso.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proceso.kill()
+
+
+def psql(servidor, sql):
+    """Runs `sql` on the PostgreSQL server `servidor` (a URL); answers its output."""
+    return subprocess.run(["psql", servidor, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def base_nueva(servidor, nombre):
+    """A fresh database `nombre` on the server, as a URL."""
+    psql(servidor, f'DROP DATABASE IF EXISTS "{nombre}" WITH (FORCE)')
+    psql(servidor, f'CREATE DATABASE "{nombre}"')
+    partes = urllib.parse.urlsplit(servidor)
+    return urllib.parse.urlunsplit(partes._replace(path=f"/{nombre}"))

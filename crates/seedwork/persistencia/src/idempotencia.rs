@@ -7,7 +7,6 @@ use diesel::prelude::*;
 use seedwork_dominio::ErrorPersistencia;
 
 use crate::base_datos::BaseDatos;
-use crate::errores::de_diesel;
 use crate::esquema::idempotencia;
 
 /// Where a key stands when a request with it arrives.
@@ -65,62 +64,56 @@ impl RegistroIdempotencia {
         clave: &str,
         huella: &str,
     ) -> Result<EstadoClave, ErrorPersistencia> {
-        let mut conexion = self
-            .base
-            .conexion()
-            .map_err(ErrorPersistencia::no_disponible)?;
         let ahora = Utc::now().naive_utc();
-        conexion
-            .transaction(|conexion| {
-                let fila: Option<Fila> = idempotencia::table
-                    .find((ambito, clave))
-                    .select((
-                        idempotencia::huella,
-                        idempotencia::estado,
-                        idempotencia::cuerpo,
-                        idempotencia::ubicacion,
-                        idempotencia::fecha_creacion,
+        self.base.escribir(|conexion| {
+            let fila: Option<Fila> = idempotencia::table
+                .find((ambito, clave))
+                .select((
+                    idempotencia::huella,
+                    idempotencia::estado,
+                    idempotencia::cuerpo,
+                    idempotencia::ubicacion,
+                    idempotencia::fecha_creacion,
+                ))
+                .first(conexion)
+                .optional()?;
+            let Some(fila) = fila else {
+                let insertada = diesel::insert_into(idempotencia::table)
+                    .values((
+                        idempotencia::ambito.eq(ambito),
+                        idempotencia::clave.eq(clave),
+                        idempotencia::huella.eq(huella),
+                        idempotencia::fecha_creacion.eq(ahora),
                     ))
-                    .first(conexion)
-                    .optional()?;
-                let Some(fila) = fila else {
-                    let insertada = diesel::insert_into(idempotencia::table)
-                        .values((
-                            idempotencia::ambito.eq(ambito),
-                            idempotencia::clave.eq(clave),
-                            idempotencia::huella.eq(huella),
-                            idempotencia::fecha_creacion.eq(ahora),
-                        ))
-                        .execute(conexion);
-                    return Ok(match insertada {
-                        Ok(_) => EstadoClave::Nueva,
-                        // Another request took it between the read and the insert.
-                        Err(diesel::result::Error::DatabaseError(
-                            diesel::result::DatabaseErrorKind::UniqueViolation,
-                            _,
-                        )) => EstadoClave::EnCurso,
-                        Err(error) => return Err(error),
-                    });
-                };
-                if fila.huella != huella {
-                    return Ok(EstadoClave::OtraHuella);
-                }
-                if let Some(estado) = fila.estado {
-                    return Ok(EstadoClave::Respondida {
-                        estado: u16::try_from(estado).unwrap_or(500),
-                        cuerpo: fila.cuerpo.unwrap_or_default(),
-                        ubicacion: fila.ubicacion,
-                    });
-                }
-                if fila.fecha_creacion + self.abandono > ahora {
-                    return Ok(EstadoClave::EnCurso);
-                }
-                diesel::update(idempotencia::table.find((ambito, clave)))
-                    .set(idempotencia::fecha_creacion.eq(ahora))
-                    .execute(conexion)?;
-                Ok(EstadoClave::Nueva)
-            })
-            .map_err(de_diesel)
+                    .execute(conexion);
+                return Ok(match insertada {
+                    Ok(_) => EstadoClave::Nueva,
+                    // Another request took it between the read and the insert.
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => EstadoClave::EnCurso,
+                    Err(error) => return Err(error),
+                });
+            };
+            if fila.huella != huella {
+                return Ok(EstadoClave::OtraHuella);
+            }
+            if let Some(estado) = fila.estado {
+                return Ok(EstadoClave::Respondida {
+                    estado: u16::try_from(estado).unwrap_or(500),
+                    cuerpo: fila.cuerpo.unwrap_or_default(),
+                    ubicacion: fila.ubicacion,
+                });
+            }
+            if fila.fecha_creacion + self.abandono > ahora {
+                return Ok(EstadoClave::EnCurso);
+            }
+            diesel::update(idempotencia::table.find((ambito, clave)))
+                .set(idempotencia::fecha_creacion.eq(ahora))
+                .execute(conexion)?;
+            Ok(EstadoClave::Nueva)
+        })
     }
 
     /// Keeps the answer of the request that took the key.
@@ -130,30 +123,24 @@ impl RegistroIdempotencia {
         clave: &str,
         respuesta: &Respuesta,
     ) -> Result<(), ErrorPersistencia> {
-        let mut conexion = self
-            .base
-            .conexion()
-            .map_err(ErrorPersistencia::no_disponible)?;
-        diesel::update(idempotencia::table.find((ambito, clave)))
-            .set((
-                idempotencia::estado.eq(Some(i32::from(respuesta.estado))),
-                idempotencia::cuerpo.eq(Some(&respuesta.cuerpo)),
-                idempotencia::ubicacion.eq(respuesta.ubicacion.as_deref()),
-            ))
-            .execute(&mut conexion)
-            .map(drop)
-            .map_err(de_diesel)
+        self.base.escribir(|conexion| {
+            diesel::update(idempotencia::table.find((ambito, clave)))
+                .set((
+                    idempotencia::estado.eq(Some(i32::from(respuesta.estado))),
+                    idempotencia::cuerpo.eq(Some(&respuesta.cuerpo)),
+                    idempotencia::ubicacion.eq(respuesta.ubicacion.as_deref()),
+                ))
+                .execute(conexion)
+                .map(drop)
+        })
     }
 
     /// Frees a key whose request failed on our side (5xx): a retry runs it again.
     pub fn liberar(&self, ambito: &str, clave: &str) -> Result<(), ErrorPersistencia> {
-        let mut conexion = self
-            .base
-            .conexion()
-            .map_err(ErrorPersistencia::no_disponible)?;
-        diesel::delete(idempotencia::table.find((ambito, clave)))
-            .execute(&mut conexion)
-            .map(drop)
-            .map_err(de_diesel)
+        self.base.escribir(|conexion| {
+            diesel::delete(idempotencia::table.find((ambito, clave)))
+                .execute(conexion)
+                .map(drop)
+        })
     }
 }

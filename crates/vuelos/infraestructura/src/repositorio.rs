@@ -93,13 +93,15 @@ fn a_fila(reserva: &Reserva, version: i64) -> Result<FilaReserva, ErrorPersisten
     })
 }
 
-/// The states a listing's filter takes in.
-pub(crate) fn estados(filtro: FiltroReservas) -> Vec<&'static str> {
+/// The states a listing's filter takes in; `None` for every state, which is no filter at
+/// all (an `IN` of every state made the planner sort every row instead of reading the
+/// index on the listing's order).
+pub(crate) fn estados(filtro: FiltroReservas) -> Option<Vec<&'static str>> {
     use EstadoReserva::*;
     match filtro {
-        FiltroReservas::Todas => EstadoReserva::TODOS.iter().map(|e| e.as_str()).collect(),
-        FiltroReservas::ConEstado(estado) => vec![estado.as_str()],
-        FiltroReservas::NoPagadas => vec![Pendiente.as_str(), Aprobada.as_str()],
+        FiltroReservas::Todas => None,
+        FiltroReservas::ConEstado(estado) => Some(vec![estado.as_str()]),
+        FiltroReservas::NoPagadas => Some(vec![Pendiente.as_str(), Aprobada.as_str()]),
     }
 }
 
@@ -119,8 +121,11 @@ impl RepositorioReservas for RepositorioReservasDiesel<'_> {
         filtro: FiltroReservas,
         pagina: Pagina,
     ) -> Result<Vec<Reserva>, ErrorPersistencia> {
-        let filas = reservas::table
-            .filter(reservas::estado.eq_any(estados(filtro)))
+        let mut consulta = reservas::table.into_boxed();
+        if let Some(estados) = estados(filtro) {
+            consulta = consulta.filter(reservas::estado.eq_any(estados));
+        }
+        let filas = consulta
             .order((reservas::fecha_creacion.desc(), reservas::id.desc()))
             .limit(i64::from(pagina.limite))
             .offset(i64::from(pagina.desplazamiento))

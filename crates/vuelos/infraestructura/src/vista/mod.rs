@@ -226,9 +226,13 @@ impl VistaReservas for VistaReservasDiesel<'_> {
         filtro: FiltroReservas,
         pagina: Pagina,
     ) -> Result<Vec<ReservaDTO>, ErrorPersistencia> {
-        vista_reservas::table
-            .filter(vista_reservas::estado.eq_any(estados(filtro)))
+        let mut consulta = vista_reservas::table
             .filter(vista_reservas::itinerarios.is_not_null())
+            .into_boxed();
+        if let Some(estados) = estados(filtro) {
+            consulta = consulta.filter(vista_reservas::estado.eq_any(estados));
+        }
+        consulta
             .order((
                 vista_reservas::fecha_creacion.desc(),
                 vista_reservas::id.desc(),
