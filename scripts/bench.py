@@ -26,16 +26,14 @@ own database there).
 
 import argparse
 import os
-import re
-import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-from medicion import base_nueva, detener, esperar, psql, puerto_libre
+from medicion import (base_nueva, correr_carga, detener, esperar, esperar_puerto, psql,
+                      puerto_libre, reservas_sqlite)
 
 RAIZ = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURE = os.path.join(RAIZ, "tests/fixtures/reserva_bog_mad.json")
@@ -60,7 +58,7 @@ class Sistema:
         self.motor = motor
         if motor == "sqlite":
             self.base = os.path.join(directorio, "aeroalpes.db")
-            self.contar = lambda: contar_sqlite(self.base)
+            self.contar = lambda: reservas_sqlite(self.base)
         else:
             self.base = base_nueva(servidor, "aeroalpes_bench")
             self.contar = lambda: int(psql(self.base, "SELECT COUNT(*) FROM reservas"))
@@ -97,37 +95,10 @@ class Sistema:
                       "--broker", f"pulsar://127.0.0.1:{self.puerto_broker}"]
         if tasa:
             argumentos += ["--tasa", str(tasa)]
-        salida = subprocess.run(argumentos, capture_output=True, text=True)
-        texto = salida.stdout + salida.stderr
-        caudal = re.search(r"throughput: (\d+) /s", texto)
-        latencia = re.search(r"p50 ([\d.]+) ms, p90 [\d.]+ ms, p99 ([\d.]+) ms", texto)
-        fallidas = re.search(r"\((\d+) failed\)", texto)
-        if not (caudal and latencia):
-            sys.exit(f"bench: carga printed no figures:\n{texto}")
-        return (int(caudal.group(1)), float(latencia.group(1)), float(latencia.group(2)),
-                int(fallidas.group(1)) if fallidas else 0)
+        return correr_carga(argumentos)
 
     def detener(self):
         detener([self.broker] + self.procesos)
-
-
-def esperar_puerto(puerto, plazo=60):
-    limite = time.time() + plazo
-    while time.time() < limite:
-        try:
-            socket.create_connection(("127.0.0.1", puerto), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"bench: nothing listens on {puerto} after {plazo} s")
-
-
-def contar_sqlite(base):
-    con = sqlite3.connect(f"file:{base}?mode=ro", uri=True, timeout=5)
-    try:
-        return con.execute("SELECT COUNT(*) FROM reservas").fetchone()[0]
-    finally:
-        con.close()
 
 
 def carga_media():

@@ -24,7 +24,6 @@ server URL; the script creates and drops its own databases there).
 
 import argparse
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -32,7 +31,7 @@ import sys
 import tempfile
 import time
 
-from medicion import base_nueva, detener, esperar, puerto_libre
+from medicion import base_nueva, correr_carga, detener, esperar, puerto_libre
 
 RAIZ = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(RAIZ, "target")), "release")
@@ -131,15 +130,7 @@ def carga(url, concurrencia, total, tasa=None):
                   "--cuerpo", os.path.join(RAIZ, "tests/fixtures/reserva_bog_mad.json")]
     if tasa:
         argumentos += ["--tasa", str(tasa)]
-    salida = subprocess.run(argumentos, capture_output=True, text=True)
-    texto = salida.stdout + salida.stderr
-    caudal = re.search(r"throughput: (\d+) /s", texto)
-    latencia = re.search(r"p50 ([\d.]+) ms, p90 [\d.]+ ms, p99 ([\d.]+) ms", texto)
-    fallidas = re.search(r"\((\d+) failed\)", texto)
-    if not (caudal and latencia):
-        sys.exit(f"bench_escalado: carga printed no figures:\n{texto}")
-    return (int(caudal.group(1)), float(latencia.group(1)), float(latencia.group(2)),
-            int(fallidas.group(1)) if fallidas else 0)
+    return correr_carga(argumentos)
 
 
 def carga_media():

@@ -17,8 +17,6 @@ Binaries come from $CARGO_TARGET_DIR/release (default target/release).
 import argparse
 import json
 import os
-import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -26,29 +24,11 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from medicion import detener, pedir, puerto_libre, token_de_cliente
+from medicion import (detener, esperar_puerto, pedir, puerto_libre, reservas_sqlite,
+                      token_de_cliente)
 
 RAIZ = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURE = os.path.join(RAIZ, "tests/fixtures/reserva_bog_mad.json")
-
-
-def esperar_puerto(puerto, plazo=60):
-    limite = time.time() + plazo
-    while time.time() < limite:
-        try:
-            socket.create_connection(("127.0.0.1", puerto), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"drenaje: nothing listens on {puerto} after {plazo} s")
-
-
-def reservas(base):
-    con = sqlite3.connect(f"file:{base}?mode=ro", uri=True, timeout=5)
-    try:
-        return con.execute("SELECT COUNT(*) FROM reservas").fetchone()[0]
-    finally:
-        con.close()
 
 
 def broker(binarios, puerto, datos):
@@ -87,15 +67,15 @@ def ronda(binarios, total, con_cliente):
                                      range(total)))
         if any(e != 202 for e in estados):
             sys.exit(f"drenaje: not every request was accepted: {sorted(set(estados))}")
-        antes = reservas(base)
+        antes = reservas_sqlite(base)
 
         b = broker(binarios, puerto_broker, os.path.join(datos, "broker"))
         procesos.append(b)
         esperar_puerto(puerto_broker)
         inicio = time.time()
-        while reservas(base) < total:
+        while reservas_sqlite(base) < total:
             if time.time() - inicio > 600:
-                sys.exit(f"drenaje: {reservas(base)}/{total} after 600 s")
+                sys.exit(f"drenaje: {reservas_sqlite(base)}/{total} after 600 s")
             time.sleep(0.05)
         segundos = time.time() - inicio
         return antes, segundos, total / segundos

@@ -3,8 +3,10 @@ free ports, waiting for a URL, JSON over HTTP, a registered client's token, fres
 PostgreSQL databases, and stopping the processes they start."""
 
 import json
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -78,3 +80,37 @@ def base_nueva(servidor, nombre):
     psql(servidor, f'CREATE DATABASE "{nombre}"')
     partes = urllib.parse.urlsplit(servidor)
     return urllib.parse.urlunsplit(partes._replace(path=f"/{nombre}"))
+
+
+def esperar_puerto(puerto, plazo=60):
+    """Waits until something listens on `puerto`, within `plazo` seconds; exits otherwise."""
+    limite = time.time() + plazo
+    while time.time() < limite:
+        try:
+            socket.create_connection(("127.0.0.1", puerto), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"nothing listens on {puerto} after {plazo} s")
+
+
+def reservas_sqlite(base):
+    """How many reservations the SQLite file `base` holds (read-only)."""
+    con = sqlite3.connect(f"file:{base}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute("SELECT COUNT(*) FROM reservas").fetchone()[0]
+    finally:
+        con.close()
+
+
+def correr_carga(argumentos):
+    """Runs `carga` with `argumentos`; answers (per second, p50 ms, p99 ms, failed)."""
+    salida = subprocess.run(argumentos, capture_output=True, text=True)
+    texto = salida.stdout + salida.stderr
+    caudal = re.search(r"throughput: (\d+) /s", texto)
+    latencia = re.search(r"p50 ([\d.]+) ms, p90 [\d.]+ ms, p99 ([\d.]+) ms", texto)
+    fallidas = re.search(r"\((\d+) failed\)", texto)
+    if not (caudal and latencia):
+        sys.exit(f"carga printed no figures:\n{texto}")
+    return (int(caudal.group(1)), float(latencia.group(1)), float(latencia.group(2)),
+            int(fallidas.group(1)) if fallidas else 0)

@@ -241,6 +241,33 @@ async fn nada_mas(consumidor: &mut Consumer<Vec<u8>, TokioExecutor>) {
     }
 }
 
+/// How many creation events the outbox holds.
+async fn creaciones_en_outbox(uow: &UnidadTrabajoDiesel) -> usize {
+    filas_outbox(uow)
+        .await
+        .iter()
+        .filter(|f| f.tipo == EventoReservaCreada::TIPO)
+        .count()
+}
+
+/// Receives the creation event of every reservation of `ids`, none twice, then nothing more.
+async fn una_creacion_por_reserva(
+    eventos: &mut Consumer<Vec<u8>, TokioExecutor>,
+    ids: &[IdReserva],
+    nombre: &str,
+) {
+    let mut vistas = std::collections::HashSet::new();
+    while vistas.len() < ids.len() {
+        let mensaje = recibir(eventos).await;
+        let evento = EventoReservaCreada::decodificar(&mensaje.payload.data, None).unwrap();
+        assert!(
+            vistas.insert(evento.a_notificacion().unwrap().id_reserva),
+            "a second event for one reservation on {nombre}"
+        );
+    }
+    nada_mas(eventos).await;
+}
+
 #[tokio::test]
 async fn an_accepted_command_creates_the_reservation_and_publishes_its_event_once() {
     for base in bases::todas(&MIGRACIONES) {
@@ -420,25 +447,9 @@ async fn commands_accepted_while_the_broker_is_down_are_all_handled_once_it_is_b
             sistema.esperar_estado(*id, "Pendiente").await;
         }
         let mut eventos = sistema.suscriptor(EventoReservaCreada::TOPICO).await;
-        let mut vistos = std::collections::HashSet::new();
-        while vistos.len() < ids.len() {
-            let mensaje = recibir(&mut eventos).await;
-            let evento = EventoReservaCreada::decodificar(&mensaje.payload.data, None).unwrap();
-            assert!(
-                vistos.insert(evento.a_notificacion().unwrap().id_reserva),
-                "a duplicate event on {nombre}"
-            );
-        }
-        nada_mas(&mut eventos).await;
+        una_creacion_por_reserva(&mut eventos, &ids, nombre).await;
+        assert_eq!(creaciones_en_outbox(&sistema.uow).await, 20, "on {nombre}");
         let filas = filas_outbox(&sistema.uow).await;
-        assert_eq!(
-            filas
-                .iter()
-                .filter(|f| f.tipo == EventoReservaCreada::TIPO)
-                .count(),
-            20,
-            "on {nombre}"
-        );
         assert!(filas.iter().all(|f| f.publicado), "on {nombre}");
         sistema.apagar().await;
     }
@@ -678,12 +689,11 @@ async fn a_burst_with_one_poison_message_dead_letters_that_one_and_books_every_o
         let muerto = recibir(&mut muertos).await;
         assert_eq!(muerto.payload.data, b"\xff\xfe no es avro", "on {nombre}");
         nada_mas(&mut muertos).await;
-        let creadas = filas_outbox(&sistema.uow)
-            .await
-            .iter()
-            .filter(|f| f.tipo == EventoReservaCreada::TIPO)
-            .count();
-        assert_eq!(creadas, 40, "one event per booking on {nombre}");
+        assert_eq!(
+            creaciones_en_outbox(&sistema.uow).await,
+            40,
+            "one event per booking on {nombre}"
+        );
         sistema.apagar().await;
     }
 }
@@ -708,22 +718,8 @@ async fn a_burst_delivered_twice_over_changes_nothing_twice() {
         }
         rafaga(&sistema, &registros, None).await;
 
-        let mut vistas = std::collections::HashSet::new();
-        while vistas.len() < ids.len() {
-            let mensaje = recibir(&mut eventos).await;
-            let evento = EventoReservaCreada::decodificar(&mensaje.payload.data, None).unwrap();
-            assert!(
-                vistas.insert(evento.a_notificacion().unwrap().id_reserva),
-                "a second event for one reservation on {nombre}"
-            );
-        }
-        nada_mas(&mut eventos).await;
-        let creadas = filas_outbox(&sistema.uow)
-            .await
-            .iter()
-            .filter(|f| f.tipo == EventoReservaCreada::TIPO)
-            .count();
-        assert_eq!(creadas, 30, "on {nombre}");
+        una_creacion_por_reserva(&mut eventos, &ids, nombre).await;
+        assert_eq!(creaciones_en_outbox(&sistema.uow).await, 30, "on {nombre}");
         sistema.apagar().await;
     }
 }
