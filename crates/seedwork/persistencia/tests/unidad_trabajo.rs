@@ -314,3 +314,49 @@ async fn the_backlog_counts_the_unpublished_rows_and_dates_the_oldest() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_group_commit_a_unit_that_breaks_a_unique_key_rolls_back_alone_on_either_engine() {
+    // On PostgreSQL a failed statement aborts the whole transaction until it is rolled back
+    // to a savepoint: the group goes on after it there too.
+    for prueba in bases::todas(&[MIGRACIONES]) {
+        let base = prueba.base.clone().con_escritura_agrupada(true).unwrap();
+        let uow = UnidadTrabajoDiesel::new(base, Arc::new(ManejadoresEventos::new()));
+        let escribir = |mensaje: MensajeSaliente| {
+            let uow = uow.clone();
+            async move {
+                uow.ejecutar(move |tx| {
+                    tx.agregar_al_outbox(&mensaje)?;
+                    Ok::<_, ErrorUnidadTrabajo>(())
+                })
+                .await
+            }
+        };
+        let repetido = mensaje("a");
+
+        let (primera, duplicada, tercera) = tokio::join!(
+            escribir(repetido.clone()),
+            escribir(repetido),
+            escribir(mensaje("c"))
+        );
+
+        assert!(primera.is_ok() && tercera.is_ok(), "on {}", prueba.nombre);
+        assert!(
+            matches!(
+                duplicada,
+                Err(ErrorUnidadTrabajo::Persistencia(
+                    seedwork_dominio::ErrorPersistencia::Duplicado(_)
+                ))
+            ),
+            "on {}: {duplicada:?}",
+            prueba.nombre
+        );
+        let filas: Vec<FilaOutbox> = uow
+            .consultar(|tx| outbox::todas(tx.conexion()).map_err(ErrorUnidadTrabajo::from))
+            .await
+            .unwrap();
+        let mut topicos: Vec<String> = filas.into_iter().map(|f| f.topico).collect();
+        topicos.sort();
+        assert_eq!(topicos, ["a", "c"], "on {}", prueba.nombre);
+    }
+}
