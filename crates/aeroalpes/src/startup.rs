@@ -425,8 +425,8 @@ mod tests {
     /// Databases migrated when every module's migrations lived in one directory recorded
     /// the 2026-11-22 versions: the modules' sets together bring exactly them, plus those
     /// added since (2026-11-29: `ultimas_solicitudes`; 2026-11-30: `idempotencia`, the
-    /// index of reservation positions), so such a database finds nothing unknown and only
-    /// the new ones pending.
+    /// index of reservation positions; 2026-12-02: the listing indexes), so such a database
+    /// finds nothing unknown and only the new ones pending.
     #[test]
     fn the_modules_migrations_are_the_versions_existing_databases_recorded() {
         for prueba in bases::todas(&MIGRACIONES) {
@@ -441,6 +441,7 @@ mod tests {
                     "20261129000011",
                     "20261130000021",
                     "20261130000031",
+                    "20261202000051",
                 ]
                 .map(String::from)
                 .into(),
