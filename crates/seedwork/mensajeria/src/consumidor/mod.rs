@@ -2,9 +2,9 @@
 //! arrived by the time it is free), hands each to a handler, and acts on the outcome.
 //! Processed messages are acknowledged (after the handler's commit: on SQLite the units of
 //! a batch share one group commit); transient failures are negatively acknowledged after a
-//! backoff so the broker redelivers them; permanent ones are published to the topic's dead-letter topic
-//! (`<topic>-DLQ`) with the reason, then acknowledged, so one bad message never blocks the
-//! rest. A message redelivered too often also ends in the dead-letter topic. Which of
+//! backoff so the broker redelivers them; permanent ones are published to the topic's
+//! dead-letter topic (`<topic>-DLQ`) with the reason, then acknowledged, so one bad message
+//! never blocks the rest. A message redelivered too often also ends in the dead-letter topic. Which of
 //! those a message gets is decided in `acuse`; this module talks to the broker.
 
 mod acuse;
