@@ -19,13 +19,14 @@ use seedwork_aplicacion::{ErrorUnidadTrabajo, ManejadorComando, UnidadTrabajo};
 use seedwork_persistencia::{outbox, ManejadoresEventos, UnidadTrabajoDiesel};
 use seedwork_pruebas::bases;
 use vuelos_aplicacion::comandos::{ComandoReserva, CrearReserva, ManejadorReservas};
-use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
 use vuelos_contrato::{
     contratos, ComandoVuelos, Decodificador, Direccion, EventoVuelos, Metadatos, SolicitudVuelos,
 };
 use vuelos_dominio::{AccionReserva, EstadoReserva, IdCliente, IdReserva};
 use vuelos_infraestructura::integracion::{self, comando_al_outbox};
 use vuelos_infraestructura::FabricaRepositoriosDiesel;
+
+mod comun;
 
 fn raiz() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
@@ -113,26 +114,10 @@ fn a_consumer_of_this_system_subscribes_to_every_topic_of_the_table() {
 }
 
 fn crear(id: IdReserva) -> ComandoReserva {
-    let aeropuerto = |codigo: &str| AeropuertoDTO {
-        codigo: codigo.into(),
-        nombre: codigo.into(),
-    };
-    let itinerario = ItinerarioDTO {
-        odos: vec![OdoDTO {
-            segmentos: vec![SegmentoDTO {
-                legs: vec![LegDTO {
-                    fecha_salida: "2027-03-10T22:05:00Z".into(),
-                    fecha_llegada: "2027-03-11T14:40:00Z".into(),
-                    origen: aeropuerto("BOG"),
-                    destino: aeropuerto("MAD"),
-                }],
-            }],
-        }],
-    };
     ComandoReserva::Crear(CrearReserva {
         id,
         id_cliente: Some(IdCliente::nuevo()),
-        itinerarios: vec![itinerario.try_into_domain().unwrap()],
+        itinerarios: vec![comun::itinerario()],
         fecha_creacion: Utc::now(),
     })
 }

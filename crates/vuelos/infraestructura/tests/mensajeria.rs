@@ -15,7 +15,6 @@ use seedwork_persistencia::{outbox, ManejadoresEventos, Migraciones, UnidadTraba
 use seedwork_pruebas::bases::{self, BaseDePrueba};
 use tokio::sync::{oneshot, Notify};
 use vuelos_aplicacion::comandos::{AprobarReserva, ComandoReserva, CrearReserva};
-use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
 use vuelos_aplicacion::{
     AplicacionVuelos, ConsultaReserva, ConsultasVuelos, Conversacion, TransporteComandos,
 };
@@ -24,10 +23,14 @@ use vuelos_contrato::{
     EventoReservaAprobada, EventoReservaCreada, MensajeIntegracion, Metadatos,
     SUSCRIPCION_COMANDOS,
 };
-use vuelos_dominio::{IdReserva, Itinerario};
+use vuelos_dominio::IdReserva;
 use vuelos_infraestructura::consumidores::ConsumidorComandos;
 use vuelos_infraestructura::integracion::ComandoIntegracion;
 use vuelos_infraestructura::{integracion, FabricaRepositoriosDiesel, TransporteOutbox};
+
+mod comun;
+
+use comun::itinerario;
 
 type Aplicacion =
     AplicacionVuelos<UnidadTrabajoDiesel, FabricaRepositoriosDiesel, TransporteOutbox>;
@@ -39,27 +42,6 @@ const MIGRACIONES: [Migraciones; 2] = [
     seedwork_persistencia::MIGRACIONES,
     vuelos_infraestructura::MIGRACIONES,
 ];
-
-fn itinerario() -> Itinerario {
-    let aeropuerto = |codigo: &str| AeropuertoDTO {
-        codigo: codigo.into(),
-        nombre: codigo.into(),
-    };
-    ItinerarioDTO {
-        odos: vec![OdoDTO {
-            segmentos: vec![SegmentoDTO {
-                legs: vec![LegDTO {
-                    fecha_salida: "2027-03-10T22:05:00Z".into(),
-                    fecha_llegada: "2027-03-11T14:40:00Z".into(),
-                    origen: aeropuerto("BOG"),
-                    destino: aeropuerto("MAD"),
-                }],
-            }],
-        }],
-    }
-    .try_into_domain()
-    .unwrap()
-}
 
 /// A broker, a database and the vuelos module wired over them, relay and command consumer running.
 struct Sistema {

@@ -11,7 +11,6 @@ use seedwork_persistencia::{
 };
 use seedwork_pruebas::bases;
 use vuelos_aplicacion::comandos::{ComandoReserva, CrearReserva, PagarReserva};
-use vuelos_aplicacion::dto::{AeropuertoDTO, ItinerarioDTO, LegDTO, OdoDTO, SegmentoDTO};
 use vuelos_aplicacion::{ConsultaReserva, ConsultasVista, ConsultasVuelos};
 use vuelos_contrato::Metadatos;
 use vuelos_dominio::{
@@ -21,6 +20,10 @@ use vuelos_dominio::{
 use vuelos_infraestructura::integracion::{comando_al_outbox, evento_al_outbox, rechazo_al_outbox};
 use vuelos_infraestructura::vista::proyeccion::ProyeccionVista;
 use vuelos_infraestructura::{FabricaVistaDiesel, MIGRACIONES_VISTA};
+
+mod comun;
+
+use comun::itinerario;
 
 const MIGRACIONES: [seedwork_persistencia::Migraciones; 2] =
     [seedwork_persistencia::MIGRACIONES, MIGRACIONES_VISTA];
@@ -36,27 +39,6 @@ fn entrante(mensaje: &MensajeSaliente) -> MensajeEntrante {
         esquema_escritor: None,
         reintentos: 0,
     }
-}
-
-fn itinerario() -> vuelos_dominio::Itinerario {
-    let aeropuerto = |codigo: &str| AeropuertoDTO {
-        codigo: codigo.into(),
-        nombre: format!("Aeropuerto {codigo}"),
-    };
-    ItinerarioDTO {
-        odos: vec![OdoDTO {
-            segmentos: vec![SegmentoDTO {
-                legs: vec![LegDTO {
-                    fecha_salida: "2027-03-10T22:05:00Z".into(),
-                    fecha_llegada: "2027-03-11T14:40:00Z".into(),
-                    origen: aeropuerto("BOG"),
-                    destino: aeropuerto("MAD"),
-                }],
-            }],
-        }],
-    }
-    .try_into_domain()
-    .unwrap()
 }
 
 /// The messages of one reservation's life: its asynchronous creation (the command and
