@@ -6,10 +6,9 @@
 
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use seedwork_aplicacion::ErrorUnidadTrabajo;
 use seedwork_dominio::ErrorPersistencia;
 
-use crate::conexion::{Conexion, Modo};
+use crate::conexion::Conexion;
 use crate::errores::de_diesel;
 use crate::esquema::{idempotencia, inbox};
 use crate::unidad_trabajo::UnidadTrabajoDiesel;
@@ -56,13 +55,7 @@ impl Barrido {
     pub fn ejecutar(&self, uow: &UnidadTrabajoDiesel) -> Result<usize, ErrorPersistencia> {
         let antes_de = Utc::now().naive_utc() - self.retencion;
         let barrer = self.barrer;
-        uow.ejecutar_bloqueando(Modo::Escritura, |tx| {
-            barrer(tx.conexion(), antes_de).map_err(ErrorUnidadTrabajo::from)
-        })
-        .map_err(|e| match e {
-            ErrorUnidadTrabajo::Persistencia(p) => p,
-            otro => ErrorPersistencia::inesperado(otro.to_string()),
-        })
+        uow.base().escribir(|conexion| barrer(conexion, antes_de))
     }
 }
 

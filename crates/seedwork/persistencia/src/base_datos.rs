@@ -252,27 +252,30 @@ impl BaseDatos {
     }
 
     /// Runs `trabajo` in a write transaction of its own on this thread (it blocks), for
-    /// bookkeeping outside any unit of work (the idempotency table). On SQLite it waits
-    /// its turn behind the in-process write lock and begins `IMMEDIATE`: a transaction that
-    /// reads before it writes would otherwise fail at once with "database is locked"
-    /// whenever another connection committed in between (WAL's stale snapshot, which the
-    /// busy timeout does not wait out).
+    /// bookkeeping outside any unit of work (the idempotency table, the relay's marks and
+    /// purges, the sweeps). On SQLite it waits its turn behind the in-process write lock
+    /// and begins `IMMEDIATE`: a transaction that reads before it writes would otherwise
+    /// fail at once with "database is locked" whenever another connection committed in
+    /// between (WAL's stale snapshot, which the busy timeout does not wait out).
     pub fn escribir<R>(
         &self,
-        trabajo: impl FnOnce(&mut Conexion) -> Result<R, diesel::result::Error>,
+        trabajo: impl FnOnce(&mut Conexion) -> Result<R, ErrorPersistencia>,
     ) -> Result<R, ErrorPersistencia> {
         let _escritor = self.cerrojo_escritura();
         let mut conexion = self.conexion().map_err(ErrorPersistencia::no_disponible)?;
         conexion
             .comenzar(crate::conexion::Modo::Escritura)
             .map_err(crate::errores::de_diesel)?;
-        let resultado = trabajo(&mut conexion).and_then(|r| conexion.confirmar().map(|()| r));
+        let resultado = trabajo(&mut conexion).and_then(|r| {
+            conexion
+                .confirmar()
+                .map(|()| r)
+                .map_err(crate::errores::de_diesel)
+        });
         if resultado.is_err() {
-            // Back to no transaction; a connection diesel cannot bring back is discarded
-            // by the pool.
-            while conexion.revertir().is_ok() {}
+            conexion.abandonar_transaccion();
         }
-        resultado.map_err(crate::errores::de_diesel)
+        resultado
     }
 
     /// Checks that a query round-trips, for health checks: within [`ESPERA_SALUD`] to get

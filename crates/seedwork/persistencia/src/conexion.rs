@@ -59,6 +59,22 @@ impl Conexion {
         }
     }
 
+    /// Rolls back whatever transaction and savepoints are open, back to none. A COMMIT
+    /// that failed was rolled back by diesel already and leaves nothing to do; a rollback
+    /// that fails leaves the connection marked broken, and the pool discards it.
+    pub(crate) fn abandonar_transaccion(&mut self) {
+        loop {
+            match self.revertir() {
+                Ok(()) => continue,
+                Err(diesel::result::Error::NotInTransaction) => return,
+                Err(error) => {
+                    tracing::error!(error = %seedwork_dominio::ConCausas(&error), "no se pudo revertir la transacción");
+                    return;
+                }
+            }
+        }
+    }
+
     pub fn es_sqlite(&self) -> bool {
         matches!(self, Conexion::Sqlite(_))
     }

@@ -242,10 +242,8 @@ fn escribir_grupo(grupo: Vec<Box<dyn Encargo>>, pool: &Pool<Conector>, cerrojo: 
     };
     if let Err(error) = &confirmado {
         tracing::error!(error = %ConCausas(error), unidades = ejecutadas.len() + sin_ejecutar.len(), "un grupo de escritura no se confirmó");
-        // Back to no transaction at all: a failed COMMIT was rolled back by diesel already,
-        // a broken savepoint leaves the transaction open one level or two deep. A
-        // connection diesel cannot bring back is discarded by the pool.
-        while tx.conexion_abierta().revertir().is_ok() {}
+        // A broken savepoint leaves the transaction open one level or two deep.
+        tx.conexion_abierta().abandonar_transaccion();
     }
     // The connection and the lock go back before the callers hear, so the next group
     // starts while they carry on.

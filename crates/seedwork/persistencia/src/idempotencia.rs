@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use seedwork_dominio::ErrorPersistencia;
 
 use crate::base_datos::BaseDatos;
+use crate::errores::de_diesel;
 use crate::esquema::idempotencia;
 
 /// Where a key stands when a request with it arrives.
@@ -76,7 +77,8 @@ impl RegistroIdempotencia {
                     idempotencia::fecha_creacion,
                 ))
                 .first(conexion)
-                .optional()?;
+                .optional()
+                .map_err(de_diesel)?;
             let Some(fila) = fila else {
                 let insertada = diesel::insert_into(idempotencia::table)
                     .values((
@@ -93,7 +95,7 @@ impl RegistroIdempotencia {
                         diesel::result::DatabaseErrorKind::UniqueViolation,
                         _,
                     )) => EstadoClave::EnCurso,
-                    Err(error) => return Err(error),
+                    Err(error) => return Err(de_diesel(error)),
                 });
             };
             if fila.huella != huella {
@@ -111,7 +113,8 @@ impl RegistroIdempotencia {
             }
             diesel::update(idempotencia::table.find((ambito, clave)))
                 .set(idempotencia::fecha_creacion.eq(ahora))
-                .execute(conexion)?;
+                .execute(conexion)
+                .map_err(de_diesel)?;
             Ok(EstadoClave::Nueva)
         })
     }
@@ -132,6 +135,7 @@ impl RegistroIdempotencia {
                 ))
                 .execute(conexion)
                 .map(drop)
+                .map_err(de_diesel)
         })
     }
 
@@ -141,6 +145,7 @@ impl RegistroIdempotencia {
             diesel::delete(idempotencia::table.find((ambito, clave)))
                 .execute(conexion)
                 .map(drop)
+                .map_err(de_diesel)
         })
     }
 }

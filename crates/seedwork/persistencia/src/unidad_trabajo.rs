@@ -12,7 +12,7 @@ use diesel::r2d2::PooledConnection;
 use seedwork_aplicacion::{
     DespachadorEventosDominio, ErrorUnidadTrabajo, Transaccion, UnidadTrabajo,
 };
-use seedwork_dominio::{AgregacionRaiz, ConCausas, ErrorPersistencia, EventoDominio};
+use seedwork_dominio::{AgregacionRaiz, ErrorPersistencia, EventoDominio};
 
 use crate::base_datos::{BaseDatos, Conector};
 use crate::conexion::{Conexion, Modo};
@@ -161,12 +161,12 @@ impl UnidadTrabajoDiesel {
                     Ok(r)
                 }
                 Err(error) => {
-                    revertir(&mut tx);
+                    tx.conexion.abandonar_transaccion();
                     Err(persistencia(de_diesel(error)))
                 }
             },
             Err(error) => {
-                revertir(&mut tx);
+                tx.conexion.abandonar_transaccion();
                 Err(error)
             }
         }
@@ -243,14 +243,6 @@ fn registrar_mensaje(
         Err(ErrorUnidadTrabajo::MensajeYaProcesado {
             id_mensaje: mensaje.id_mensaje.clone(),
         })
-    }
-}
-
-/// Rolls back; if even that fails the connection is marked broken by diesel and the pool
-/// discards it, so no half-done transaction is ever reused.
-fn revertir(tx: &mut TransaccionDiesel) {
-    if let Err(error) = tx.conexion.revertir() {
-        tracing::error!(error = %ConCausas(&error), "no se pudo revertir la transacción");
     }
 }
 

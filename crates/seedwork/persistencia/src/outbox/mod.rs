@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use seedwork_aplicacion::ErrorUnidadTrabajo;
 use seedwork_dominio::ErrorPersistencia;
 use uuid::Uuid;
 
-use crate::conexion::{Conexion, Modo};
+use crate::conexion::Conexion;
 use crate::errores::de_diesel;
 use crate::esquema::outbox;
 use crate::unidad_trabajo::{TransaccionDiesel, UnidadTrabajoDiesel};
@@ -128,7 +127,7 @@ pub fn purgar_publicadas(
     uow: &UnidadTrabajoDiesel,
     antes_de: NaiveDateTime,
 ) -> Result<usize, ErrorPersistencia> {
-    escribir(uow, |conexion| {
+    uow.base().escribir(|conexion| {
         diesel::delete(
             outbox::table
                 .filter(outbox::publicado.eq(true))
@@ -136,20 +135,5 @@ pub fn purgar_publicadas(
         )
         .execute(conexion)
         .map_err(de_diesel)
-    })
-}
-
-/// Runs `trabajo` in a write transaction of `uow` of its own (the relay's bookkeeping,
-/// bound to no message).
-fn escribir<R>(
-    uow: &UnidadTrabajoDiesel,
-    trabajo: impl FnOnce(&mut Conexion) -> Result<R, ErrorPersistencia>,
-) -> Result<R, ErrorPersistencia> {
-    uow.ejecutar_bloqueando(Modo::Escritura, |tx| {
-        trabajo(tx.conexion()).map_err(ErrorUnidadTrabajo::from)
-    })
-    .map_err(|e| match e {
-        ErrorUnidadTrabajo::Persistencia(p) => p,
-        otro => ErrorPersistencia::inesperado(otro),
     })
 }

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::r2d2::PooledConnection;
 use seedwork_dominio::ErrorPersistencia;
 
-use super::{escribir, FilaOutbox};
+use super::FilaOutbox;
 use crate::base_datos::Conector;
 use crate::conexion::{Conexion, Modo};
 use crate::errores::de_diesel;
@@ -74,9 +74,9 @@ impl Reclamo {
                 resultado
             }
             Estrategia::Sqlite(_) if publicadas.is_empty() => Ok(()),
-            Estrategia::Sqlite(uow) => {
-                escribir(&uow, |conexion| marcar_publicadas(conexion, publicadas))
-            }
+            Estrategia::Sqlite(uow) => uow
+                .base()
+                .escribir(|conexion| marcar_publicadas(conexion, publicadas)),
         }
     }
 }
